@@ -1,0 +1,53 @@
+# Two commands for a fresh machine: `make run` (demo on http://127.0.0.1:5000) and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PYTEST := $(PY) -m pytest
+
+.PHONY: run test install translations system-deps db seed serve worker bench lint i18n-extract
+
+run: install db seed serve
+
+test: install system-deps
+	$(PYTEST) -q
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+translations:
+	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+
+# Debian's Chromium drives the browser tests; a CJK font draws Chinese in charts and posters.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; \
+	  fi; \
+	fi
+
+db:
+	$(FLASK) db upgrade
+
+seed:
+	$(FLASK) demo seed
+
+serve:
+	$(FLASK) serve
+
+worker:
+	$(FLASK) worker
+
+bench: install
+	$(PY) -m bench
+
+# Refresh the catalogs after adding strings; then translate the new zh_Hans entries.
+i18n-extract:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header --sort-output .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

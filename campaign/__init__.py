@@ -1,0 +1,138 @@
+"""The campaign toolkit: create_app() builds the Flask application from a short list of steps."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from campaign import access, errors, i18n, security
+from campaign import config as settings
+from campaign.extensions import csrf, db, limiter, login_manager, migrate
+from campaign.extensions import mail as flask_mail
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` holds settings that replace settings read from the environment.
+
+    `INSTANCE_PATH` among the overrides moves the instance folder (tests use a temporary one).
+    """
+    overrides = dict(config or {})
+    app = Flask(
+        __name__,
+        instance_path=overrides.pop("INSTANCE_PATH", None),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.update(settings.load(app.instance_path, overrides))
+    _configure_logging()
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_templating(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging() -> None:
+    # The development server logs each request with the visitor's address; we keep none.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from campaign.auth.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    flask_mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(ident: str) -> User | None:
+        user_id, _sep, version = ident.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        return user
+
+    access.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from campaign.mail.services import deliver_committed
+
+    @app.after_request
+    def _send_committed_mail(response: Response) -> Response:
+        deliver_committed()
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campaign.admin import bp as admin_bp
+    from campaign.admin import routes as _admin_routes  # noqa: F401
+    from campaign.auth import bp as auth_bp
+    from campaign.auth import routes as _auth_routes  # noqa: F401
+    from campaign.core import bp as core_bp
+    from campaign.core import routes as _core_routes  # noqa: F401
+
+    from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
+    from campaign.newsletter import models as _newsletter_models  # noqa: F401
+
+    for blueprint in (core_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_templating(app: Flask) -> None:
+    from campaign.core.routes import public_nav
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        current = i18n.short_code(i18n.select_locale())
+        return {
+            "languages": i18n.LANGUAGE_NAMES,
+            "current_lang": current,
+            "html_lang": "zh-Hans" if current == "zh" else "en",
+            "org_name": app.config["ORG_NAME"],
+            "public_nav": public_nav,
+        }
+
+    @app.template_global()
+    def url_with_lang(lang: str) -> str:
+        args = request.args.to_dict()
+        args["lang"] = lang
+        return f"{request.path}?{urlencode(args)}"
+
+
+def _register_cli(app: Flask) -> None:
+    from campaign.cli import register
+
+    register(app)

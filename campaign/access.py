@@ -1,0 +1,89 @@
+"""Who may reach which view. Every view declares it; one without a declaration is refused.
+
+Declarations are read by a single before_request hook, so a new blueprint cannot forget a check:
+the url_map test in tests/integration/test_access.py walks every endpoint.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+
+from campaign.auth.models import Role
+from campaign.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., object])
+
+# Endpoints Flask itself registers.
+_BUILTIN_PUBLIC = frozenset({"static"})
+
+
+@dataclass(frozen=True)
+class Access:
+    kind: str  # "public", "staff" or a feature's own kind, such as "volunteer"
+    roles: frozenset[Role] = frozenset()
+    hide: bool = False  # answer 404 instead of 403, so the route's existence is not revealed
+
+
+def public(view: F) -> F:
+    """Anyone may open this view."""
+    view._access = Access("public")  # type: ignore[attr-defined]
+    return view
+
+
+def staff(*roles: Role, hide: bool = False) -> Callable[[F], F]:
+    """Signed-in staff holding any of `roles` (any staff member when none are named)."""
+
+    def mark(view: F) -> F:
+        view._access = Access("staff", frozenset(roles), hide)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def declared(view: Callable[..., object]) -> Access | None:
+    return getattr(view, "_access", None)
+
+
+# Feature-specific kinds (the volunteer space, for instance) register their checker here.
+_checkers: dict[str, Callable[[Access], object]] = {}
+
+
+def register_checker(kind: str, checker: Callable[[Access], object]) -> None:
+    _checkers[kind] = checker
+
+
+def _check_staff(access: Access) -> object:
+    if not current_user.is_authenticated:
+        if access.hide:
+            abort(404)
+        return login_manager.unauthorized()
+    if access.roles and not current_user.has_role(*access.roles):
+        abort(404 if access.hide else 403)
+    return None
+
+
+def check_request() -> object:
+    """before_request: enforce the view's declaration; refuse views that have none."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in _BUILTIN_PUBLIC:
+        return None  # 404/405 are handled by routing
+    access = declared(current_app.view_functions[endpoint])
+    if access is None:
+        abort(403)
+    if access.kind == "public":
+        return None
+    if access.kind == "staff":
+        return _check_staff(access)
+    checker = _checkers.get(access.kind)
+    if checker is None:
+        abort(403)
+    return checker(access)
+
+
+def init_app(app: Flask) -> None:
+    register_checker("staff", _check_staff)
+    app.before_request(check_request)

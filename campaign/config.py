@@ -1,0 +1,140 @@
+"""Settings, read from the environment when the app is created (never at import time)."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(SystemExit):
+    """A wrong setting. Subclassing SystemExit makes start-up stop with this one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"configuration error: {message}")
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero, not {value}")
+    return value
+
+
+def database_uri(raw: str) -> str:
+    """Turn DATABASE_URL into an SQLAlchemy URI that uses psycopg 3 for PostgreSQL."""
+    scheme = raw.split(":", 1)[0]
+    if scheme in {"postgres", "postgresql"}:
+        return "postgresql+psycopg:" + raw.split(":", 1)[1]
+    if scheme in {"postgresql+psycopg", "sqlite"}:
+        return raw
+    raise ConfigError(f"DATABASE_URL must start with sqlite:// or postgresql://, not {scheme}://")
+
+
+def _secret_key(instance: Path) -> str:
+    """The key from SECRET_KEY, or one generated once and kept in the instance folder (0600)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+# name -> (parser, default). Parsers take (name, raw string).
+_SETTINGS: dict[str, tuple[Any, str]] = {
+    "MAIL_PORT": (_int, "25"),
+    "MAIL_USE_TLS": (_bool, "false"),
+    "MAIL_USE_SSL": (_bool, "false"),
+    "MAIL_TIMEOUT": (_float, "10"),
+    "SESSION_IDLE_MINUTES": (_int, "30"),
+    "MAX_UPLOAD_MB": (_int, "2"),
+    "INVITE_DAYS": (_int, "7"),
+}
+
+
+def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app's settings from the environment, then apply `overrides` (tests use them)."""
+    env = os.environ
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    overrides = dict(overrides or {})
+
+    cfg: dict[str, Any] = {}
+    for name, (parse, default) in _SETTINGS.items():
+        cfg[name] = parse(name, env.get(name, default))
+
+    raw_db = env.get("DATABASE_URL", f"sqlite:///{instance / 'campaign.sqlite3'}")
+    cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(overrides.pop("DATABASE_URL", raw_db))
+    cfg["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY") or _secret_key(instance)
+    if len(cfg["SECRET_KEY"]) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"BASE_URL must be an http:// or https:// address, not {base_url!r}")
+    cfg["BASE_URL"] = base_url
+
+    cfg["MAIL_SERVER"] = env.get("MAIL_SERVER", "")
+    cfg["MAIL_USERNAME"] = env.get("MAIL_USERNAME") or None
+    cfg["MAIL_PASSWORD"] = env.get("MAIL_PASSWORD") or None
+    cfg["MAIL_DEFAULT_SENDER"] = env.get("MAIL_DEFAULT_SENDER", f"campaign@{parts.hostname}")
+    if cfg["MAIL_USE_TLS"] and cfg["MAIL_USE_SSL"]:
+        raise ConfigError("set MAIL_USE_TLS or MAIL_USE_SSL, not both")
+    cfg["REDIS_URL"] = env.get("REDIS_URL", "")
+    if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+
+    https = parts.scheme == "https"
+    cfg.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        PREFERRED_URL_SCHEME=parts.scheme,
+        MAX_CONTENT_LENGTH=cfg["MAX_UPLOAD_MB"] * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=https,
+        HSTS=https,
+        MAIL_OUTBOX_DIR=str(instance / "mail"),
+        MAIL_SUPPRESS_SEND=not cfg["MAIL_SERVER"],
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself
+        BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent.parent / "translations"),
+    )
+    cfg.update(overrides)
+    return cfg

@@ -1,0 +1,74 @@
+"""Error pages in the visitor's language. The 500 handler rolls the session back."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Flask, render_template, request
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from campaign.extensions import db, limiter
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too large"), _l("What you sent is too large. Shorten it and try again.")),
+    429: (_l("Too many attempts"), _l("Too many attempts. Please wait and try again.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side and nothing was saved. Please try again later.")),
+    503: (_l("Temporarily unavailable"), _l("The site cannot reach its database right now. Please try again in a few minutes.")),
+}
+
+
+def _render(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    page = render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, db_down=code == 503
+    )
+    return page, code
+
+
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    code = exc.code or 500
+    if request.path.startswith("/static/"):
+        return str(exc.description), code
+    return _render(code if code in MESSAGES else 400)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    return _render(400, str(_l("The form had expired or was sent from elsewhere. Reload the page and try again.")))
+
+
+def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
+    limit = limiter.current_limit
+    if limit is not None:
+        when = format_datetime(datetime.fromtimestamp(limit.reset_at, UTC), "short")
+        return _render(429, str(_l("Too many attempts. Please try again after %(when)s.", when=when)))
+    return _render(429)
+
+
+def _database_down(exc: OperationalError) -> tuple[str, int]:
+    db.session.rollback()
+    logger.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
+    return _render(503)
+
+
+def _server_error(exc: InternalServerError) -> tuple[str, int]:
+    db.session.rollback()
+    return _render(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(InternalServerError, _server_error)

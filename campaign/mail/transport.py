@@ -1,0 +1,113 @@
+"""Getting bytes to the mail server, or to .eml files when no server is configured."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from pathlib import Path
+from types import TracebackType
+
+import flask_mail
+from flask import current_app
+
+from campaign.timeutil import utcnow
+
+
+class TemporaryFailure(Exception):
+    """The server or the network failed in a way worth retrying (4xx, drop, timeout)."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx)."""
+
+
+class _TimedConnection(flask_mail.Connection):
+    """Flask-Mail's connection, with a timeout so a slow server cannot hang a request."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        host: smtplib.SMTP
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(
+                self.mail.server, self.mail.port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls(context=ssl.create_default_context())
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class Transport:
+    """One connection reused for many messages: `with Transport() as t: t.send(...)`."""
+
+    def __init__(self) -> None:
+        self._state: flask_mail.Mail = current_app.extensions["mail"]
+        self._outbox = None if current_app.config["MAIL_SERVER"] else Path(
+            current_app.config["MAIL_OUTBOX_DIR"]
+        )
+        self._conn: _TimedConnection | None = None
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None and self._conn.host is not None:
+            try:
+                self._conn.host.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        self._conn = None
+
+    def _host(self) -> smtplib.SMTP:
+        if self._conn is None:
+            conn = _TimedConnection(self._state)
+            try:
+                conn.host = conn.configure_host()
+            except (smtplib.SMTPException, OSError) as exc:
+                raise TemporaryFailure(f"connect: {exc}") from exc
+            self._conn = conn
+        assert self._conn.host is not None
+        return self._conn.host
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Deliver one message; return the server's answer or raise a *Failure."""
+        if self._outbox is not None:
+            return self._write_eml(recipient, message)
+        try:
+            refused = self._host().sendmail(sender, [recipient], message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = next(iter(exc.recipients.values()))
+            self._raise_for(code, answer)
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421 or exc.smtp_code < 500:
+                self.close()
+            self._raise_for(exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
+        if refused:
+            code, answer = next(iter(refused.values()))
+            self._raise_for(code, answer)
+        return "250 accepted"
+
+    @staticmethod
+    def _raise_for(code: int, answer: bytes | str) -> None:
+        text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+        if 500 <= code < 600:
+            raise PermanentFailure(f"{code} {text}")
+        raise TemporaryFailure(f"{code} {text}")
+
+    def _write_eml(self, recipient: str, message: bytes) -> str:
+        assert self._outbox is not None
+        self._outbox.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        path = self._outbox / f"{stamp}.eml"
+        path.write_bytes(message)
+        return f"written {path.name}"
