@@ -103,11 +103,14 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.auth import routes as _auth_routes  # noqa: F401
     from campaign.core import bp as core_bp
     from campaign.core import routes as _core_routes  # noqa: F401
+    from campaign.petitions import bp as petitions_bp
+    from campaign.petitions import routes as _petitions_routes  # noqa: F401
+    from campaign.petitions import tasks as _petitions_tasks  # noqa: F401  (registers worker jobs)
 
     from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
     from campaign.newsletter import models as _newsletter_models  # noqa: F401
 
-    for blueprint in (core_bp, auth_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, petitions_bp):
         app.register_blueprint(blueprint)
 
 
