@@ -27,6 +27,11 @@ DISPLAY_CHOICES = [
 
 
 class SignForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view runs; the template uses csrf_token().
+        # Skipping the form's second check and token keeps the rush path short.
+        csrf = False
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
                        render_kw={"autocomplete": "name", "maxlength": 80})
     email = EmailField(
@@ -46,7 +51,8 @@ class SignForm(FlaskForm):
     # A field people do not see (hidden by CSS and from screen readers); bots fill it in.
     website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)],
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
-    src = HiddenField(validators=[Optional(), Length(max=20)])
+    # Labelled, though hidden: an unlabelled field makes Flask-WTF load its catalogue per request.
+    src = HiddenField(_l("Channel"), validators=[Optional(), Length(max=20)])
     submit = SubmitField(_l("Sign"))
 
 

@@ -97,17 +97,16 @@ def _render_petition(petition: Petition, form: SignForm) -> str:
 @public
 @limiter.limit("10 per minute; 100 per hour", methods=["POST"])
 def sign(slug: str) -> Response | tuple[str, int]:
-    petition = _petition_or_404(slug)
     form = SignForm()
     if not form.validate_on_submit():
-        return _render_petition(petition, form), 400
+        return _render_petition(_petition_or_404(slug), form), 400
     if form.website.data:
         # The honeypot was filled in: a bot. Answer as if all went well; save nothing.
-        logger.info("petition %s: honeypot caught a submission", petition.id)
-        return redirect(url_for("petitions.thanks", slug=slug), 303)
+        logger.info("petition %s: honeypot caught a submission", slug)
+        return _after_signing(slug, "new")
     try:
         petitions.sign(
-            petition,
+            slug,
             email=form.email.data,
             name=form.name.data,
             region=form.region.data or "",
@@ -117,20 +116,29 @@ def sign(slug: str) -> Response | tuple[str, int]:
             locale=str(get_locale()),
             src=form.src.data or "",
         )
+    except petitions.PetitionNotFound:
+        abort(404)
     except petitions.PetitionClosed:
-        flash(_("This petition is closed and no longer takes signatures."), "error")
-        return redirect(url_for("petitions.show", slug=slug), 303)
+        return _after_signing(slug, "closed")
     except petitions.AlreadySigned as exc:
-        if exc.confirmed:
-            flash(_("You have already signed this petition. Thank you! Your signature counts once."), "info")
-        elif exc.resent:
-            flash(_("You have signed already but not confirmed yet. We have sent the confirmation mail again."), "info")
-        else:
-            flash(_("You have signed already. Please follow the link in the confirmation mail we sent you "
-                    "(check your spam folder too)."), "info")
-        return redirect(url_for("petitions.thanks", slug=slug), 303)
-    flash(_("Thank you! Please check your mail and follow the link to confirm your signature."), "info")
-    return redirect(url_for("petitions.thanks", slug=slug), 303)
+        return _after_signing(slug, "confirmed" if exc.confirmed else "resent" if exc.resent else "pending")
+    return _after_signing(slug, "new")
+
+
+def _after_signing(slug: str, outcome: str) -> Response:
+    # The outcome travels in the address, not in a flash message: writing the session cookie
+    # was a sizeable share of a signature's cost (bench/signing.py).
+    return redirect(url_for("petitions.thanks", slug=slug, signed=outcome), 303)
+
+
+SIGNED_MESSAGES = {
+    "new": _l("Thank you! Please check your mail and follow the link to confirm your signature."),
+    "confirmed": _l("You have already signed this petition. Thank you! Your signature counts once."),
+    "resent": _l("You have signed already but not confirmed yet. We have sent the confirmation mail again."),
+    "pending": _l("You have signed already. Please follow the link in the confirmation mail we sent you "
+                  "(check your spam folder too)."),
+    "closed": _l("This petition is closed and no longer takes signatures."),
+}
 
 
 @bp.route("/petitions/<slug>/thanks")
@@ -146,6 +154,7 @@ def thanks(slug: str) -> str:
         "petitions/thanks.html",
         petition=petition,
         lang=lang,
+        message=SIGNED_MESSAGES.get(request.args.get("signed", "")),
         links=share.share_links(url, text, labels),
         copy_url=share.tagged(url, "link"),
     )
