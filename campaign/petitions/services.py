@@ -10,7 +10,7 @@ from typing import Any
 
 import markdown
 import nh3
-from flask import current_app, url_for
+from flask import current_app, g
 from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -228,14 +228,18 @@ def _state(signature: Signature) -> str:
     return signature.created_at.isoformat()
 
 
+def _absolute(endpoint: str, **values: Any) -> str:
+    # Built from the URL map directly: the worker that mails these links has no request.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return str(current_app.config["BASE_URL"]) + path
+
+
 def confirm_link(signature: Signature) -> str:
-    token = tokens.make(CONFIRM_PURPOSE, signature.id, _state(signature))
-    return current_app.config["BASE_URL"] + url_for("petitions.confirm", token=token)
+    return _absolute("petitions.confirm", token=tokens.make(CONFIRM_PURPOSE, signature.id, _state(signature)))
 
 
 def withdraw_link(signature: Signature) -> str:
-    token = tokens.make(WITHDRAW_PURPOSE, signature.id, _state(signature))
-    return current_app.config["BASE_URL"] + url_for("petitions.withdraw", token=token)
+    return _absolute("petitions.withdraw", token=tokens.make(WITHDRAW_PURPOSE, signature.id, _state(signature)))
 
 
 def signature_from_token(purpose: str, token: str) -> Signature:
@@ -346,6 +350,8 @@ def _queue_confirmation(signature: Signature, petition: Petition) -> None:
 
     lang = "en" if signature.locale == "en" else "zh"
     title = petition.text("title", lang)
+    # The worker has no request to pick a language from: campaign.i18n honours g.force_locale.
+    g.force_locale = signature.locale
     mail.send_template(
         signature.email,
         "petition_confirm",
