@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench.<feature>`; each prints its figures as ratios to a baseline."""
+"""Benchmarks that print their figures as ratios against a baseline measured in the same run."""
