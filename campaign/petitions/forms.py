@@ -37,6 +37,7 @@ class SignForm(FlaskForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("We send you one mail with a link to confirm your signature."),
         render_kw={"autocomplete": "email", "maxlength": 254},
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import markdown
 import nh3
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -125,7 +125,7 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
         raise SlugTaken(slug)
     created = petition is None
     if petition is None:
-        petition = Petition(slug=slug, title_zh=fields["title_zh"])
+        petition = Petition(slug=slug, title_zh=fields["title_zh"], signature_count=0)
         db.session.add(petition)
     for name in ("slug", "status", "goal", "closes_on"):
         setattr(petition, name, fields[name])
@@ -350,8 +350,6 @@ def _queue_confirmation(signature: Signature, petition: Petition) -> None:
 
     lang = "en" if signature.locale == "en" else "zh"
     title = petition.text("title", lang)
-    # The worker has no request to pick a language from: campaign.i18n honours g.force_locale.
-    g.force_locale = signature.locale
     mail.send_template(
         signature.email,
         "petition_confirm",
