@@ -15,14 +15,15 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
 
 DISPLAY_CHOICES = [
-    (Display.FULL.value, _l("My full name")),
-    (Display.INITIALS.value, _l("My initials only")),
-    (Display.ANONYMOUS.value, _l("Do not show my name")),
+    SelectChoice(Display.FULL.value, _l("My full name")),
+    SelectChoice(Display.INITIALS.value, _l("My initials only")),
+    SelectChoice(Display.ANONYMOUS.value, _l("Do not show my name")),
 ]
 
 
@@ -70,9 +71,9 @@ class ActionForm(FlaskForm):
 
 
 STATUS_CHOICES = [
-    (PetitionStatus.DRAFT.value, _l("Draft")),
-    (PetitionStatus.OPEN.value, _l("Open for signing")),
-    (PetitionStatus.CLOSED.value, _l("Closed")),
+    SelectChoice(PetitionStatus.DRAFT.value, _l("Draft")),
+    SelectChoice(PetitionStatus.OPEN.value, _l("Open for signing")),
+    SelectChoice(PetitionStatus.CLOSED.value, _l("Closed")),
 ]
 
 
@@ -108,10 +109,11 @@ class SignatureFilterForm(FlaskForm):
 
     q = StringField(_l("Search name, comment or exact email"), validators=[Optional(), Length(max=254)])
     status = SelectField(_l("Status"), validators=[Optional()], choices=[
-        ("", _l("Any")), (SignatureStatus.CONFIRMED.value, _l("Confirmed")),
-        (SignatureStatus.PENDING.value, _l("Pending"))])
+        SelectChoice("", _l("Any")), SelectChoice(SignatureStatus.CONFIRMED.value, _l("Confirmed")),
+        SelectChoice(SignatureStatus.PENDING.value, _l("Pending"))])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=60)])
     src = StringField(_l("Channel"), validators=[Optional(), Length(max=20)])
     hidden = SelectField(_l("Visibility"), validators=[Optional()], choices=[
-        ("", _l("Any")), ("visible", _l("Shown")), ("hidden", _l("Something hidden"))])
+        SelectChoice("", _l("Any")), SelectChoice("visible", _l("Shown")),
+        SelectChoice("hidden", _l("Something hidden"))])
     submit = SubmitField(_l("Filter"))
