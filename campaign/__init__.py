@@ -96,21 +96,23 @@ def _init_extensions(app: Flask) -> None:
         return response
 
 
+# Feature packages, in menu order. Each has `bp`; its `routes` and `tasks` modules (when present)
+# are imported so their views and worker jobs register themselves.
+FEATURES = ("core", "auth", "admin", "petitions", "rights")
+
+
 def _register_blueprints(app: Flask) -> None:
-    from campaign.admin import bp as admin_bp
-    from campaign.admin import routes as _admin_routes  # noqa: F401
-    from campaign.auth import bp as auth_bp
-    from campaign.auth import routes as _auth_routes  # noqa: F401
-    from campaign.core import bp as core_bp
-    from campaign.core import routes as _core_routes  # noqa: F401
-    from campaign.rights import bp as rights_bp
-    from campaign.rights import routes as _rights_routes  # noqa: F401
+    import importlib
+    import importlib.util
 
-    from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
-    from campaign.newsletter import models as _newsletter_models  # noqa: F401
-
-    for blueprint in (core_bp, auth_bp, admin_bp, rights_bp):
-        app.register_blueprint(blueprint)
+    importlib.import_module("campaign.mail.tasks")
+    importlib.import_module("campaign.newsletter.models")
+    for name in FEATURES:
+        package = importlib.import_module(f"campaign.{name}")
+        for module in ("routes", "tasks"):
+            if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
+                importlib.import_module(f"campaign.{name}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def _register_templating(app: Flask) -> None:

@@ -53,7 +53,7 @@ TABLE_TITLES = {
 def _chart(key: str, frame) -> str | None:  # type: ignore[no-untyped-def]
     title = str(TABLE_TITLES[key])
     if key == "signatures_per_day":
-        return charts.line(frame, "day", {"cumulative": str(_l("Total")), "goal": str(_l("Goal"))}, title)
+        return charts.line(frame, "day", {"cumulative": str(_l("Total so far")), "goal": str(_l("Goal"))}, title)
     if key == "subscribers_over_time":
         return charts.line(frame, "day", {"net_total": str(_l("Subscribers"))}, title)
     if key == "done_per_week":

@@ -1,0 +1,305 @@
+"""Signing throughput under a rush, against the same server's bare ceiling.
+
+    .venv/bin/python -m bench.signing            # short run (about 40 s)
+    .venv/bin/python -m bench.signing --full     # longer phases, more signers
+    BENCH_DATABASE_URL=postgresql://... .venv/bin/python -m bench.signing   # SQLite, then PostgreSQL
+
+Starts gunicorn (-w 2) on a loopback port against a fresh SQLite database (and the given
+PostgreSQL database), measures requests/s of /healthz (the ceiling: routing, one SELECT 1, a JSON
+answer), then many concurrent signers posting the real sign form (CSRF token, validation, insert).
+Checks that rows == successful answers, that concurrent duplicates make one row, and that the
+server never logged "database is locked". Rate limiting is off in the benchmark app because every
+simulated signer comes from 127.0.0.1.
+
+`--profile` also prints where an in-process signing request spends its time (cProfile).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "bench-rush"
+SECRET = "bench-secret-" + "x" * 32
+
+
+def bench_app() -> Flask:
+    """The app gunicorn serves: `gunicorn 'bench.signing:bench_app()'` (settings from the env)."""
+    from campaign import create_app
+
+    return create_app({"RATELIMIT_ENABLED": False, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]})
+
+
+def _prepare(url: str, instance: Path) -> None:
+    """Migrate the database and create one open petition (replacing an earlier bench run's)."""
+    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET, BENCH_INSTANCE=str(instance))
+    from flask_migrate import upgrade
+    from sqlalchemy import delete
+
+    from campaign.extensions import db
+    from campaign.petitions.models import Petition
+
+    app = bench_app()
+    with app.app_context():
+        upgrade()
+        db.session.execute(delete(Petition).where(Petition.slug == SLUG))
+        db.session.add(Petition(slug=SLUG, status="open", goal=100, title_zh="压测请愿", title_en="Bench petition",
+                                body_zh="正文", body_html_zh="<p>正文</p>"))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _count_rows() -> tuple[int, int]:
+    """(signature rows, the petition's kept count) in the bench petition."""
+    from sqlalchemy import func, select
+
+    from campaign.extensions import db
+    from campaign.petitions.models import Petition, Signature
+
+    app = bench_app()
+    with app.app_context():
+        petition = db.session.scalar(select(Petition).where(Petition.slug == SLUG))
+        assert petition is not None
+        rows = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.petition_id == petition.id))
+        kept = petition.signature_count
+        db.engine.dispose()
+        return rows or 0, kept
+
+
+# --- a small HTTP/1.0 client: one connection per request, as gunicorn's sync workers want ----------
+
+
+@dataclass
+class Tally:
+    ok: int = 0
+    failed: int = 0
+    codes: dict[int, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+
+
+async def _request(port: int, raw: bytes) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    data = await reader.read()
+    writer.close()
+    status = int(data[9:12]) if data.startswith(b"HTTP/") else 0
+    return status, data
+
+
+def _get(path: str, cookie: str = "") -> bytes:
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
+    return f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
+
+
+def _post(path: str, body: dict[str, str], cookie: str) -> bytes:
+    payload = urlencode(body).encode()
+    head = (
+        f"POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
+    return head.encode() + payload
+
+
+async def _sessions(port: int, count: int) -> list[tuple[str, str]]:
+    """(cookie, csrf token) pairs, each from a visit to the petition page, as a browser gets them."""
+    found = []
+    for _ in range(count):
+        _status, data = await _request(port, _get(f"/petitions/{SLUG}"))
+        cookie = re.search(rb"Set-Cookie: (session=[^;]+)", data)
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', data)
+        assert cookie and token, "the petition page gave no session or CSRF token"
+        found.append((cookie.group(1).decode(), token.group(1).decode()))
+    return found
+
+
+async def _run(port: int, seconds: float, concurrency: int, make: Any, ok_codes: set[int]) -> tuple[Tally, float]:
+    tally = Tally()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def user() -> None:
+        while time.perf_counter() < deadline:
+            raw = make(next(counter))
+            started = time.perf_counter()
+            try:
+                status, _data = await _request(port, raw)
+            except OSError:
+                status = 0
+            tally.latencies.append(time.perf_counter() - started)
+            tally.codes[status] = tally.codes.get(status, 0) + 1
+            if status in ok_codes:
+                tally.ok += 1
+            else:
+                tally.failed += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user() for _ in range(concurrency)))
+    return tally, time.perf_counter() - started
+
+
+def _sign_body(token: str, email: str) -> dict[str, str]:
+    return {"csrf_token": token, "name": "压测 签名者", "email": email, "region": "广东",
+            "comment": "", "display": "initials", "src": "telegram"}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def bench_database(label: str, url: str, instance: Path, seconds: float, concurrency: int) -> float:
+    _prepare(url, instance)
+    port = _free_port()
+    log = instance / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "BENCH_INSTANCE": str(instance)}
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+             "bench.signing:bench_app()"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_up(port, proc)
+        return asyncio.run(_measure(label, port, seconds, concurrency, log))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+async def _measure(label: str, port: int, seconds: float, concurrency: int, log: Path) -> float:
+    # Warm both workers up (imports, template compilation, connection pools).
+    await _run(port, 1.0, 8, lambda _n: _get("/healthz"), {200})
+    bare, bare_time = await _run(port, seconds, concurrency, lambda _n: _get("/healthz"), {200})
+    bare_rate = bare.ok / bare_time
+
+    sessions = await _sessions(port, 32)
+    run_id = os.urandom(3).hex()
+    path = f"/petitions/{SLUG}/sign"
+
+    def signer(n: int) -> bytes:
+        cookie, token = sessions[n % len(sessions)]
+        return _post(path, _sign_body(token, f"s{run_id}-{n}@example.org"), cookie)
+
+    await _run(port, 1.0, 8, lambda n: signer(10**8 + n), {303})  # warm-up signatures count too
+    sign, sign_time = await _run(port, seconds, concurrency, signer, {303})
+    sign_rate = sign.ok / sign_time
+
+    # Duplicates sent at once: one row, every answer a polite redirect.
+    cookie, token = sessions[0]
+    dup = _post(path, _sign_body(token, f"dup{run_id}@example.org"), cookie)
+    dup_codes = await asyncio.gather(*(_request(port, dup) for _ in range(20)))
+
+    warm_ok = 0
+    rows, kept = _count_rows()
+    # Rows = warm-up + measured + the one duplicate row; the kept count stays 0 (none confirmed).
+    warm_ok = rows - sign.ok - 1
+    locked = "database is locked" in log.read_text(errors="replace")
+
+    print(f"\n[{label}] gunicorn -w 2, {concurrency} concurrent clients, {seconds:.0f} s per phase")
+    print(f"  bare /healthz      {bare_rate:8.0f} req/s   p50 {_pct(bare.latencies, .5):6.1f} ms"
+          f"   p99 {_pct(bare.latencies, .99):6.1f} ms   errors {bare.failed}")
+    print(f"  signing (POST)     {sign_rate:8.0f} sig/s   p50 {_pct(sign.latencies, .5):6.1f} ms"
+          f"   p99 {_pct(sign.latencies, .99):6.1f} ms   errors {sign.failed} {sign.codes}")
+    print(f"  ratio signing/bare {sign_rate / bare_rate:8.2f}   (target >= 0.50)")
+    print(f"  rows {rows} = warm-up {warm_ok} + measured {sign.ok} + 1 duplicate row: "
+          f"{'OK' if warm_ok >= 0 and sign.failed == 0 else 'MISMATCH'}")
+    print(f"  20 concurrent duplicates -> answers {sorted({c for c, _d in dup_codes})}, "
+          f"count kept {kept} (none confirmed yet)")
+    print(f"  'database is locked' in server log: {'YES' if locked else 'no'}")
+    return sign_rate / bare_rate
+
+
+def profile_signing(requests: int = 300) -> None:
+    """Where one signing request spends its time, in-process (no network, no gunicorn)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp)
+        _prepare(f"sqlite:///{instance / 'profile.sqlite3'}", instance)
+        app = bench_app()
+        # No cookie jar: every request carries the first visit's cookie, as each real signer does.
+        client = app.test_client(use_cookies=False)
+        first = client.get(f"/petitions/{SLUG}")
+        cookie = first.headers["Set-Cookie"].split(";", 1)[0]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', first.data.decode())
+        assert token
+        timings = {}
+        for label, call in (
+            ("bare /healthz", lambda n: client.get("/healthz")),
+            ("signing POST", lambda n: client.post(f"/petitions/{SLUG}/sign", headers={"Cookie": cookie},
+                                                   data=_sign_body(token.group(1), f"p{n}@example.org"))),
+        ):
+            call(-1)
+            started = time.perf_counter()
+            for n in range(requests):
+                call(n)
+            timings[label] = (time.perf_counter() - started) / requests * 1000
+        print("\nin-process cost per request (Flask test client, SQLite):")
+        for label, ms in timings.items():
+            print(f"  {label:<16} {ms:6.2f} ms")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for n in range(requests):
+            client.post(f"/petitions/{SLUG}/sign", headers={"Cookie": cookie},
+                        data=_sign_body(token.group(1), f"q{n}@example.org"))
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="longer phases (30 s) and more signers")
+    parser.add_argument("--profile", action="store_true", help="also profile one signing request in-process")
+    args = parser.parse_args()
+    seconds, concurrency = (30.0, 128) if args.full else (8.0, 48)
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp)
+        ratios.append(bench_database("SQLite", f"sqlite:///{instance / 'bench.sqlite3'}", instance, seconds, concurrency))
+    pg = os.environ.get("BENCH_DATABASE_URL")
+    if pg:
+        with tempfile.TemporaryDirectory() as tmp:
+            ratios.append(bench_database("PostgreSQL", pg, Path(tmp), seconds, concurrency))
+    if args.profile:
+        profile_signing()
+    statistics.fmean(ratios)
+
+
+if __name__ == "__main__":
+    main()
