@@ -1,7 +1,7 @@
 """Language choice: ?lang=, then the cookie it sets, then Accept-Language, then Chinese."""
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 
 from campaign.extensions import babel
 
@@ -14,6 +14,8 @@ def select_locale() -> str:
     forced = getattr(g, "force_locale", None)
     if forced:
         return forced
+    if not has_request_context():  # mail rendered by a worker job: force_locale chooses
+        return "zh_Hans"
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return LANGUAGES[candidate]
