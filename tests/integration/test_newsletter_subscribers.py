@@ -112,3 +112,39 @@ def test_import_previews_merges_and_lists_rejects(login_as):
     assert ana.status == "confirmed" and ana.source == "import:substack-2025" and ana.name == "Ana"
     assert _subscriber("wang@example.org").status == "confirmed"
     assert _subscriber("left@example.org").status == "unsubscribed"  # not re-added by a side door
+
+
+def test_archive_shows_only_published_issues_in_the_readers_language(client, make_user):
+    """The public archive lists published issues only, in English when chosen, with no reader's name in it."""
+    from campaign.newsletter import services
+
+    organiser = make_user(Role.ORGANISER)
+    shown = services.create_issue(services.IssueData(
+        subject="第七期", body="{{name|朋友}}，你好", subject_en="Issue 7", body_en="Hello {{name|friend}}"), organiser)
+    hidden = services.create_issue(services.IssueData(subject="草稿", body="还没发"), organiser)
+    services.start_send(shown.id, organiser)  # nobody subscribed: the send has no rows
+    from campaign.newsletter import dispatch
+
+    dispatch.run(budget=1)
+    dispatch._finish_or_pause(shown.id)
+    services.set_published(shown.id, True, organiser)
+    page = client.get("/newsletter/archive?lang=zh").get_data(as_text=True)
+    assert "第七期" in page and "草稿" not in page
+    assert "朋友，你好" in client.get(f"/newsletter/archive/{shown.id}?lang=zh").get_data(as_text=True)
+    assert "Hello friend" in client.get(f"/newsletter/archive/{shown.id}?lang=en").get_data(as_text=True)
+    assert client.get(f"/newsletter/archive/{hidden.id}").status_code == 404
+
+
+def test_demo_seed_is_idempotent(app):
+    """`flask demo seed` twice gives one demo list of 1,000 and one published issue."""
+    import random
+
+    from sqlalchemy import func
+
+    from campaign.newsletter.demo import seed_newsletter
+    from campaign.newsletter.models import Issue
+
+    seed_newsletter(random.Random(1))
+    seed_newsletter(random.Random(1))
+    assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 1000
+    assert db.session.scalar(select(func.count()).where(Issue.published.is_(True))) == 1
