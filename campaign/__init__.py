@@ -96,9 +96,9 @@ def _init_extensions(app: Flask) -> None:
         return response
 
 
-# Feature packages, in menu order. Each has `bp`; its `routes` and `tasks` modules (when present)
-# are imported so their views and worker jobs register themselves.
-FEATURES = ("core", "auth", "admin", "petitions", "rights")
+# Feature packages, in menu order. Each has `bp`; its `routes`, `tasks` and `cli` modules (when
+# present) are imported so their views, worker jobs and commands register themselves.
+FEATURES = ("core", "auth", "admin", "petitions", "newsletter", "rights")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -106,10 +106,9 @@ def _register_blueprints(app: Flask) -> None:
     import importlib.util
 
     importlib.import_module("campaign.mail.tasks")
-    importlib.import_module("campaign.newsletter.models")
     for name in FEATURES:
         package = importlib.import_module(f"campaign.{name}")
-        for module in ("routes", "tasks"):
+        for module in ("routes", "tasks", "cli"):
             if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
                 importlib.import_module(f"campaign.{name}.{module}")
         app.register_blueprint(package.bp)

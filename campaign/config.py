@@ -78,6 +78,13 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "MAX_UPLOAD_MB": (_int, "2"),
     "INVITE_DAYS": (_int, "7"),
     "PETITION_PENDING_DAYS": (_int, "14"),
+    # Newsletter dispatch: messages per second per SMTP connection, connections at once across
+    # all workers, seconds before a claimed but unrecorded batch is taken back, retry back-off base.
+    "NEWSLETTER_RATE": (_float, "50"),
+    "NEWSLETTER_MAX_CONNECTIONS": (_int, "2"),
+    "NEWSLETTER_BATCH": (_int, "100"),
+    "NEWSLETTER_LEASE": (_float, "300"),
+    "NEWSLETTER_RETRY_BASE": (_float, "30"),
 }
 
 
@@ -114,6 +121,13 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"] = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
+    # DKIM signing of newsletter mail: all three set, or none.
+    for name in ("DKIM_PRIVATE_KEY_PATH", "DKIM_SELECTOR", "DKIM_DOMAIN"):
+        cfg[name] = env.get(name, "")
+    dkim = [cfg[n] for n in ("DKIM_PRIVATE_KEY_PATH", "DKIM_SELECTOR", "DKIM_DOMAIN")]
+    if any(dkim) and not all(dkim):
+        raise ConfigError("set DKIM_PRIVATE_KEY_PATH, DKIM_SELECTOR and DKIM_DOMAIN together")
 
     https = parts.scheme == "https"
     cfg.update(

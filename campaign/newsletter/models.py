@@ -1,10 +1,13 @@
-"""Newsletter subscribers. Petition signers and volunteers who opt in join this same list."""
+"""Newsletter subscribers, issues and the outbox that freezes each send's audience.
+
+Petition signers and volunteers who opt in join the same subscriber list.
+"""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
@@ -33,6 +36,80 @@ class Subscriber(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    # The server's answer when a message was refused for good (5xx); shown on the bounce page.
+    bounce_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Subscriber {self.id} {self.status}>"
+
+
+class IssueStatus(str, enum.Enum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class Issue(db.Model):
+    """One newsletter issue: its text, its audience and the state of its send."""
+
+    __tablename__ = "newsletter_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, with merge fields
+    # Optional English version, sent to subscribers who chose English.
+    subject_en: Mapped[str] = mapped_column(String(200), default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    topics: Mapped[str] = mapped_column(String(200), default="")  # empty: every topic
+    languages: Mapped[str] = mapped_column(String(20), default="")  # empty: every language
+    segment: Mapped[str] = mapped_column(String(80), default="")  # "key" or "key:value"
+    status: Mapped[str] = mapped_column(String(20), default=IssueStatus.DRAFT.value, index=True)
+    scheduled_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    pause_reason: Mapped[str] = mapped_column(String(200), default="")
+    published: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Issue {self.id} {self.status}>"
+
+
+class OutboxStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # unsubscribed or bounced after the audience was frozen, or cancelled
+
+
+class OutboxRow(db.Model):
+    """One recipient of one issue. The address is copied so the send is what was frozen."""
+
+    __tablename__ = "newsletter_outbox"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id", name="uq_newsletter_outbox_issue_subscriber"),
+        Index("ix_newsletter_outbox_claim", "issue_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="zh")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    answer: Mapped[str] = mapped_column(String(300), default="")
+
+    def __repr__(self) -> str:
+        return f"<OutboxRow {self.id} issue={self.issue_id} {self.status}>"

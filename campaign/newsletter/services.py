@@ -1,12 +1,152 @@
-"""Subscribing and leaving the newsletter."""
+"""Subscribing, preferences, list import and the life of an issue (compose, send, publish)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
+
+from campaign import tokens
+from campaign.audit import services as audit
+from campaign.auth.models import User
 from campaign.extensions import db
-from campaign.newsletter.models import Subscriber, SubscriberStatus
+from campaign.mail import services as mail
+from campaign.newsletter import compose, dispatch, segments
+from campaign.newsletter.models import (
+    Issue,
+    IssueStatus,
+    OutboxRow,
+    OutboxStatus,
+    Subscriber,
+    SubscriberStatus,
+)
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
+
+TOPICS = {
+    "campaign": _l("Campaign news"),
+    "policy": _l("Policy and law"),
+    "support": _l("Support for survivors"),
+    "events": _l("Events and actions"),
+}
+LANGUAGES = {"zh": _l("Chinese"), "en": _l("English")}
+CONFIRM_PURPOSE = "newsletter.confirm"
+CONFIRM_DAYS = 7
+EDITABLE = {IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value}
+
+
+class NewsletterError(Exception):
+    """A newsletter action that cannot be done; the message is shown to the user."""
+
+
+class LinkInvalid(NewsletterError):
+    """A mailed link that is broken, expired or no longer valid."""
+
+
+# --- subscribers ------------------------------------------------------------------------------
+
+
+def _clean_topics(topics: Iterable[str]) -> str:
+    return ",".join(t for t in TOPICS if t in set(topics))
+
+
+def request_subscription(email: str, name: str, locale: str, topics: Iterable[str]) -> None:
+    """Record a sign-up as pending and mail a confirmation link (answers alike for everyone).
+
+    A confirmed subscriber gets no mail, so the form does not reveal who is on the list.
+    """
+    address = normalise_email(email)
+    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if subscriber is not None and subscriber.status == SubscriberStatus.CONFIRMED.value:
+        return
+    if subscriber is None:
+        subscriber = Subscriber(email=address, source="form")
+        db.session.add(subscriber)
+    subscriber.name = name.strip()[:100]
+    subscriber.locale = "en" if locale == "en" else "zh"
+    subscriber.topics = _clean_topics(topics)
+    subscriber.status = SubscriberStatus.PENDING.value
+    subscriber.source = "form"
+    db.session.flush()
+    link = f"{current_app.config['BASE_URL']}/subscribe/confirm/" + tokens.make(
+        CONFIRM_PURPOSE, subscriber.id, subscriber.email
+    )
+    mail.send_template(
+        subscriber.email,
+        "newsletter_confirm",
+        "en" if subscriber.locale == "en" else "zh_Hans",
+        _l("Please confirm your newsletter subscription"),
+        to_name=subscriber.name,
+        link=link,
+        days=CONFIRM_DAYS,
+    )
+    db.session.commit()
+
+
+def read_confirm_token(token: str) -> Subscriber:
+    """The pending subscriber a confirmation link names, or LinkInvalid."""
+    try:
+        subscriber_id, address = tokens.read(CONFIRM_PURPOSE, token, CONFIRM_DAYS * 24 * 3600)
+    except tokens.TokenExpired:
+        raise LinkInvalid(_l("This confirmation link has expired. Please subscribe again.")) from None
+    except tokens.TokenInvalid:
+        raise LinkInvalid(_l("This link is not valid.")) from None
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.email != address:
+        raise LinkInvalid(_l("This link is not valid."))
+    return subscriber
+
+
+def confirm(token: str) -> Subscriber:
+    """Confirm the address a link was sent to."""
+    subscriber = read_confirm_token(token)
+    if subscriber.status != SubscriberStatus.CONFIRMED.value:
+        subscriber.status = SubscriberStatus.CONFIRMED.value
+        subscriber.confirmed_at = utcnow()
+        subscriber.unsubscribed_at = None
+    db.session.commit()
+    return subscriber
+
+
+def subscriber_for_link(token: str) -> Subscriber:
+    """The subscriber named by a preferences / unsubscribe link, or LinkInvalid."""
+    try:
+        subscriber_id = compose.read_manage_token(token)
+    except tokens.TokenInvalid:
+        raise LinkInvalid(_l("This link is not valid.")) from None
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise LinkInvalid(_l("This link is not valid."))
+    return subscriber
+
+
+def update_preferences(token: str, locale: str, topics: Iterable[str]) -> Subscriber:
+    """Change language and topics from the link in a mail."""
+    subscriber = subscriber_for_link(token)
+    subscriber.locale = "en" if locale == "en" else "zh"
+    subscriber.topics = _clean_topics(topics)
+    db.session.commit()
+    return subscriber
+
+
+def unsubscribe(token: str) -> Subscriber:
+    """Leave the list at once (RFC 8058 one-click); mail not yet handed to a worker is skipped."""
+    subscriber = subscriber_for_link(token)
+    if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
+        subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
+        subscriber.unsubscribed_at = utcnow()
+    dispatch.skip_pending_for(subscriber.id, "unsubscribed")
+    db.session.commit()
+    return subscriber
 
 
 def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subscriber:
@@ -26,3 +166,362 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subs
         subscriber.status = SubscriberStatus.CONFIRMED.value
         subscriber.confirmed_at = utcnow()
     return subscriber
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def bounced() -> list[Subscriber]:
+    return list(
+        db.session.scalars(
+            select(Subscriber).where(Subscriber.status == SubscriberStatus.BOUNCED.value).order_by(Subscriber.id)
+        )
+    )
+
+
+def reset_bounced(subscriber_id: int, actor: User) -> None:
+    """An admin judged a bounce temporary (a full mailbox, a fixed typo): the address receives again."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.status != SubscriberStatus.BOUNCED.value:
+        raise NewsletterError(_l("This address is not marked as bounced."))
+    subscriber.status = SubscriberStatus.CONFIRMED.value
+    subscriber.bounce_reason = ""
+    audit.record(actor, "newsletter.bounce_reset", "subscriber", subscriber.id)
+    db.session.commit()
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPreview:
+    accepted: list[tuple[str, str, datetime | None]] = field(default_factory=list)  # email, name, date
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # line, value, reason
+    merged: int = 0  # duplicate rows folded into an earlier one
+    already: int = 0  # addresses already on the list (kept as they are)
+
+
+def _column(header: list[str], *words: str) -> int | None:
+    for index, title in enumerate(header):
+        lowered = title.strip().lower()
+        if any(word in lowered for word in words):
+            return index
+    return None
+
+
+def _parse_date(raw: str) -> datetime | None:
+    raw = raw.strip()
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def preview_import(data: str) -> ImportPreview:
+    """Read a CSV (e.g. a Substack export: email, name, date); nothing is saved."""
+    preview = ImportPreview()
+    rows = list(csv.reader(io.StringIO(data)))
+    if not rows:
+        return preview
+    header = rows[0]
+    email_col = _column(header, "email", "e-mail", "邮箱", "邮件")
+    start = 1
+    if email_col is None:  # no header row: email, name, date
+        email_col, name_col, date_col, start = 0, 1, 2, 0
+    else:
+        name_col = _column(header, "name", "姓名", "名字")
+        date_col = _column(header, "date", "created", "subscribed", "时间", "日期")
+    seen: set[str] = set()
+    known = set(db.session.scalars(select(Subscriber.email)))
+    for line, row in enumerate(rows[start:], start=start + 1):
+        if not any(cell.strip() for cell in row):
+            continue
+        raw = row[email_col].strip() if email_col < len(row) else ""
+        if not raw:
+            preview.rejected.append((line, "", str(_l("no email address"))))
+            continue
+        try:
+            address = normalise_email(validate_email(raw, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            preview.rejected.append((line, raw[:100], str(_l("not a valid email address"))))
+            continue
+        if address in seen:
+            preview.merged += 1
+            continue
+        seen.add(address)
+        if address in known:
+            preview.already += 1
+            continue
+        name = row[name_col].strip()[:100] if name_col is not None and name_col < len(row) else ""
+        date = _parse_date(row[date_col]) if date_col is not None and date_col < len(row) else None
+        preview.accepted.append((address, name, date))
+    return preview
+
+
+def import_subscribers(data: str, source: str, locale: str, actor: User) -> ImportPreview:
+    """Add the accepted rows as confirmed subscribers, with the consent source given."""
+    preview = preview_import(data)
+    now = utcnow()
+    if preview.accepted:
+        db.session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "email": address, "name": name, "locale": locale, "topics": "",
+                    "status": SubscriberStatus.CONFIRMED.value, "source": f"import:{source}"[:80],
+                    "created_at": now, "confirmed_at": date or now, "bounce_reason": "",
+                }
+                for address, name, date in preview.accepted
+            ],
+        )
+    audit.record(actor, "newsletter.import", "subscribers", "", f"{len(preview.accepted)} added")
+    db.session.commit()
+    return preview
+
+
+# --- issues -----------------------------------------------------------------------------------
+
+
+@dataclass
+class IssueData:
+    subject: str
+    body: str
+    subject_en: str = ""
+    body_en: str = ""
+    topics: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    segment: str = ""
+
+
+def _apply(issue: Issue, data: IssueData) -> None:
+    issue.subject = data.subject.strip()[:200]
+    issue.body = data.body
+    issue.subject_en = data.subject_en.strip()[:200]
+    issue.body_en = data.body_en
+    issue.topics = _clean_topics(data.topics)
+    issue.languages = ",".join(code for code in LANGUAGES if code in data.languages)
+    issue.segment = data.segment
+
+
+def create_issue(data: IssueData, actor: User) -> Issue:
+    """Save a new draft."""
+    issue = Issue(created_by_id=actor.id)
+    _apply(issue, data)
+    db.session.add(issue)
+    db.session.commit()
+    return issue
+
+
+def get_issue(issue_id: int) -> Issue:
+    issue = db.session.get(Issue, issue_id)
+    if issue is None:
+        raise NewsletterError(_l("No such issue."))
+    return issue
+
+
+def update_issue(issue_id: int, data: IssueData) -> Issue:
+    """Change a draft (or a scheduled issue, which stays scheduled)."""
+    issue = get_issue(issue_id)
+    if issue.status not in EDITABLE:
+        raise NewsletterError(_l("This issue has been sent and can no longer be changed."))
+    _apply(issue, data)
+    db.session.commit()
+    return issue
+
+
+def audience(issue: Issue) -> Select[tuple[int]]:
+    """Subscriber ids the issue goes to: confirmed, matching topics, languages and segment."""
+    stmt = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.CONFIRMED.value)
+    if issue.languages:
+        stmt = stmt.where(Subscriber.locale.in_(issue.languages.split(",")))
+    if issue.topics:
+        # Someone who picked no topic reads everything.
+        padded = literal(",") + Subscriber.topics + literal(",")
+        stmt = stmt.where(
+            or_(Subscriber.topics == "", *[padded.contains(f",{topic},") for topic in issue.topics.split(",")])
+        )
+    if issue.segment:
+        try:
+            stmt = stmt.where(Subscriber.id.in_(segments.query(issue.segment)))
+        except segments.UnknownSegment:
+            stmt = stmt.where(false())
+    return stmt
+
+
+def audience_count(issue: Issue) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(audience(issue).subquery())) or 0)
+
+
+def _freeze(issue: Issue) -> int:
+    """Copy the audience into the outbox: one row per recipient, in one statement."""
+    now = utcnow()
+    chosen = audience(issue).subquery()
+    source = select(
+        literal(issue.id), Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.locale,
+        literal(OutboxStatus.PENDING.value), literal(0), literal(now), literal(""), literal(""),
+    ).where(Subscriber.id.in_(select(chosen.c.id)))
+    columns = [
+        OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.email, OutboxRow.name, OutboxRow.locale,
+        OutboxRow.status, OutboxRow.attempts, OutboxRow.next_attempt_at, OutboxRow.claimed_by, OutboxRow.answer,
+    ]
+    result = db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
+    issue.status = IssueStatus.SENDING.value
+    issue.started_at = now
+    return int(result.rowcount or 0)
+
+
+def start_send(issue_id: int, actor: User) -> int:
+    """Freeze the audience and hand the issue to the workers. Returns the number of recipients."""
+    issue = get_issue(issue_id)
+    if issue.status not in EDITABLE:
+        raise NewsletterError(_l("This issue has already been sent."))
+    if not issue.subject.strip() or not issue.body.strip():
+        raise NewsletterError(_l("Write a subject and a text first."))
+    count = _freeze(issue)
+    audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
+    db.session.commit()
+    return count
+
+
+def schedule(issue_id: int, when: datetime, actor: User) -> Issue:
+    """Send at `when` (UTC); the audience is frozen at that moment."""
+    issue = get_issue(issue_id)
+    if issue.status not in EDITABLE:
+        raise NewsletterError(_l("This issue has already been sent."))
+    if when <= utcnow():
+        raise NewsletterError(_l("Choose a time in the future."))
+    issue.status = IssueStatus.SCHEDULED.value
+    issue.scheduled_at = when
+    audit.record(actor, "newsletter.schedule", "issue", issue.id)
+    db.session.commit()
+    return issue
+
+
+def unschedule(issue_id: int) -> Issue:
+    issue = get_issue(issue_id)
+    if issue.status == IssueStatus.SCHEDULED.value:
+        issue.status = IssueStatus.DRAFT.value
+        issue.scheduled_at = None
+    db.session.commit()
+    return issue
+
+
+def start_scheduled() -> int:
+    """Worker job: start the sends whose time has come."""
+    due = db.session.scalars(
+        select(Issue).where(Issue.status == IssueStatus.SCHEDULED.value, Issue.scheduled_at <= utcnow())
+    ).all()
+    for issue in due:
+        _freeze(issue)
+        db.session.commit()
+    return len(due)
+
+
+def _set_status(issue_id: int, allowed: set[str], status: IssueStatus, actor: User, action: str) -> Issue:
+    issue = get_issue(issue_id)
+    if issue.status not in allowed:
+        raise NewsletterError(_l("This cannot be done in the issue's current state."))
+    issue.status = status.value
+    issue.pause_reason = ""
+    audit.record(actor, action, "issue", issue.id)
+    return issue
+
+
+def pause(issue_id: int, actor: User) -> None:
+    """Stop handing out batches; the batch in flight finishes."""
+    issue = _set_status(issue_id, {IssueStatus.SENDING.value}, IssueStatus.PAUSED, actor, "newsletter.pause")
+    issue.pause_reason = "manual"
+    db.session.commit()
+
+
+def resume(issue_id: int, actor: User) -> None:
+    _set_status(issue_id, {IssueStatus.PAUSED.value}, IssueStatus.SENDING, actor, "newsletter.resume")
+    db.session.commit()
+
+
+def cancel(issue_id: int, actor: User) -> None:
+    """Give up the rest of a send: rows not yet handed to a worker are skipped."""
+    issue = _set_status(
+        issue_id, {IssueStatus.SENDING.value, IssueStatus.PAUSED.value}, IssueStatus.CANCELLED, actor,
+        "newsletter.cancel",
+    )
+    issue.finished_at = utcnow()
+    db.session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.issue_id == issue.id, OutboxRow.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.SKIPPED.value, answer="cancelled"),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def set_published(issue_id: int, published: bool, actor: User) -> None:
+    """Show (or hide) a sent issue on the public archive."""
+    issue = get_issue(issue_id)
+    if issue.status != IssueStatus.SENT.value:
+        raise NewsletterError(_l("Only sent issues can be published."))
+    issue.published = published
+    audit.record(actor, "newsletter.publish" if published else "newsletter.unpublish", "issue", issue.id)
+    db.session.commit()
+
+
+def archive() -> list[Issue]:
+    return list(
+        db.session.scalars(
+            select(Issue).where(Issue.published.is_(True), Issue.status == IssueStatus.SENT.value)
+            .order_by(Issue.finished_at.desc())
+        )
+    )
+
+
+def published_issue(issue_id: int) -> Issue:
+    issue = db.session.get(Issue, issue_id)
+    if issue is None or not issue.published or issue.status != IssueStatus.SENT.value:
+        raise NewsletterError(_l("No such issue."))
+    return issue
+
+
+def issues() -> list[Issue]:
+    return list(db.session.scalars(select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())))
+
+
+def test_send(issue_id: int, addresses: list[str], locale: str, actor: User) -> int:
+    """Mail the issue, as a subscriber would get it, to a few chosen addresses."""
+    issue = get_issue(issue_id)
+    prepared = compose.prepare(issue, locale)
+    for address in addresses:
+        subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == normalise_email(address)))
+        token = compose.manage_token(subscriber.id if subscriber else 0)
+        data = prepared.message(0, normalise_email(address), subscriber.name if subscriber else "", token)
+        mail.queue(message_from_bytes(data, _class=EmailMessage, policy=SMTP))
+    audit.record(actor, "newsletter.test_send", "issue", issue.id, f"{len(addresses)} addresses")
+    db.session.commit()
+    return len(addresses)
+
+
+def preview_html(issue_id: int, locale: str) -> str:
+    issue = get_issue(issue_id)
+    return compose.prepare(issue, locale).html_for("", compose.manage_token(0))
+
+
+def report(issue_id: int) -> dict[str, int]:
+    """Deliveries, failures and the unsubscribes since the send started (no open or click tracking)."""
+    issue = get_issue(issue_id)
+    counts = dispatch.counts(issue.id)
+    left = 0
+    if issue.started_at is not None:
+        left = int(
+            db.session.scalar(
+                select(func.count()).select_from(OutboxRow).join(Subscriber, Subscriber.id == OutboxRow.subscriber_id)
+                .where(
+                    OutboxRow.issue_id == issue.id,
+                    and_(Subscriber.unsubscribed_at.is_not(None), Subscriber.unsubscribed_at >= issue.started_at),
+                )
+            ) or 0
+        )
+    return {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "unsubscribed": left}
+

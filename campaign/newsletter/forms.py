@@ -1,0 +1,136 @@
+"""Forms of the newsletter: sign-up, preferences, import and the composer."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from campaign.forms import MultiCheckboxField
+from campaign.newsletter.services import LANGUAGES, TOPICS
+
+
+def _topic_choices() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label in TOPICS.items()]
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label in LANGUAGES.items()]
+
+
+class SubscribeForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(
+        _l("Name (optional)"), validators=[Optional(), Length(max=100)],
+        description=_l("Any name or nickname; used only to greet you in the newsletter."),
+    )
+    language = RadioField(_l("Language"), default="zh", validators=[DataRequired()])
+    topics = MultiCheckboxField(
+        _l("Topics"), description=_l("Choose none to receive everything.")
+    )
+    submit = SubmitField(_l("Subscribe"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+        self.topics.choices = _topic_choices()
+
+
+class PreferencesForm(FlaskForm):
+    language = RadioField(_l("Language"), validators=[DataRequired()])
+    topics = MultiCheckboxField(_l("Topics"), description=_l("Choose none to receive everything."))
+    submit = SubmitField(_l("Save preferences"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+        self.topics.choices = _topic_choices()
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+        description=_l("Columns: email, name, date (a Substack export works as it is)."),
+    )
+    source = StringField(
+        _l("Where did these people consent?"), validators=[DataRequired(), Length(max=60)],
+        description=_l("For example: substack-2025. Recorded with each address."),
+    )
+    language = RadioField(_l("Language of these subscribers"), default="zh", validators=[DataRequired()])
+    consent = BooleanField(
+        _l("Everyone on this list asked to receive our newsletter."), validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Preview"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+
+class ImportConfirmForm(FlaskForm):
+    csv_data = HiddenField(validators=[DataRequired()])
+    source = HiddenField(validators=[DataRequired(), Length(max=60)])
+    language = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Import"))
+
+
+class IssueForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=[DataRequired(), Length(max=100_000)],
+        description=_l("Write {{name}} or {{name|friend}} to greet each reader by name, with a fallback."),
+        render_kw={"rows": 16},
+    )
+    subject_en = StringField(_l("English subject (optional)"), validators=[Optional(), Length(max=200)])
+    body_en = TextAreaField(
+        _l("English text (optional)"), validators=[Optional(), Length(max=100_000)],
+        description=_l("Sent to readers who chose English; others get the main text."),
+        render_kw={"rows": 10},
+    )
+    topics = MultiCheckboxField(_l("Topics"), description=_l("None chosen: every subscriber."))
+    languages = MultiCheckboxField(_l("Languages"), description=_l("None chosen: every language."))
+    segment = SelectField(_l("Segment"), default="")
+    submit = SubmitField(_l("Save draft"))
+
+    def __init__(self, *args: object, segment_options: list[tuple[str, str]] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.topics.choices = _topic_choices()
+        self.languages.choices = _language_choices()
+        self.segment.choices = [("", str(_l("Everyone who matches")))] + list(segment_options or [])
+
+
+class TestSendForm(FlaskForm):
+    addresses = StringField(
+        _l("Send a test to"), validators=[DataRequired(), Length(max=1000)],
+        description=_l("Up to five addresses, separated by commas."),
+    )
+    language = RadioField(_l("Language"), default="zh", validators=[DataRequired()])
+    submit = SubmitField(_l("Send test"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+    def validate_addresses(self, field: StringField) -> None:
+        parts = [p.strip() for p in (field.data or "").split(",") if p.strip()]
+        if not parts or len(parts) > 5 or any("@" not in p or any(c in p for c in " <>\r\n") for p in parts):
+            raise ValidationError(_l("Give one to five email addresses, separated by commas."))
+        field.data = ",".join(parts)
+
+
+class ScheduleForm(FlaskForm):
+    when = DateTimeLocalField(
+        _l("Send at (UTC)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M"
+    )
+    submit = SubmitField(_l("Schedule"))

@@ -1,0 +1,324 @@
+"""Newsletter pages: sign-up, preferences, one-click unsubscribe, archive, and the staff composer."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.access import public, staff
+from campaign.auth.forms import ConfirmForm
+from campaign.auth.models import Role
+from campaign.core.routes import public_nav, staff_links
+from campaign.extensions import csrf, limiter
+from campaign.i18n import short_code
+from campaign.newsletter import bp, compose, dispatch, segments, services
+from campaign.newsletter.forms import (
+    ImportConfirmForm,
+    ImportForm,
+    IssueForm,
+    PreferencesForm,
+    ScheduleForm,
+    SubscribeForm,
+    TestSendForm,
+)
+from campaign.newsletter.models import Issue, IssueStatus
+
+organisers = staff(Role.ORGANISER, Role.ADMIN)
+
+if not any(entry[0] == "newsletter.archive" for entry in public_nav):
+    public_nav.append(("newsletter.subscribe", _l("Newsletter")))
+    public_nav.append(("newsletter.archive", _l("Past issues")))
+if not any(link[0] == "newsletter.staff_index" for link in staff_links):
+    staff_links.append(("newsletter.staff_index", _l("Newsletter"), ("organiser", "admin")))
+
+# The preview shows the mail itself, whose styles are inline (mail clients need them).
+_PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'"
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per minute", methods=["POST"])
+def subscribe() -> BaseResponse | str:
+    form = SubscribeForm()
+    if request.method == "GET":
+        form.language.data = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
+    if form.validate_on_submit():
+        services.request_subscription(form.email.data, form.name.data or "", form.language.data, form.topics.data or [])
+        return render_template("newsletter/check_mail.html")
+    return render_template("newsletter/subscribe.html", form=form)
+
+
+@bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm(token: str) -> BaseResponse | str:
+    # GET only shows a button: link scanners that follow every link must not confirm anyone.
+    form = ConfirmForm()
+    try:
+        services.read_confirm_token(token)
+        if form.validate_on_submit():
+            services.confirm(token)
+            return render_template("newsletter/confirmed.html", token=None)
+    except services.LinkInvalid as exc:
+        return render_template("newsletter/link_invalid.html", message=str(exc)), 400  # type: ignore[return-value]
+    return render_template("newsletter/confirm.html", form=form)
+
+
+@bp.route("/newsletter/preferences/<token>", methods=["GET", "POST"])
+@public
+def preferences(token: str) -> BaseResponse | str:
+    try:
+        subscriber = services.subscriber_for_link(token)
+    except services.LinkInvalid as exc:
+        return render_template("newsletter/link_invalid.html", message=str(exc)), 400  # type: ignore[return-value]
+    form = PreferencesForm(
+        language=subscriber.locale, topics=[t for t in subscriber.topics.split(",") if t]
+    )
+    if form.validate_on_submit():
+        services.update_preferences(token, form.language.data, form.topics.data or [])
+        flash(_("Your preferences are saved."), "info")
+        return redirect(url_for("newsletter.preferences", token=token))
+    return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token)
+
+
+@bp.route("/newsletter/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt
+def unsubscribe(token: str) -> tuple[str, int] | str:
+    """RFC 8058: a POST (urlencoded or multipart, no cookie or CSRF token) unsubscribes and answers
+    200 with no redirect; a GET only shows the button, since scanners follow links in mail."""
+    try:
+        if request.method == "POST":
+            services.unsubscribe(token)
+            return render_template("newsletter/unsubscribed.html", token=token)
+        subscriber = services.subscriber_for_link(token)
+    except services.LinkInvalid as exc:
+        return render_template("newsletter/link_invalid.html", message=str(exc)), 400
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token)
+
+
+@bp.route("/newsletter/archive")
+@public
+def archive() -> str:
+    return render_template("newsletter/archive.html", issues=services.archive())
+
+
+@bp.route("/newsletter/archive/<int:issue_id>")
+@public
+def archive_issue(issue_id: int) -> str:
+    try:
+        issue = services.published_issue(issue_id)
+    except services.NewsletterError:
+        abort(404)
+    english = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
+    lang = request.args.get("lang") or request.cookies.get("lang") or english
+    use_en = lang == "en" and bool(issue.body_en.strip())
+    return render_template(
+        "newsletter/archive_issue.html",
+        issue=issue,
+        subject=issue.subject_en if use_en else issue.subject,
+        content=compose.archive_html(issue.body_en if use_en else issue.body),
+    )
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+def _issue_or_404(issue_id: int) -> Issue:
+    try:
+        return services.get_issue(issue_id)
+    except services.NewsletterError:
+        abort(404)
+
+
+def _issue_data(form: IssueForm) -> services.IssueData:
+    return services.IssueData(
+        subject=form.subject.data, body=form.body.data, subject_en=form.subject_en.data or "",
+        body_en=form.body_en.data or "", topics=form.topics.data or [], languages=form.languages.data or [],
+        segment=form.segment.data or "",
+    )
+
+
+@bp.route("/staff/newsletter")
+@organisers
+def staff_index() -> str:
+    return render_template(
+        "newsletter/staff_index.html", issues=services.issues(), counts=services.status_counts()
+    )
+
+
+@bp.route("/staff/newsletter/issues/new", methods=["GET", "POST"])
+@organisers
+def issue_new() -> BaseResponse | str:
+    form = IssueForm(segment_options=segments.options())
+    if form.validate_on_submit():
+        issue = services.create_issue(_issue_data(form), current_user)
+        flash(_("Draft saved."), "info")
+        return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
+    return render_template("newsletter/issue_form.html", form=form, issue=None)
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/edit", methods=["GET", "POST"])
+@organisers
+def issue_edit(issue_id: int) -> BaseResponse | str:
+    issue = _issue_or_404(issue_id)
+    form = IssueForm(
+        obj=issue, segment_options=segments.options(),
+        data=None if request.method == "POST" else {
+            "topics": [t for t in issue.topics.split(",") if t],
+            "languages": [x for x in issue.languages.split(",") if x],
+        },
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_issue(issue.id, _issue_data(form))
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Draft saved."), "info")
+        return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
+    return render_template("newsletter/issue_form.html", form=form, issue=issue)
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>")
+@organisers
+def issue_page(issue_id: int) -> str:
+    issue = _issue_or_404(issue_id)
+    editable = issue.status in services.EDITABLE
+    return render_template(
+        "newsletter/issue.html",
+        issue=issue,
+        editable=editable,
+        audience=services.audience_count(issue) if editable else None,
+        progress=dispatch.progress(issue.id),
+        report=services.report(issue.id),
+        segment_label=segments.label(issue.segment) if issue.segment else "",
+        test_form=TestSendForm(),
+        schedule_form=ScheduleForm(),
+        action_form=ConfirmForm(),
+        live=issue.status == IssueStatus.SENDING.value,
+    )
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/progress.json")
+@organisers
+def issue_progress(issue_id: int) -> Response:
+    issue = _issue_or_404(issue_id)
+    return jsonify(status=issue.status, pause_reason=issue.pause_reason, **dispatch.progress(issue.id).as_dict())
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/preview")
+@organisers
+def issue_preview(issue_id: int) -> Response:
+    _issue_or_404(issue_id)
+    locale = "en" if request.args.get("locale") == "en" else "zh"
+    response = Response(services.preview_html(issue_id, locale), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _PREVIEW_CSP
+    return response
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/test", methods=["POST"])
+@organisers
+def issue_test(issue_id: int) -> BaseResponse:
+    _issue_or_404(issue_id)
+    form = TestSendForm()
+    if form.validate_on_submit():
+        count = services.test_send(issue_id, form.addresses.data.split(","), form.language.data, current_user)
+        flash(_("Test sent to %(n)d addresses.", n=count), "info")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+    return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/schedule", methods=["POST"])
+@organisers
+def issue_schedule(issue_id: int) -> BaseResponse:
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule(issue_id, form.when.data, current_user)
+            flash(_("The issue will be sent at the chosen time."), "info")
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    else:
+        flash(_("Choose a date and time."), "error")
+    return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+_ACTIONS = {
+    "send": services.start_send,
+    "pause": services.pause,
+    "resume": services.resume,
+    "cancel": services.cancel,
+    "publish": lambda issue_id, actor: services.set_published(issue_id, True, actor),
+    "unpublish": lambda issue_id, actor: services.set_published(issue_id, False, actor),
+    "unschedule": lambda issue_id, actor: services.unschedule(issue_id),
+}
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/<any(send, pause, resume, cancel, publish, unpublish, unschedule):action>", methods=["POST"])
+@organisers
+def issue_action(issue_id: int, action: str) -> BaseResponse:
+    _issue_or_404(issue_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            _ACTIONS[action](issue_id, current_user)
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Done."), "info")
+    return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+@bp.route("/staff/newsletter/import", methods=["GET", "POST"])
+@organisers
+def import_list() -> str:
+    form = ImportForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            data = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors = [_("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")]
+            return render_template("newsletter/import.html", form=form)
+        preview = services.preview_import(data)
+        confirm_form = ImportConfirmForm(csv_data=data, source=form.source.data, language=form.language.data)
+        return render_template("newsletter/import_preview.html", preview=preview, form=confirm_form)
+    return render_template("newsletter/import.html", form=form)
+
+
+@bp.route("/staff/newsletter/import/confirm", methods=["POST"])
+@organisers
+def import_confirm() -> BaseResponse:
+    form = ImportConfirmForm()
+    if form.validate_on_submit():
+        result = services.import_subscribers(
+            form.csv_data.data, form.source.data, "en" if form.language.data == "en" else "zh", current_user
+        )
+        flash(_("%(n)d subscribers imported.", n=len(result.accepted)), "info")
+    else:
+        flash(_("The import could not be read; please upload the file again."), "error")
+    return redirect(url_for("newsletter.staff_index"))
+
+
+@bp.route("/staff/newsletter/bounced")
+@staff(Role.ADMIN)
+def bounced() -> str:
+    return render_template("newsletter/bounced.html", subscribers=services.bounced(), form=ConfirmForm())
+
+
+@bp.route("/staff/newsletter/bounced/<int:subscriber_id>/reset", methods=["POST"])
+@staff(Role.ADMIN)
+def bounce_reset(subscriber_id: int) -> BaseResponse:
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.reset_bounced(subscriber_id, current_user)
+            flash(_("The address will receive the newsletter again."), "info")
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("newsletter.bounced"))

@@ -1,0 +1,150 @@
+"""Subscribing, confirming, preferences, one-click unsubscribe and list import."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from campaign.auth.models import Role
+from campaign.extensions import db
+from campaign.newsletter import compose
+from campaign.newsletter.models import Subscriber
+from tests.conftest import Inbox
+
+
+def _subscriber(email: str) -> Subscriber:
+    found = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
+    assert found is not None
+    db.session.refresh(found)
+    return found
+
+
+def test_subscribe_needs_confirmation_by_link(client, inbox):
+    """A sign-up stays pending until the mailed link is used, and a GET of that link confirms nothing."""
+    response = client.post("/subscribe", data={"email": "Mei@Example.org", "name": "小美", "language": "zh", "topics": ["policy"]})
+    assert response.status_code == 200
+    assert _subscriber("mei@example.org").status == "pending"
+    link = next(u for u in Inbox.links(inbox.last_to("mei@example.org")) if "/subscribe/confirm/" in u)
+    path = link.split("5000", 1)[1]
+    assert client.get(path).status_code == 200
+    assert _subscriber("mei@example.org").status == "pending"
+    assert client.post(path, data={}).status_code == 200
+    person = _subscriber("mei@example.org")
+    assert person.status == "confirmed" and person.topics == "policy" and person.name == "小美"
+
+
+def test_bad_confirmation_link_is_refused(client):
+    """A forged confirmation link confirms no one and says so."""
+    response = client.get("/subscribe/confirm/not-a-token")
+    assert response.status_code == 400
+
+
+def test_preferences_link_changes_language_and_topics(client, app):
+    """The signed link in every mail lets a reader change language and topics without an account."""
+    person = Subscriber(email="lin@example.org", status="confirmed", locale="zh")
+    db.session.add(person)
+    db.session.commit()
+    token = compose.manage_token(person.id)
+    assert client.get(f"/newsletter/preferences/{token}").status_code == 200
+    response = client.post(f"/newsletter/preferences/{token}", data={"language": "en", "topics": ["events", "support"]})
+    assert response.status_code == 302
+    person = _subscriber("lin@example.org")
+    assert person.locale == "en" and person.topics == "support,events"
+    assert client.get("/newsletter/preferences/forged").status_code == 400
+
+
+def test_one_click_unsubscribe_post_without_cookie_or_csrf(app):
+    """RFC 8058: a mailbox provider's POST (urlencoded or multipart, no cookie, no CSRF) unsubscribes with 200."""
+    people = [Subscriber(email=f"p{i}@example.org", status="confirmed") for i in range(2)]
+    db.session.add_all(people)
+    db.session.commit()
+    bare = app.test_client()  # no session, no CSRF token
+    first = bare.post(f"/newsletter/unsubscribe/{compose.manage_token(people[0].id)}",
+                      data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert first.status_code == 200 and "Location" not in first.headers
+    second = bare.post(f"/newsletter/unsubscribe/{compose.manage_token(people[1].id)}",
+                       data={"List-Unsubscribe": "One-Click"}, content_type="multipart/form-data")
+    assert second.status_code == 200
+    assert _subscriber("p0@example.org").status == "unsubscribed"
+    assert _subscriber("p1@example.org").status == "unsubscribed"
+    assert bare.post("/newsletter/unsubscribe/forged", data="List-Unsubscribe=One-Click",
+                     content_type="application/x-www-form-urlencoded").status_code == 400
+
+
+def test_unsubscribe_get_only_shows_a_button(client):
+    """Link scanners follow GETs: opening the unsubscribe link must not unsubscribe."""
+    person = Subscriber(email="scan@example.org", status="confirmed")
+    db.session.add(person)
+    db.session.commit()
+    response = client.get(f"/newsletter/unsubscribe/{compose.manage_token(person.id)}")
+    assert response.status_code == 200
+    assert b'method="post"' in response.data
+    assert _subscriber("scan@example.org").status == "confirmed"
+
+
+def test_import_previews_merges_and_lists_rejects(login_as):
+    """A Substack export is previewed with every rejected row and its reason, merged, then imported with its source."""
+    db.session.add(Subscriber(email="left@example.org", status="unsubscribed"))
+    db.session.commit()
+    organiser = login_as(Role.ORGANISER)
+    data = (
+        "email,name,created_at\n"
+        "ana@example.org,Ana,2025-03-01T10:00:00.000Z\n"
+        "ANA@example.org,Ana again,2025-03-02\n"
+        "not-an-address,Bad,2025-03-03\n"
+        ",Nobody,\n"
+        "left@example.org,Left,2025-01-01\n"
+        "wang@example.org,王,2025-04-01\n"
+    )
+    response = organiser.post("/staff/newsletter/import?lang=en", data={
+        "file": (io.BytesIO(data.encode()), "substack.csv"), "source": "substack-2025",
+        "language": "zh", "consent": "y",
+    }, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<tr><td>4</td><td>not-an-address</td><td>not a valid email address</td></tr>" in page
+    assert "<tr><td>5</td><td></td><td>no email address</td></tr>" in page
+    assert "<strong>1</strong> duplicate rows merged" in page
+    assert db.session.scalar(select(Subscriber).where(Subscriber.email == "ana@example.org")) is None
+    response = organiser.post("/staff/newsletter/import/confirm", data={"csv_data": data, "source": "substack-2025", "language": "zh"})
+    assert response.status_code == 302
+    ana = _subscriber("ana@example.org")
+    assert ana.status == "confirmed" and ana.source == "import:substack-2025" and ana.name == "Ana"
+    assert _subscriber("wang@example.org").status == "confirmed"
+    assert _subscriber("left@example.org").status == "unsubscribed"  # not re-added by a side door
+
+
+def test_archive_shows_only_published_issues_in_the_readers_language(client, make_user):
+    """The public archive lists published issues only, in English when chosen, with no reader's name in it."""
+    from campaign.newsletter import services
+
+    organiser = make_user(Role.ORGANISER)
+    shown = services.create_issue(services.IssueData(
+        subject="第七期", body="{{name|朋友}}，你好", subject_en="Issue 7", body_en="Hello {{name|friend}}"), organiser)
+    hidden = services.create_issue(services.IssueData(subject="草稿", body="还没发"), organiser)
+    services.start_send(shown.id, organiser)  # nobody subscribed: the send has no rows
+    from campaign.newsletter import dispatch
+
+    dispatch.run(budget=1)
+    dispatch._finish_or_pause(shown.id)
+    services.set_published(shown.id, True, organiser)
+    page = client.get("/newsletter/archive?lang=zh").get_data(as_text=True)
+    assert "第七期" in page and "草稿" not in page
+    assert "朋友，你好" in client.get(f"/newsletter/archive/{shown.id}?lang=zh").get_data(as_text=True)
+    assert "Hello friend" in client.get(f"/newsletter/archive/{shown.id}?lang=en").get_data(as_text=True)
+    assert client.get(f"/newsletter/archive/{hidden.id}").status_code == 404
+
+
+def test_demo_seed_is_idempotent(app):
+    """`flask demo seed` twice gives one demo list of 1,000 and one published issue."""
+    import random
+
+    from sqlalchemy import func
+
+    from campaign.newsletter.demo import seed_newsletter
+    from campaign.newsletter.models import Issue
+
+    seed_newsletter(random.Random(1))
+    seed_newsletter(random.Random(1))
+    assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 1000
+    assert db.session.scalar(select(func.count()).where(Issue.published.is_(True))) == 1
