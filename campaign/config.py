@@ -77,6 +77,7 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "SESSION_IDLE_MINUTES": (_int, "30"),
     "MAX_UPLOAD_MB": (_int, "2"),
     "INVITE_DAYS": (_int, "7"),
+    "INVITE_REMINDER_DAYS": (_int, "3"),
 }
 
 
