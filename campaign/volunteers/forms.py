@@ -94,7 +94,8 @@ class FilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), choices=_status_choices(blank=True), validators=[Optional()])
-    group = SelectField(_l("Group of interest"), coerce=int, validators=[Optional()])
+    # Not checked against the choices: the service answers "nobody" for a group the user may not see.
+    group = SelectField(_l("Group of interest"), coerce=int, validators=[Optional()], validate_choice=False)
     skill = SelectField(_l("Skill"), choices=[("", _l("Any skill")), *SKILLS], validators=[Optional()])
     language = SelectField(_l("Language"), choices=[("", _l("Any language")), *LANGUAGES], validators=[Optional()])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
