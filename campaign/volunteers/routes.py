@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from campaign.access import Access, public, register_checker
+from campaign.access import F, Access, public, register_checker
 from campaign.auth.forms import ConfirmForm
 from campaign.core.routes import public_nav
 from campaign.extensions import db, limiter
@@ -34,9 +34,9 @@ register_checker("volunteer", _check_volunteer)
 volunteer_only = Access("volunteer")
 
 
-def volunteer(view):  # type: ignore[no-untyped-def]
+def volunteer(view: F) -> F:
     """Only a volunteer signed in by magic link may open this view."""
-    view._access = volunteer_only
+    view._access = volunteer_only  # type: ignore[attr-defined]
     return view
 
 

@@ -16,7 +16,6 @@ from tests.integration.volunteer_factories import (  # noqa: F401
     fresh_g,
     make_group,
     make_volunteer,
-    volunteer_client,
 )
 
 
