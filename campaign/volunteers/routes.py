@@ -11,7 +11,15 @@ from campaign.auth.forms import ConfirmForm
 from campaign.core.routes import public_nav
 from campaign.extensions import db, limiter
 from campaign.volunteers import bp, services, work
-from campaign.volunteers.forms import CommentForm, EmailForm, MoveForm, ProfileForm, SignupForm, TaskForm
+from campaign.volunteers.forms import (
+    AssignForm,
+    CommentForm,
+    EmailForm,
+    MoveForm,
+    ProfileForm,
+    SignupForm,
+    TaskForm,
+)
 from campaign.volunteers.models import Priority, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import can_see_task, is_lead, membership
 
@@ -302,9 +310,30 @@ def _my_task(task_id: int) -> Task:
 @volunteer
 def my_task(task_id: int) -> str:
     task = _my_task(task_id)
+    assign = None
+    if is_lead(_me(), task.group_id):
+        assign = _assign_form(task, AssignForm(assignees=[v.id for v in task.assignees]))
     return render_template("volunteers/task.html", task=task, space="me", move=MoveForm(),
                            comment_form=CommentForm(), body=work.render_markdown(task.description),
-                           labels=_labels(), manage=is_lead(_me(), task.group_id))
+                           labels=_labels(), assign_form=assign)
+
+
+def _assign_form(task: Task, form: AssignForm) -> AssignForm:
+    form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(task.group)]
+    return form
+
+
+@bp.post("/me/tasks/<int:task_id>/assign")
+@volunteer
+def my_task_assign(task_id: int) -> Response:
+    task = _my_task(task_id)
+    if not is_lead(_me(), task.group_id):
+        abort(404)
+    form = _assign_form(task, AssignForm())
+    if form.validate_on_submit():
+        work.set_assignees(_me(), task, form.assignees.data or [])
+        flash(_("Assignees saved."), "info")
+    return redirect(url_for("volunteers.my_task", task_id=task.id))
 
 
 @bp.post("/me/tasks/<int:task_id>/status")

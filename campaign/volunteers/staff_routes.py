@@ -301,7 +301,7 @@ def task(task_id: int) -> str:
     assign = AssignForm(assignees=[v.id for v in item.assignees])
     assign.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group)]
     return render_template("volunteers/task.html", task=item, space="staff", move=MoveForm(),
-                           comment_form=CommentForm(), assign_form=assign, manage=True,
+                           comment_form=CommentForm(), assign_form=assign,
                            body=work.render_markdown(item.description), labels=_labels())
 
 

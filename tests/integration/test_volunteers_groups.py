@@ -1,7 +1,10 @@
 """Working groups: invitations by mailed links, reminders, size limits, tasks, notifications and digests."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+
+import itsdangerous.timed
 
 from sqlalchemy import select, update
 
@@ -178,3 +181,29 @@ def test_daily_digest_only_to_those_with_tasks_due(app, login_as, inbox):
     assert worker.run_once(app, {"volunteers.task_digest"}) == 0
     assert [str(m["To"]) for m in inbox.messages] == [busy.email]
     assert "整理频道举报清单" in Inbox.text(inbox.messages[0])
+
+
+def test_invitation_links_expire(client, login_as, inbox, monkeypatch):
+    """An invitation answered after INVITE_DAYS is refused and makes nobody a member."""
+    person = make_volunteer()
+    group = make_group()
+    real = time.time
+    days = client.application.config["INVITE_DAYS"]
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real() - (days + 1) * 86400)
+    _invite(login_as("organiser"), person, group)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", real)
+    accept = _path(Inbox.links(inbox.last_to(person.email))[0])
+    assert client.post(accept, data={}).status_code == 400
+    assert db.session.scalars(select(Membership)).all() == []
+
+
+def test_digest_for_content_free_groups_has_no_titles(app, login_as, inbox):
+    """A content-free group's tasks appear in the digest as "a task" with a link, never by title."""
+    group = make_group(content_free=True)
+    person = make_volunteer()
+    add_member(group, person)
+    _new_task(login_as("organiser"), group, person, title="陪同报案安排")
+    inbox.clear()
+    assert worker.run_once(app, {"volunteers.task_digest"}) == 1
+    text = Inbox.text(inbox.last_to(person.email))
+    assert "陪同报案安排" not in text and "/me/tasks/" in text

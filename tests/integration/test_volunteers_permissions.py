@@ -139,3 +139,19 @@ def test_caseworkers_and_the_public_see_no_review_pages(login_as, client):
     assert login_as("caseworker").get("/staff/volunteers").status_code == 403
     assert client.get("/staff/volunteers").status_code == 302
     assert client.get("/me").status_code == 302
+
+
+def test_a_lead_assigns_only_in_their_group_and_members_cannot_assign(app, inbox):
+    """A lead reassigns their group's tasks (the new assignee is mailed); a plain member cannot."""
+    group = make_group()
+    lead, member, helper = make_volunteer(), make_volunteer(), make_volunteer()
+    add_member(group, lead, lead=True)
+    add_member(group, member)
+    add_member(group, helper)
+    task = _task(group, member, title="校对")
+    assert volunteer_client(app, member).post(f"/me/tasks/{task.id}/assign",
+                                              data={"assignees": [str(member.id), str(helper.id)]}).status_code == 404
+    volunteer_client(app, lead).post(f"/me/tasks/{task.id}/assign", data={"assignees": [str(helper.id)]})
+    db.session.refresh(task)
+    assert task.assignees == [helper]
+    assert inbox.last_to(helper.email)
