@@ -16,6 +16,8 @@ from campaign.exports import csv_stream
 from campaign.extensions import db
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
+    LANGUAGES,
+    SKILLS,
     STATUS_LABELS,
     AssignForm,
     BulkForm,
@@ -56,6 +58,11 @@ def _status_labels() -> dict[str, object]:
     return {s.value: label for s, label in STATUS_LABELS.items()}
 
 
+def _answer_labels() -> dict[str, object]:
+    """Skill and language keys as words, for the list and the volunteer page."""
+    return {**dict(SKILLS), **{f"lang:{key}": label for key, label in LANGUAGES}}
+
+
 # --- review -------------------------------------------------------------------------------------
 
 
@@ -76,7 +83,7 @@ def review() -> str:
     bulk.group.choices = _group_choices()
     pager_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("volunteers/review.html", form=form, people=people, bulk=bulk,
-                           statuses=_status_labels(), pager_args=pager_args)
+                           statuses=_status_labels(), pager_args=pager_args, answers=_answer_labels())
 
 
 def _selected_ids() -> list[int]:
@@ -136,7 +143,7 @@ def _volunteer_page(person: Volunteer, show_contact: bool) -> str:
         history=services.history(person), notes=services.notes(person), statuses=_status_labels(),
         status_form=StatusForm(status=person.status), note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(person.tag_list)), invite_form=invite, confirm=ConfirmForm(),
-        labels=task_labels())
+        labels=task_labels(), answers=_answer_labels())
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/contact")
