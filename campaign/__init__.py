@@ -96,9 +96,9 @@ def _init_extensions(app: Flask) -> None:
         return response
 
 
-# Feature packages, in menu order. Each has `bp`; its `routes`, `tasks` and `cli` modules (when
-# present) are imported so their views, worker jobs and commands register themselves.
-FEATURES = ("core", "auth", "admin", "petitions", "newsletter", "rights")
+# Feature packages, in menu order. Each has `bp`; its view modules (`routes`, `staff_routes`), worker
+# jobs (`tasks`) and commands (`cli`), when present, are imported so they register themselves.
+FEATURES = ("core", "auth", "admin", "petitions", "newsletter", "volunteers", "rights")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     importlib.import_module("campaign.mail.tasks")
     for name in FEATURES:
         package = importlib.import_module(f"campaign.{name}")
-        for module in ("routes", "tasks", "cli"):
+        for module in ("routes", "staff_routes", "tasks", "cli"):
             if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
                 importlib.import_module(f"campaign.{name}.{module}")
         app.register_blueprint(package.bp)

@@ -85,6 +85,7 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "NEWSLETTER_BATCH": (_int, "100"),
     "NEWSLETTER_LEASE": (_float, "300"),
     "NEWSLETTER_RETRY_BASE": (_float, "30"),
+    "INVITE_REMINDER_DAYS": (_int, "3"),
 }
 
 
