@@ -103,11 +103,16 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.auth import routes as _auth_routes  # noqa: F401
     from campaign.core import bp as core_bp
     from campaign.core import routes as _core_routes  # noqa: F401
+    from campaign.intake import bp as intake_bp
+    from campaign.intake import routes as _intake_routes  # noqa: F401
+    from campaign.intake import tasks as _intake_tasks  # noqa: F401  (registers worker jobs)
+    from campaign.takedowns import bp as takedowns_bp
+    from campaign.takedowns import routes as _takedowns_routes  # noqa: F401
 
     from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
     from campaign.newsletter import models as _newsletter_models  # noqa: F401
 
-    for blueprint in (core_bp, auth_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, intake_bp, takedowns_bp):
         app.register_blueprint(blueprint)
 
 

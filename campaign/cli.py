@@ -117,8 +117,10 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
 
 def register(app: Flask) -> None:
     from campaign.demo import demo_cli
+    from campaign.intake.cli import intake_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(intake_cli)

@@ -77,6 +77,10 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "SESSION_IDLE_MINUTES": (_int, "30"),
     "MAX_UPLOAD_MB": (_int, "2"),
     "INVITE_DAYS": (_int, "7"),
+    # Closed help requests are deleted this many days after closing.
+    "INTAKE_RETENTION_DAYS": (_int, "180"),
+    # An unlocked case key is dropped after this many minutes without use.
+    "INTAKE_UNLOCK_MINUTES": (_int, "30"),
 }
 
 

@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from campaign.auth import services as auth
 from campaign.auth.models import Role
+from campaign.intake.demo import seed_intake, seed_takedowns
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
@@ -34,7 +35,7 @@ def seed_staff(rng: random.Random) -> None:
 
 
 # Called in order with one shared, seeded random generator, so the demo is the same every time.
-SEEDERS: list[Callable[[random.Random], None]] = [seed_staff]
+SEEDERS: list[Callable[[random.Random], None]] = [seed_staff, seed_intake, seed_takedowns]
 
 
 @demo_cli.command("seed")
