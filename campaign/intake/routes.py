@@ -90,10 +90,12 @@ user_logged_out.connect(_drop_unlock, weak=False)
 # --- public -----------------------------------------------------------------------------------
 
 
-@bp.route("/help", methods=["GET", "POST"])
+@bp.route("/help", methods=["GET", "POST"], endpoint="help")
 @public
+# Per visitor address (hashed). Over Tor every visitor shares one address, so this also caps the
+# whole onion service; raise it there if genuine requests are refused.
 @limiter.limit("10 per hour", methods=["POST"])
-def help() -> str | tuple[str, int]:
+def help_form() -> str | tuple[str, int]:
     form = HelpForm()
     try:
         ring = intake.keyring()

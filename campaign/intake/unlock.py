@@ -4,8 +4,9 @@ The Flask session (a signed cookie) carries a random handle, never the key. Entr
 caseworker signs out (flask_login's user_logged_out signal), locks the key, or stays idle longer
 than INTAKE_UNLOCK_MINUTES. With several gunicorn workers each process has its own dict, so a
 caseworker may be asked to unlock again when a request lands on another worker: we accept that
-rather than share the key through Redis or the database, where a copy of the server would find it.
-A restart drops every unlock.
+rather than share the key through Redis or the database, where a copy of the server would find it
+(campaign/intake/README.md suggests `-w 1 --threads 4` for small teams). A restart drops every
+unlock.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from tests.integration.intake_fixtures import (  # noqa: F401
     PASSPHRASE,
     caseworker_client,
     intake_key,
-    per_request_user,
+    per_request_state,
     submit_help,
 )
 
@@ -149,7 +149,7 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     assert "reply before rotation" in client.post("/help/status", data={"code": code}).text
 
 
-def test_keygen_asks_twice_and_refuses_a_second_key(app, per_request_user):
+def test_keygen_asks_twice_and_refuses_a_second_key(app, per_request_state):
     """keygen prompts for the passphrase twice, stores only the wrapped key, and never overwrites one."""
     runner = app.test_cli_runner()
     passphrase = "typed twice at the prompt"
