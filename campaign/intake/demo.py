@@ -98,12 +98,15 @@ def seed_takedowns(rng: random.Random) -> None:
         return
     ring = intake.keyring()
     worker = auth.find_user("caseworker@example.org")
-    cases = list(db.session.scalars(select(HelpRequest.id)))
+    cases = list(db.session.scalars(select(HelpRequest)))
     today = utcnow().date()
     kinds = ["hidden_camera", "partner", "deepfake", "doxxing", "other"]
     for platform, (count, answer_p, removal_p, typical_days) in _PLATFORM_PROFILE.items():
         for n in range(count):
+            case = rng.choice(cases) if cases and rng.random() < 0.15 else None
             reported = today - timedelta(days=rng.randint(1, 120))
+            if case is not None:
+                reported = min(case.received_week + timedelta(days=rng.randint(1, 10)), today)
             removed_on = None
             response = Response.NONE.value
             if rng.random() < answer_p:
@@ -119,5 +122,4 @@ def seed_takedowns(rng: random.Random) -> None:
                 reported_on=reported, reference=f"DEMO-{platform[:2].upper()}-{rng.randint(1000, 9999)}",
                 response=response, removed_on=removed_on, notes="",
             )
-            linked = rng.choice(cases) if cases and rng.random() < 0.15 else None
-            tracker.create(ring, entry, worker, linked)
+            tracker.create(ring, entry, worker, case.id if case is not None else None)

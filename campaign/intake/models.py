@@ -59,7 +59,7 @@ class HelpRequest(db.Model):
     tags: Mapped[str] = mapped_column(String(200), default="")
     remind_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    # The survivor wrote since a caseworker last opened the case.
+    # The survivor wrote (or submitted) since a caseworker last read or answered the case.
     unread: Mapped[bool] = mapped_column(default=True)
 
     assignee: Mapped[User | None] = relationship(lazy="joined")

@@ -275,7 +275,7 @@ def _case_page(req: HelpRequest, status_code: int = 200, **forms: Any) -> tuple[
         case_form=forms.get("case_form") or _case_form(req),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         reply_form=forms.get("reply_form") or TeamReplyForm(formdata=None),
-        takedown_rows=[(row, takedowns.details(ring, row)) for row in takedowns.listing(request_id=req.id)],
+        takedown_rows=takedowns.readable(ring, takedowns.listing(request_id=req.id), current_user),
     )
     return page, status_code
 

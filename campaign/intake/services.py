@@ -43,6 +43,10 @@ class BadCode(IntakeError):
     """No request matches this receipt code."""
 
 
+class KeyRotated(IntakeError):
+    """The key was rotated while this request was being handled; nothing was saved."""
+
+
 class NotCaseworker(IntakeError):
     """Cases can only be assigned to caseworkers."""
 
@@ -125,6 +129,19 @@ def create_key(passphrase: str) -> IntakeKey:
     return key
 
 
+def hold_key(ring: CaseKeyring) -> None:
+    """Share-lock the row of the key `ring` seals to, for the rest of the transaction.
+
+    rotate() locks it for update, so nothing is sealed to a key that is being retired (on
+    PostgreSQL; SQLite serialises writers anyway). Raises KeyRotated when the key is gone.
+    """
+    key = db.session.scalars(
+        select(IntakeKey).where(IntakeKey.version == ring.version).with_for_update(read=True)
+    ).first()
+    if key is None:
+        raise KeyRotated()
+
+
 def unlock(passphrase: str) -> CaseKeyring:
     """An unlocked keyring, or WrongPassphrase / NoKey."""
     key = active_key()
@@ -180,12 +197,7 @@ def rotate(old_passphrase: str, new_passphrase: str) -> IntakeKey:
 
 def submit(ring: CaseKeyring, answers: Answers, today: date) -> tuple[HelpRequest, str]:
     """Store a help request sealed to the team key; return it and its receipt code (shown once)."""
-    # Share-lock the key row: rotate() takes it for update, so we never seal to a retiring key.
-    key = db.session.scalars(
-        select(IntakeKey).where(IntakeKey.version == ring.version).with_for_update(read=True)
-    ).first()
-    if key is None:
-        raise NoKey()
+    hold_key(ring)
     code = crypto.new_receipt_code()
     normal = crypto.normalise_code(code)
     assert normal is not None
@@ -238,6 +250,7 @@ def survivor_messages(req: HelpRequest, code_key: PrivateKey) -> list[Message]:
 
 
 def _add_message(ring: CaseKeyring, req: HelpRequest, text: str, today: date, author: User | None) -> CaseMessage:
+    hold_key(ring)
     msg = CaseMessage(
         request=req,
         from_team=author is not None,
@@ -384,6 +397,7 @@ def update_case(
 
 def add_note(ring: CaseKeyring, req: HelpRequest, actor: User, text: str, today: date) -> CaseNote:
     """A private note, sealed to the team key (writing needs no unlock)."""
+    hold_key(ring)
     note = CaseNote(request=req, author_id=actor.id, key_version=ring.version, box=ring.seal(text), written_on=today)
     db.session.add(note)
     record(actor, "intake.note_added", "help_request", req.id)
@@ -392,8 +406,9 @@ def add_note(ring: CaseKeyring, req: HelpRequest, actor: User, text: str, today:
 
 
 def team_reply(ring: CaseKeyring, req: HelpRequest, actor: User, text: str, today: date) -> CaseMessage:
-    """A message to the survivor, readable with their receipt code."""
+    """A message to the survivor, readable with their receipt code (the case counts as read)."""
     msg = _add_message(ring, req, text, today, actor)
+    req.unread = False
     record(actor, "intake.message_sent", "help_request", req.id)
     db.session.commit()
     return msg

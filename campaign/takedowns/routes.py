@@ -42,7 +42,7 @@ def index() -> str:
     rows = tracker.listing(platform)
     return render_template(
         "takedowns/index.html",
-        rows=[(row, tracker.details(ring, row)) for row in rows],
+        rows=tracker.readable(ring, rows, current_user),
         stats=tracker.all_stats(),
         platform=platform,
         responses=RESPONSE_LABELS,
@@ -93,7 +93,7 @@ def _row_or_404(takedown_id: int) -> Takedown:
 def edit(takedown_id: int) -> Response | str:
     row = _row_or_404(takedown_id)
     ring = team_keyring()
-    shown = tracker.details(ring, row)
+    [(_row, shown)] = tracker.readable(ring, [row], current_user)
     form = TakedownForm(obj=row) if request.method == "GET" else TakedownForm()
     if request.method == "GET":
         form.target.data, form.notes.data = shown.target, shown.notes

@@ -14,6 +14,7 @@ from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.intake.crypto import CaseKeyring
 from campaign.intake.models import HelpRequest
+from campaign.intake.services import hold_key
 from campaign.takedowns.models import Response, Takedown
 
 
@@ -62,6 +63,7 @@ class PlatformStats:
 
 def _store_details(row: Takedown, ring: CaseKeyring, target: str, notes: str) -> None:
     if row.request_id is not None:
+        hold_key(ring)
         row.details_box = ring.seal(json.dumps({"target": target, "notes": notes}, ensure_ascii=False))
         row.key_version = ring.version
         row.target, row.notes = "", ""
@@ -78,6 +80,16 @@ def details(ring: CaseKeyring, row: Takedown) -> Details:
         return Details("", "", False)
     data = json.loads(ring.open(row.details_box))
     return Details(data["target"], data["notes"], True)
+
+
+def readable(ring: CaseKeyring, rows: list[Takedown], actor: User) -> list[tuple[Takedown, Details]]:
+    """Rows with their details; opening sealed ones is audit-logged (one entry per page)."""
+    out = [(row, details(ring, row)) for row in rows]
+    opened = [row.id for row in rows if row.sealed and ring.unlocked]
+    if opened:
+        record(actor, "takedown.decrypted", "takedown", opened[0] if len(opened) == 1 else "", f"rows={len(opened)}")
+        db.session.commit()
+    return out
 
 
 def create(ring: CaseKeyring, entry: Entry, actor: User | None, request_id: int | None = None) -> Takedown:

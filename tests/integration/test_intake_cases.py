@@ -1,10 +1,11 @@
 """The caseworkers' side: unlocking, audit, follow-up, key rotation and retention."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from campaign.audit.models import AuditEvent
-from campaign.auth.models import Role
+from campaign.auth.models import Role, User
 from campaign.extensions import db
 from campaign.intake import crypto
 from campaign.intake import services as intake
@@ -147,6 +148,19 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
         assert text in page, text
     # The survivor's code is untouched by rotation.
     assert "reply before rotation" in client.post("/help/status", data={"code": code}).text
+
+
+def test_nothing_is_sealed_to_a_retired_key(app, client, caseworker_client):
+    """A write that started before a rotation is refused rather than sealed to the deleted key."""
+    req = _one_request(client)
+    caseworker_client(unlocked=False)
+    old_ring = intake.keyring()
+    intake.rotate(PASSPHRASE, "the next passphrase, long enough")
+    author = db.session.scalars(select(User)).first()
+    with pytest.raises(intake.KeyRotated):
+        intake.add_note(old_ring, req, author, "late note", utcnow().date())
+    db.session.rollback()
+    assert db.session.scalars(select(CaseNote)).all() == []
 
 
 def test_keygen_asks_twice_and_refuses_a_second_key(app, per_request_state):

@@ -1,6 +1,7 @@
 """The takedown tracker: caseworkers record reports; the public sees only aggregates."""
 from sqlalchemy import select
 
+from campaign.audit.models import AuditEvent
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake.models import HelpRequest
@@ -44,8 +45,10 @@ def test_standalone_reports_are_clear_and_case_reports_sealed(app, client, casew
     # A locked caseworker updates the response; the sealed channel stays as it was.
     edit = _report(locked, url=f"/takedowns/{linked.id}", target="", notes="", removed_on="2026-03-03")
     assert edit.status_code == 302
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "takedown.decrypted")).all()
     unlocked = caseworker_client(unlocked=True)
     assert "case-chan" in unlocked.get("/takedowns").text
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "takedown.decrypted")).all()
     assert "case-chan" in unlocked.get(f"/takedowns/{linked.id}").text
     db.session.expire_all()
     assert db.session.get(Takedown, linked.id).response == "removed"
