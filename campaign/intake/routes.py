@@ -16,7 +16,7 @@ from nacl.public import PrivateKey
 
 from campaign.access import public, staff
 from campaign.auth.models import Role, User
-from campaign.core.routes import public_nav, staff_links
+from campaign.core.routes import home_sections, public_nav, staff_links
 from campaign.extensions import limiter
 from campaign.intake import bp, crypto
 from campaign.intake import services as intake
@@ -44,6 +44,8 @@ _HANDLE = "intake_unlock"  # the session holds this random handle, never the key
 
 if ("intake.help", _l("Ask for help")) not in public_nav:
     public_nav.append(("intake.help", _l("Ask for help")))
+if "intake/_home.html" not in home_sections:
+    home_sections.append("intake/_home.html")
 if not any(link[0] == "intake.queue" for link in staff_links):
     staff_links.append(("intake.queue", _l("Help requests"), (Role.CASEWORKER.value,)))
 
@@ -223,7 +225,7 @@ def unlock() -> Response | str | tuple[str, int]:
     form = UnlockForm()
     if form.validate_on_submit():
         try:
-            ring = intake.unlock(form.passphrase.data)
+            ring = intake.unlock(form.passphrase.data, _user())
         except intake.NoKey:
             abort(404)
         except crypto.WrongPassphrase:

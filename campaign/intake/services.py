@@ -142,12 +142,20 @@ def hold_key(ring: CaseKeyring) -> None:
         raise KeyRotated()
 
 
-def unlock(passphrase: str) -> CaseKeyring:
-    """An unlocked keyring, or WrongPassphrase / NoKey."""
+def unlock(passphrase: str, actor: User | None = None) -> CaseKeyring:
+    """An unlocked keyring, or WrongPassphrase / NoKey. Both outcomes are audit-logged."""
     key = active_key()
     if key is None:
         raise NoKey()
-    return CaseKeyring(key.public_key, key.version, crypto.unwrap(_wrapped(key), passphrase))
+    try:
+        private = crypto.unwrap(_wrapped(key), passphrase)
+    except crypto.WrongPassphrase:
+        record(actor, "intake.unlock_failed", "intake_key", key.version)
+        db.session.commit()
+        raise
+    record(actor, "intake.unlocked", "intake_key", key.version)
+    db.session.commit()
+    return CaseKeyring(key.public_key, key.version, private)
 
 
 def rotate(old_passphrase: str, new_passphrase: str) -> IntakeKey:

@@ -142,6 +142,8 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     # The session unlocked with the old key is locked now.
     assert "t.me/before-rotation" not in worker.get(f"/cases/{req.id}").text
     assert worker.post("/cases/unlock", data={"passphrase": PASSPHRASE}).status_code == 401
+    failed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "intake.unlock_failed")).all()
+    assert len(failed) == 1 and PASSPHRASE not in failed[0].detail
     assert worker.post("/cases/unlock", data={"passphrase": "a brand new passphrase for 2027"}).status_code == 302
     page = worker.get(f"/cases/{req.id}").text
     for text in ("t.me/before-rotation", "note before rotation", "reply before rotation", "survivor before rotation", "t.me/report-target"):

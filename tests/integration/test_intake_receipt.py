@@ -41,6 +41,8 @@ def test_code_shows_status_and_replies_and_takes_answers(client, caseworker_clie
     req = db.session.scalars(select(HelpRequest)).one()
     page = client.post("/help/status?lang=en", data={"code": code})
     assert page.status_code == 200 and "New" in page.text and "No messages yet" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert code not in page.headers.get("Location", "") and code not in client.get("/help/status").text
 
     worker = caseworker_client(unlocked=False)  # replying needs no unlock
     worker.post(f"/cases/{req.id}/message", data={"text": "我们已经向平台举报。"})
