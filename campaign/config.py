@@ -86,6 +86,10 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "NEWSLETTER_LEASE": (_float, "300"),
     "NEWSLETTER_RETRY_BASE": (_float, "30"),
     "INVITE_REMINDER_DAYS": (_int, "3"),
+    # Closed help requests are deleted this many days after closing.
+    "INTAKE_RETENTION_DAYS": (_int, "180"),
+    # An unlocked case key is dropped after this many minutes without use.
+    "INTAKE_UNLOCK_MINUTES": (_int, "30"),
 }
 
 
