@@ -98,7 +98,9 @@ def _init_extensions(app: Flask) -> None:
 
 # Feature packages, in menu order. Each has `bp`; its view modules (`routes`, `staff_routes`), worker
 # jobs (`tasks`) and commands (`cli`), when present, are imported so they register themselves.
-FEATURES = ("core", "auth", "admin", "petitions", "newsletter", "volunteers", "intake", "takedowns", "rights")
+FEATURES = (
+    "core", "auth", "admin", "petitions", "newsletter", "volunteers", "intake", "takedowns", "reports", "rights",
+)
 
 
 def _register_blueprints(app: Flask) -> None:

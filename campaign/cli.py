@@ -119,6 +119,7 @@ def register(app: Flask) -> None:
     from campaign.backup import backup_command, restore_command
     from campaign.demo import demo_cli
     from campaign.intake.cli import intake_cli
+    from campaign.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(worker_command)
@@ -127,3 +128,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(intake_cli)
+    app.cli.add_command(reports_cli)

@@ -126,6 +126,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    cfg["REPORTS_WEEKLY_SUMMARY"] = _bool("REPORTS_WEEKLY_SUMMARY", env.get("REPORTS_WEEKLY_SUMMARY", "false"))
     cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"] = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
     # DKIM signing of newsletter mail: all three set, or none.
     for name in ("DKIM_PRIVATE_KEY_PATH", "DKIM_SELECTOR", "DKIM_DOMAIN"):
