@@ -97,7 +97,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 # Feature packages, in menu order. Each has `bp`; its view modules (`routes`, `staff_routes`), worker
-# jobs (`tasks`) and commands (`cli`), when present, are imported so they register themselves.
+# jobs (`tasks`), commands (`cli`) and data-rights holder (`rights`), when present, are imported so
+# they register themselves.
 FEATURES = (
     "core", "auth", "admin", "petitions", "newsletter", "volunteers", "intake", "takedowns", "reports", "rights",
 )
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     importlib.import_module("campaign.mail.tasks")
     for name in FEATURES:
         package = importlib.import_module(f"campaign.{name}")
-        for module in ("routes", "staff_routes", "tasks", "cli"):
+        for module in ("routes", "staff_routes", "tasks", "cli", "rights"):
             if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
                 importlib.import_module(f"campaign.{name}.{module}")
         app.register_blueprint(package.bp)

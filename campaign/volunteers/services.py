@@ -416,6 +416,12 @@ def update_profile(volunteer: Volunteer, answers: Answers) -> None:
 
 def erase(volunteer: Volunteer) -> None:
     """Delete my data: personal fields go, the work done stays under "former volunteer"."""
+    erase_in_transaction(volunteer)
+    db.session.commit()
+
+
+def erase_in_transaction(volunteer: Volunteer) -> None:
+    """The erasure itself, joining the caller's transaction (the data-rights page uses it too)."""
     for name in ("nickname", "contact_kind", "contact", "region", "languages", "skills", "skills_other",
                  "availability", "motivation", "tags", "pending_answers", "confirm_nonce"):
         setattr(volunteer, name, "")
@@ -431,4 +437,3 @@ def erase(volunteer: Volunteer) -> None:
     _revoke_everything(volunteer)
     record_status(volunteer, Status.LEFT, None)
     audit.record(None, "volunteer.erased", "volunteer", volunteer.id)
-    db.session.commit()
