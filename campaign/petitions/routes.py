@@ -77,7 +77,9 @@ def _public_url(petition: Petition) -> str:
 @bp.route("/petitions/<slug>")
 @public
 def show(slug: str) -> str:
-    petition = _petition_or_404(slug)
+    # Organisers may preview a draft; everyone else gets 404 until it is published.
+    preview = current_user.is_authenticated and current_user.has_role(Role.ORGANISER, Role.ADMIN)
+    petition = _petition_or_404(slug, drafts=preview)
     src = request.args.get("src", "")
     form = SignForm(src=src if src in petitions.CHANNELS else "")
     return _render_petition(petition, form)
