@@ -134,6 +134,22 @@ def test_tampered_confirmation_link_is_refused(app, client, inbox):
     assert count(petition.id) == 0
 
 
+def test_confirmation_link_expires_after_seven_days(app, client, inbox, monkeypatch):
+    """A confirmation link older than seven days no longer confirms; the signer is told to sign again."""
+    import itsdangerous.timed
+
+    petition = make_petition()
+    sign(client)
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 8 * 86400)
+    send_mail(app)  # the link is stamped eight days ago
+    monkeypatch.setattr(itsdangerous.timed.time, "time", real_time)
+    confirm, _withdraw = mailed_paths(inbox, "ann@example.org")
+    response = client.post(confirm, data={})
+    assert response.status_code == 400 and "7" in response.get_data(as_text=True)
+    assert count(petition.id) == 0
+
+
 def test_worker_deletes_old_pending_signatures_only(app, client, inbox):
     """Unconfirmed signatures disappear after PETITION_PENDING_DAYS; confirmed ones stay."""
     make_petition()
