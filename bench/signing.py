@@ -1,6 +1,6 @@
 """Signing throughput under a rush, against the same server's bare ceiling.
 
-    .venv/bin/python -m bench.signing            # short run (about 40 s)
+    .venv/bin/python -m bench.signing            # short run (about 30 s per database)
     .venv/bin/python -m bench.signing --full     # longer phases, more signers
     BENCH_DATABASE_URL=postgresql://... .venv/bin/python -m bench.signing   # SQLite, then PostgreSQL
 
@@ -11,7 +11,18 @@ Checks that rows == successful answers, that concurrent duplicates make one row,
 server never logged "database is locked". Rate limiting is off in the benchmark app because every
 simulated signer comes from 127.0.0.1.
 
+The two phases alternate in short slices so that neighbours on a shared machine weigh on both
+alike; the server's own CPU time per request (read from /proc for the gunicorn processes) is
+printed too, as the steadiest measure of what a signature costs against a bare request.
+
 `--profile` also prints where an in-process signing request spends its time (cProfile).
+
+What the profile showed, and what the signing path does about it: the ORM unit of work and a
+separate petition lookup (one INSERT ... SELECT through Core instead), a flash message that
+rewrote the session cookie (the outcome travels in the redirect's query string), Flask-WTF
+loading its catalogue per request for an unlabelled field, the form's second CSRF check, the
+full email validator (a syntax check; the confirmation mail proves the address), and composing
+the confirmation mail (the worker does it, off the request). Markdown is rendered on save.
 """
 from __future__ import annotations
 
@@ -200,7 +211,7 @@ def bench_database(label: str, url: str, instance: Path, seconds: float, concurr
         )
     try:
         _wait_up(port, proc)
-        return asyncio.run(_measure(label, port, seconds, concurrency, log))
+        return asyncio.run(_measure(label, port, seconds, concurrency, log, proc.pid))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
@@ -209,7 +220,26 @@ def bench_database(label: str, url: str, instance: Path, seconds: float, concurr
 ROUNDS = 4
 
 
-async def _measure(label: str, port: int, seconds: float, concurrency: int, log: Path) -> tuple[float, float]:
+def _server_cpu(master: int) -> float:
+    """CPU seconds used so far by gunicorn's master and workers (not by the client or neighbours)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [master]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+async def _measure(label: str, port: int, seconds: float, concurrency: int, log: Path,
+                   master: int) -> tuple[float, float]:
     # Warm both workers up (imports, template compilation, connection pools).
     await _run(port, 1.0, 8, lambda _n: _get("/healthz"), {200})
     sessions = await _sessions(port, 32)
@@ -227,9 +257,12 @@ async def _measure(label: str, port: int, seconds: float, concurrency: int, log:
     # machine weighs on both alike and the ratio stays meaningful.
     bare, sign = Tally(), Tally()
     bare_time = sign_time = 0.0
+    cpu = {"bare": 0.0, "sign": 0.0}
     for _round in range(ROUNDS):
         for tally, make, ok in ((bare, lambda _n: _get("/healthz"), {200}), (sign, signer, {303})):
+            before = _server_cpu(master)
             part, took = await _run(port, seconds / ROUNDS, concurrency, make, ok)
+            cpu["bare" if tally is bare else "sign"] += _server_cpu(master) - before
             tally.ok += part.ok
             tally.failed += part.failed
             tally.latencies += part.latencies
@@ -259,6 +292,10 @@ async def _measure(label: str, port: int, seconds: float, concurrency: int, log:
     print(f"  signing (POST)     {sign_rate:8.0f} sig/s   p50 {_pct(sign.latencies, .5):6.1f} ms"
           f"   p99 {_pct(sign.latencies, .99):6.1f} ms   errors {sign.failed} {sign.codes}")
     print(f"  ratio signing/bare {sign_rate / bare_rate:8.2f}   (target >= 0.50)")
+    bare_cpu, sign_cpu = cpu["bare"] / max(bare.ok, 1) * 1000, cpu["sign"] / max(sign.ok, 1) * 1000
+    print(f"  server CPU/request bare {bare_cpu:.2f} ms, signing {sign_cpu:.2f} ms -> capacity ratio "
+          f"{bare_cpu / sign_cpu if sign_cpu else 0:.2f} (gunicorn processes only; steadier on a busy machine"
+          f"{'; the PostgreSQL server is extra' if label == 'PostgreSQL' else ''})")
     print(f"  rows {rows} vs successful answers {answered} (warm-up {warm.ok} + measured {sign.ok} + 1 duplicate)")
     print(f"  20 concurrent duplicates -> answers {dup_codes}, rows {dup_rows}; kept count {kept} (none confirmed)")
     print(f"  'database is locked' in server log: {'YES' if locked else 'no'}")

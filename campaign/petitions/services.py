@@ -186,8 +186,8 @@ def sign(
     """Record a pending signature and return its id; the worker mails the confirmation link.
 
     The unique constraint on (petition, email) decides races: the loser gets AlreadySigned.
-    This is the rush path, so it is one INSERT ... SELECT and a commit, with no ORM unit of
-    work and no separate lookup: see bench/signing.py for what each step costs.
+    This is the rush path, so it is one INSERT ... SELECT and a commit, with no ORM session
+    and no separate lookup: see bench/signing.py for what each step costs.
     """
     address = normalise_email(email)
     now = utcnow()
@@ -209,16 +209,15 @@ def sign(
         "mail_due": True,
     }
     try:
-        connection = db.session.connection()
-        if connection.dialect.name == "postgresql":
-            # A pending signature may skip waiting for the disk flush: a crash could lose the
-            # last fraction of a second of them (never corrupt anything), and their signers would
-            # simply get no mail and sign again. Confirming, which counts, stays fully durable.
-            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        inserted = connection.execute(_INSERT_IF_OPEN, params).first()
-        db.session.commit()
+        # A Core transaction of its own: the ORM session's bookkeeping is not needed here.
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A pending signature may skip waiting for the disk flush: a crash could lose the
+                # last fraction of a second of them (never corrupt anything), and their signers
+                # would get no mail and sign again. Confirming, which counts, stays fully durable.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            inserted = connection.execute(_INSERT_IF_OPEN, params).first()
     except IntegrityError:
-        db.session.rollback()
         petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
         raise _already_signed(petition_id or 0, address) from None
     if inserted is None:

@@ -232,6 +232,17 @@ def test_over_long_fields_are_refused_with_a_message(app, client, inbox):
     assert _rows() == 0
 
 
+def test_malformed_email_is_refused_with_a_message(app, client, inbox):
+    """An address that cannot be one (no domain, spaces, two @) gets a clear error, nothing stored."""
+    make_petition()
+    for address in ("ann", "ann@localhost", "ann @example.org", "a@@example.org", "<a@example.org>"):
+        response = client.post("/petitions/takedown/sign?lang=en",
+                               data={"name": "Ann", "email": address, "display": "full"})
+        assert response.status_code == 400, address
+        assert "Enter a valid email address." in response.get_data(as_text=True)
+    assert _rows() == 0
+
+
 def test_form_without_csrf_token_is_refused(app, client, inbox):
     """A sign form posted from another site (no CSRF token) is refused."""
     make_petition()
