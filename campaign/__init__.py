@@ -106,11 +106,13 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.petitions import bp as petitions_bp
     from campaign.petitions import routes as _petitions_routes  # noqa: F401
     from campaign.petitions import tasks as _petitions_tasks  # noqa: F401  (registers worker jobs)
+    from campaign.rights import bp as rights_bp
+    from campaign.rights import routes as _rights_routes  # noqa: F401
 
     from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
     from campaign.newsletter import models as _newsletter_models  # noqa: F401
 
-    for blueprint in (core_bp, auth_bp, admin_bp, petitions_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, rights_bp, petitions_bp):
         app.register_blueprint(blueprint)
 
 
