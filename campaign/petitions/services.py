@@ -10,7 +10,7 @@ from typing import Any
 import markdown
 import nh3
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaign import tokens
@@ -402,6 +402,49 @@ def purge_pending(days: int) -> int:
     if removed:
         logger.info("removed %s unconfirmed signatures", removed)
     return removed
+
+
+# --- data rights (campaign.rights) ---------------------------------------------------------------
+
+
+def records_for(address: str) -> list[dict[str, Any]]:
+    """Every signature an address made, for the person's own copy of their data."""
+    rows = db.session.execute(
+        select(Signature, Petition.slug)
+        .join(Petition, Petition.id == Signature.petition_id)
+        .where(Signature.email == address)
+        .order_by(Signature.id)
+    ).all()
+    return [
+        {
+            "petition": slug, "name": sig.name, "shown_as": sig.display, "region": sig.region,
+            "comment": sig.comment, "newsletter": sig.newsletter, "status": sig.status, "channel": sig.src,
+            "signed_at": _iso(sig.created_at), "confirmed_at": _iso(sig.confirmed_at),
+        }
+        for sig, slug in rows
+    ]
+
+
+def erase_for(address: str) -> int:
+    """Erase an address's signatures in the caller's transaction (no commit).
+
+    Pending ones go; confirmed ones stay counted as anonymous signatures with no name, region,
+    comment or address (the address becomes `erased-<id>`, which no one can sign with).
+    """
+    pending = db.session.execute(
+        delete(Signature).where(Signature.email == address, Signature.status == SignatureStatus.PENDING.value)
+    ).rowcount
+    confirmed = db.session.execute(
+        update(Signature)
+        .where(Signature.email == address)
+        .values(
+            email=literal("erased-") + cast(Signature.id, String),
+            name="", region="", comment="", display=Display.ANONYMOUS.value, newsletter=False,
+            mail_due=False, last_mailed_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(pending + confirmed)
 
 
 # --- organisers ---------------------------------------------------------------------------------

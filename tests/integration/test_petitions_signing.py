@@ -315,3 +315,26 @@ def test_mail_arrives_in_the_signers_language(app, client, inbox):
     mail = inbox.last_to("en@example.org")
     assert "Take down covert recordings" in str(mail["Subject"])
     assert "confirm" in Inbox.text(mail).lower()
+
+
+def test_data_rights_copy_and_erasure_cover_signatures(app, client, inbox):
+    """Through /my-data a signer gets a copy of their signatures, and erasure leaves only an
+    anonymous confirmed signature that still counts."""
+    from campaign.rights import services as rights
+
+    petition = make_petition()
+    make_petition(slug="other")
+    sign_and_confirm(app, client, inbox, "ann@example.org", name="Ann Lee", comment="my words", region="上海")
+    sign(client, slug="other", email="ann@example.org")
+    records = rights.collect("ann@example.org")["petitions"]
+    assert [(r["petition"], r["status"], r["name"]) for r in records] == [
+        ("takedown", "confirmed", "Ann Lee"), ("other", "pending", "Ann Lee")]
+
+    assert rights.erase("ann@example.org")["petitions"] == 2
+    db.session.expire_all()
+    assert rights.collect("ann@example.org") == {}
+    left = db.session.scalars(select(Signature)).one()
+    assert (left.status, left.name, left.comment, left.region, left.display) == ("confirmed", "", "", "", "anonymous")
+    assert "@" not in left.email
+    assert count(petition.id) == 1
+    assert "Ann Lee" not in client.get("/petitions/takedown").get_data(as_text=True)
