@@ -39,11 +39,13 @@ from campaign.petitions.forms import (
     WithdrawForm,
 )
 from campaign.petitions.models import TRANSLATED, Petition, Signature
+from campaign.rights import registry as rights
 
 logger = logging.getLogger(__name__)
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 
+rights.register(rights.Holder("petitions", petitions.records_for, petitions.erase_for))
 if "petitions/_home.html" not in home_sections:
     home_sections.append("petitions/_home.html")
 if not any(link[0] == "petitions.staff_list" for link in staff_links):
@@ -77,7 +79,9 @@ def _public_url(petition: Petition) -> str:
 @bp.route("/petitions/<slug>")
 @public
 def show(slug: str) -> str:
-    petition = _petition_or_404(slug)
+    # Organisers may preview a draft; everyone else gets 404 until it is published.
+    preview = current_user.is_authenticated and current_user.has_role(Role.ORGANISER, Role.ADMIN)
+    petition = _petition_or_404(slug, drafts=preview)
     src = request.args.get("src", "")
     form = SignForm(src=src if src in petitions.CHANNELS else "")
     return _render_petition(petition, form)
@@ -202,8 +206,7 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
     except petitions.LinkInvalid:
         return _link_invalid(_("This confirmation link is invalid or has expired (links last %(days)d days). "
                                "Please sign again.", days=petitions.CONFIRM_DAYS))
-    petition = db.session.get(Petition, signature.petition_id)
-    assert petition is not None
+    petition = _by_id(signature.petition_id)
     form = ConfirmSignatureForm()
     # Confirming takes a button press: mail scanners that open links must not sign for anyone.
     if form.validate_on_submit():
@@ -222,8 +225,7 @@ def withdraw(token: str) -> Response | str | tuple[str, int]:
         signature = petitions.signature_from_token(petitions.WITHDRAW_PURPOSE, token)
     except petitions.LinkInvalid:
         return _link_invalid(_("This link is invalid, or the signature has already been withdrawn."))
-    petition = db.session.get(Petition, signature.petition_id)
-    assert petition is not None
+    petition = _by_id(signature.petition_id)
     form = WithdrawForm()
     if form.validate_on_submit():
         petitions.withdraw(signature)

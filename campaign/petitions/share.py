@@ -6,9 +6,9 @@ import logging
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from urllib.parse import quote, urlencode
-from xml.sax.saxutils import escape
 
 import qrcode
 import qrcode.image.svg

@@ -35,7 +35,7 @@ def test_copy_and_erasure_by_mailed_link(app, client, inbox: Inbox):
     assert client.post(path, data={"email": "someone.else@example.org", "download": "1"}).status_code == 400
     copy = client.post(path, data={"email": address, "download": "1"})
     document = json.loads(copy.get_data(as_text=True))
-    assert document["records"]["petition_signatures"][0]["email"] == address
+    assert document["records"]["petitions"][0]["petition"] == petition.slug
     assert document["records"]["newsletter"][0]["name"] == "Reader"
 
     refused = client.post(path, data={"email": address, "erase": "1"})

@@ -134,6 +134,22 @@ def test_tampered_confirmation_link_is_refused(app, client, inbox):
     assert count(petition.id) == 0
 
 
+def test_confirmation_link_expires_after_seven_days(app, client, inbox, monkeypatch):
+    """A confirmation link older than seven days no longer confirms; the signer is told to sign again."""
+    import itsdangerous.timed
+
+    petition = make_petition()
+    sign(client)
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 8 * 86400)
+    send_mail(app)  # the link is stamped eight days ago
+    monkeypatch.setattr(itsdangerous.timed.time, "time", real_time)
+    confirm, _withdraw = mailed_paths(inbox, "ann@example.org")
+    response = client.post(confirm, data={})
+    assert response.status_code == 400 and "7" in response.get_data(as_text=True)
+    assert count(petition.id) == 0
+
+
 def test_worker_deletes_old_pending_signatures_only(app, client, inbox):
     """Unconfirmed signatures disappear after PETITION_PENDING_DAYS; confirmed ones stay."""
     make_petition()
@@ -216,6 +232,17 @@ def test_over_long_fields_are_refused_with_a_message(app, client, inbox):
     assert _rows() == 0
 
 
+def test_malformed_email_is_refused_with_a_message(app, client, inbox):
+    """An address that cannot be one (no domain, spaces, two @) gets a clear error, nothing stored."""
+    make_petition()
+    for address in ("ann", "ann@localhost", "ann @example.org", "a@@example.org", "<a@example.org>"):
+        response = client.post("/petitions/takedown/sign?lang=en",
+                               data={"name": "Ann", "email": address, "display": "full"})
+        assert response.status_code == 400, address
+        assert "Enter a valid email address." in response.get_data(as_text=True)
+    assert _rows() == 0
+
+
 def test_form_without_csrf_token_is_refused(app, client, inbox):
     """A sign form posted from another site (no CSRF token) is refused."""
     make_petition()
@@ -288,3 +315,26 @@ def test_mail_arrives_in_the_signers_language(app, client, inbox):
     mail = inbox.last_to("en@example.org")
     assert "Take down covert recordings" in str(mail["Subject"])
     assert "confirm" in Inbox.text(mail).lower()
+
+
+def test_data_rights_copy_and_erasure_cover_signatures(app, client, inbox):
+    """Through /my-data a signer gets a copy of their signatures, and erasure leaves only an
+    anonymous confirmed signature that still counts."""
+    from campaign.rights import services as rights
+
+    petition = make_petition()
+    make_petition(slug="other")
+    sign_and_confirm(app, client, inbox, "ann@example.org", name="Ann Lee", comment="my words", region="上海")
+    sign(client, slug="other", email="ann@example.org")
+    records = rights.collect("ann@example.org")["petitions"]
+    assert [(r["petition"], r["status"], r["name"]) for r in records] == [
+        ("takedown", "confirmed", "Ann Lee"), ("other", "pending", "Ann Lee")]
+
+    assert rights.erase("ann@example.org")["petitions"] == 2
+    db.session.expire_all()
+    assert rights.collect("ann@example.org") == {}
+    left = db.session.scalars(select(Signature)).one()
+    assert (left.status, left.name, left.comment, left.region, left.display) == ("confirmed", "", "", "", "anonymous")
+    assert "@" not in left.email
+    assert count(petition.id) == 1
+    assert "Ann Lee" not in client.get("/petitions/takedown").get_data(as_text=True)

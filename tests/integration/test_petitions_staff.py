@@ -168,3 +168,10 @@ def test_signatures_do_not_outlive_their_petition(app, client, inbox):
     db.session.delete(db.session.get(Petition, petition.id))
     db.session.commit()
     assert db.session.scalars(select(Signature)).all() == []
+
+
+def test_organisers_preview_drafts_that_the_public_cannot_see(app, client, login_as):
+    """A draft petition is visible to organisers only, so they can check it before publishing."""
+    make_petition(slug="draft", status="draft", title_zh="草稿标题")
+    assert client.get("/petitions/draft").status_code == 404
+    assert "草稿标题" in login_as(Role.ORGANISER).get("/petitions/draft").get_data(as_text=True)
