@@ -61,7 +61,7 @@ _PLATFORM_PROFILE = {
 def seed_intake(rng: random.Random) -> None:
     """A demo key (only if there is none) and ~15 help requests over the last 60 days."""
     if intake.active_key() is None:
-        intake.create_key(DEMO_PASSPHRASE)
+        intake.create_key(DEMO_PASSPHRASE, demo=True)
     if db.session.scalar(select(func.count()).select_from(HelpRequest)):
         return
     ring = intake.keyring()

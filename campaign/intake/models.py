@@ -33,6 +33,8 @@ class IntakeKey(db.Model):
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     opslimit: Mapped[int]
     memlimit: Mapped[int]
+    # Made by `flask demo seed` with a published passphrase: staff pages warn until it is rotated.
+    is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -207,9 +207,11 @@ def queue() -> str:
     if status_filter not in STATUS_LABELS:
         status_filter = ""
     mine = current_user if request.args.get("mine") else None
+    key = intake.active_key()
     return render_template(
         "intake/queue.html",
         ring=ring,
+        demo_key=key is not None and key.is_demo,
         rows=intake.queue(status_filter, mine) if ring else [],
         status_filter=status_filter,
         mine=bool(mine),

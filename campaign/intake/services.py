@@ -116,12 +116,12 @@ def keyring(private_key: PrivateKey | None = None) -> CaseKeyring:
     return CaseKeyring(key.public_key, key.version, private_key)
 
 
-def create_key(passphrase: str) -> IntakeKey:
+def create_key(passphrase: str, demo: bool = False) -> IntakeKey:
     """Create the group's key pair, wrapped with `passphrase` (which is not kept)."""
     if active_key() is not None:
         raise KeyExists()
     wrapped, _private = crypto.generate_wrapped(passphrase)
-    key = IntakeKey(version=1, **asdict(wrapped))
+    key = IntakeKey(version=1, is_demo=demo, **asdict(wrapped))
     db.session.add(key)
     record(None, "intake.key_created", "intake_key", key.version)
     db.session.commit()

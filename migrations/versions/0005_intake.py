@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-24 20:23:09.160118
+Create Date: 2026-11-24 20:40:58.063552
 
 """
 from alembic import op
@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('salt', sa.LargeBinary(length=16), nullable=False),
     sa.Column('opslimit', sa.Integer(), nullable=False),
     sa.Column('memlimit', sa.Integer(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_keys')),
     sa.UniqueConstraint('version', name=op.f('uq_intake_keys_version'))

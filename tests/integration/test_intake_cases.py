@@ -152,6 +152,20 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     assert "reply before rotation" in client.post("/help/status", data={"code": code}).text
 
 
+def test_demo_key_is_flagged_until_rotated(app, login_as, per_request_state):
+    """A key made by the demo seeder (published passphrase) is announced to caseworkers until rotated."""
+    import random
+
+    from campaign.intake.demo import DEMO_PASSPHRASE, seed_intake
+
+    seed_intake(random.Random(1))
+    worker = login_as(Role.CASEWORKER)
+    assert "flask intake rotate" in worker.get("/cases?lang=en").text
+    intake.rotate(DEMO_PASSPHRASE, "our own long passphrase here")
+    assert "flask intake rotate" not in worker.get("/cases?lang=en").text
+    assert len(intake.queue()) == 15
+
+
 def test_nothing_is_sealed_to_a_retired_key(app, client, caseworker_client):
     """A write that started before a rotation is refused rather than sealed to the deleted key."""
     req = _one_request(client)

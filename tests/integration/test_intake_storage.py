@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from campaign.auth.models import User
@@ -12,6 +13,7 @@ from campaign.extensions import db
 from campaign.intake import crypto
 from campaign.intake import services as intake
 from campaign.intake.models import HelpRequest
+from campaign.takedowns.models import Takedown
 from tests.integration.intake_fixtures import caseworker_client, intake_key, per_request_state, submit_help  # noqa: F401
 
 MARKER = "MARKER-7f3a9c1e"
@@ -97,9 +99,17 @@ def test_without_passphrase_nothing_reads_a_request(app, client, caseworker_clie
     unlocked = caseworker_client(unlocked=True)
     req, _code = _fill(client, unlocked)
     locked = caseworker_client(unlocked=False)
-    for url in ["/cases", f"/cases/{req.id}", "/takedowns", f"/takedowns/{1}", "/monitoring", "/help"]:
+    takedown = db.session.scalars(select(Takedown)).one()
+    ids = {"request_id": req.id, "takedown_id": takedown.id}
+    urls = [
+        rule.build({name: ids[name] for name in rule.arguments})[1]
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint.startswith(("intake.", "takedowns.")) and "GET" in rule.methods
+    ]
+    assert f"/cases/{req.id}" in urls and f"/takedowns/{takedown.id}" in urls
+    for url in urls + [f"/takedowns/new?case={req.id}", "/"]:
         response = locked.get(url)
-        assert response.status_code in (200, 404)
+        assert response.status_code == 200, url
         for needle in (MARKER, MARKER_ZH, MARKER.lower()):
             assert needle not in response.text, url
 
