@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.auth import routes as _auth_routes  # noqa: F401
     from campaign.core import bp as core_bp
     from campaign.core import routes as _core_routes  # noqa: F401
+    from campaign.rights import bp as rights_bp
+    from campaign.rights import routes as _rights_routes  # noqa: F401
 
     from campaign.volunteers import bp as volunteers_bp
     from campaign.volunteers import routes as _volunteer_routes  # noqa: F401
@@ -112,7 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
     from campaign.newsletter import models as _newsletter_models  # noqa: F401
 
-    for blueprint in (core_bp, auth_bp, admin_bp, volunteers_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, rights_bp, volunteers_bp):
         app.register_blueprint(blueprint)
 
 

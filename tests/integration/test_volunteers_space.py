@@ -120,3 +120,20 @@ def test_delete_my_data_keeps_the_work_as_former_volunteer(app, login_as):
     assert "former volunteer" in page and "小雨" not in page
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.erased")) is not None
     assert db.session.scalar(select(Task)).assignees == [erased]
+
+
+def test_data_rights_page_finds_and_erases_the_volunteer_record(app):
+    """The /my-data copy holds the volunteer's own answers (not staff notes), and its erasure removes them."""
+    from campaign.rights import services as rights
+
+    group = make_group(name_en="Translation")
+    person = make_volunteer(nickname="小满", email="xiaoman@example.net", tags="internal-tag")
+    add_member(group, person)
+    copy = rights.collect("XiaoMan@example.net ")
+    record = copy["volunteers"][0]
+    assert record["nickname"] == "小满" and record["groups"] == ["Translation"]
+    assert "internal-tag" not in str(copy)
+    assert rights.erase("xiaoman@example.net")["volunteers"] == 1
+    db.session.refresh(person)
+    assert person.email is None and person.nickname == "" and person.memberships == []
+    assert rights.collect("xiaoman@example.net") == {}
