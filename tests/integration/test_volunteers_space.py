@@ -62,8 +62,9 @@ def test_magic_link_expires_after_15_minutes(client, monkeypatch):
 
 def test_sign_in_is_rate_limited(client, inbox):
     """Asking for links over and over is refused after a few tries."""
-    codes = [client.post("/volunteer/signin", data={"email": f"x{i}@example.net"}).status_code for i in range(6)]
-    assert codes[-1] == 429
+    # Twelve tries: even if a minute boundary splits them, one window holds six, one over the limit.
+    codes = [client.post("/volunteer/signin", data={"email": f"x{i}@example.net"}).status_code for i in range(12)]
+    assert codes[0] == 200 and 429 in codes
 
 
 def test_assignee_changes_status_and_comments(app, login_as):
