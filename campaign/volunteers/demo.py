@@ -151,12 +151,14 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
             f"@{row['nickname'].lower()}_{rng.randint(10, 99)}" if row["contact_kind"] == "telegram"
             else f"{row['nickname']}.{rng.randint(10, 99)}")
     db.session.execute(insert(Volunteer), rows)
-    people = db.session.execute(select(Volunteer.id, Volunteer.status, Volunteer.created_at).order_by(Volunteer.id)).all()
+    people = db.session.execute(
+        select(Volunteer.id, Volunteer.status, Volunteer.created_at).order_by(Volunteer.id)).all()
 
     db.session.execute(insert(StatusChange), [
         {"volunteer_id": vid, "to_status": "new", "from_status": "", "at": created} for vid, _s, created in people])
     db.session.execute(insert(StatusChange), [
-        {"volunteer_id": vid, "from_status": "new", "to_status": status, "at": created + timedelta(days=rng.randint(1, 10)),
+        {"volunteer_id": vid, "from_status": "new", "to_status": status,
+         "at": created + timedelta(days=rng.randint(1, 10)),
          "vouched_by": "由翻译组阿青推荐" if status == "vetted" else ""}
         for vid, status, created in people if status != "new"])
     db.session.execute(insert(interest_table), [
