@@ -1,6 +1,8 @@
 """The seeded admin signs in with a second factor, switches language and reads the dev mailbox."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 import pyotp
 
 from campaign.demo import DEMO_PASSWORD
@@ -21,20 +23,20 @@ def test_seeded_admin_signs_in_switches_language_and_reads_mailbox(app, new_page
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="继续").click()
-    assert page.locator("#recovery-codes li").count() == 10
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("link", name="继续").click()
 
     page.get_by_role("link", name="English").click()
-    assert page.get_by_role("heading", name="Staff").is_visible()
+    expect(page.get_by_role("heading", name="Staff")).to_be_visible()
     page.get_by_role("link", name="Staff accounts").click()
     page.get_by_role("link", name="Invite someone").click()
     page.get_by_label("Email").fill("new.caseworker@example.org")
     page.get_by_label("Caseworker").check()
     page.get_by_role("button", name="Send invitation").click()
-    assert page.get_by_text("Invitation sent.").is_visible()
+    expect(page.get_by_text("Invitation sent.")).to_be_visible()
 
     page.goto("/admin/mailbox")
     page.get_by_role("link", name="中文").click()
-    assert page.get_by_role("heading", name="开发邮箱").is_visible()
+    expect(page.get_by_role("heading", name="开发邮箱")).to_be_visible()
     page.get_by_role("row", name="new.caseworker@example.org").get_by_role("link").click()
-    assert page.get_by_text("/invite/").is_visible()
+    expect(page.get_by_text("/invite/")).to_be_visible()

@@ -1,6 +1,8 @@
 """A stranger signs without JavaScript, confirms from the mail, and sees the count rise."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,15 +41,15 @@ def test_sign_confirm_from_mail_and_see_the_count_rise_without_javascript(app, n
     petition = PetitionPage(new_page(javascript=False, locale="en-US"), "takedown").open()
     assert petition.count() == "0"
     petition.sign("Mei Chen", "mei@example.org")
-    assert petition.page.get_by_text("Please check your mail").is_visible()
+    expect(petition.page.get_by_text("Please check your mail")).to_be_visible()
     assert petition.open().count() == "0"
 
     send_mail(app)
     link = next(l for l in Inbox.links(inbox.last_to("mei@example.org")) if "/petition-confirm/" in l)
     petition.confirm(link)
-    assert petition.page.get_by_text("Your signature is confirmed and counted").is_visible()
+    expect(petition.page.get_by_text("Your signature is confirmed and counted")).to_be_visible()
     assert petition.open().count() == "1"
-    assert petition.page.get_by_text("Mei Chen").is_visible()
+    expect(petition.page.get_by_text("Mei Chen")).to_be_visible()
 
 
 def test_copy_button_appears_only_with_javascript(app, new_page):
@@ -56,7 +58,7 @@ def test_copy_button_appears_only_with_javascript(app, new_page):
     plain = new_page(javascript=False, locale="en-US")
     plain.goto("/petitions/takedown/thanks")
     assert plain.locator("#share-url").input_value().endswith("?src=link")
-    assert not plain.get_by_role("button", name="Copy link").is_visible()
+    expect(plain.get_by_role("button", name="Copy link")).to_be_hidden()
     scripted = new_page(javascript=True, locale="en-US")
     scripted.goto("/petitions/takedown/thanks")
-    assert scripted.get_by_role("button", name="Copy link").is_visible()
+    expect(scripted.get_by_role("button", name="Copy link")).to_be_visible()

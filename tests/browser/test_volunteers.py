@@ -1,6 +1,8 @@
 """The whole volunteer path in a real browser without JavaScript: sign up, confirm, join, do a task."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from sqlalchemy import select
 
 from campaign.extensions import db
@@ -38,18 +40,18 @@ def test_from_sign_up_to_a_finished_task(new_page, inbox, login_as):
     signup = SignupPage(page)
     signup.open()
     signup.submit("晨星", "morning.star@example.net", "Translation team")
-    assert page.get_by_role("heading", name="Check your mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
 
     page.goto(_link(inbox, "morning.star@example.net"))
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
 
     organiser = login_as("organiser")
     volunteer = db.session.scalar(select(Volunteer))
     organiser.post(f"/staff/volunteers/{volunteer.id}/invite", data={"group": str(group.id)})
     page.goto(_link(inbox, "morning.star@example.net", 0))
     page.get_by_role("button", name="Accept and join").click()
-    assert page.get_by_role("heading", name="Welcome").is_visible()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
 
     organiser.post(f"/staff/groups/{group.id}/tasks", data={
         "title": "翻译联合声明", "priority": "high", "assignees": [str(volunteer.id)]})
@@ -60,10 +62,10 @@ def test_from_sign_up_to_a_finished_task(new_page, inbox, login_as):
     page.get_by_role("button", name="Send me a link").click()
     page.goto(_link(inbox, "morning.star@example.net"))
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Hello, 晨星").is_visible()
+    expect(page.get_by_role("heading", name="Hello, 晨星")).to_be_visible()
     page.get_by_role("link", name="翻译联合声明").click()
     page.get_by_role("button", name="Mark as: Done").click()
-    assert page.get_by_text("Task moved.").is_visible()
+    expect(page.get_by_text("Task moved.")).to_be_visible()
 
     task = db.session.scalar(select(Task))
     db.session.refresh(task)
