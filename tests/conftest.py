@@ -2,6 +2,7 @@
 SMTP server on loopback, clients signed in per role, and factories."""
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import re
@@ -47,8 +48,12 @@ class Inbox:
         self.lock = threading.Lock()
         # Set by a test to make the server answer a code instead of accepting (e.g. "451 busy").
         self.refuse_with: str | None = None
+        # Set by a test to make the server slow to answer (seconds).
+        self.delay = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse_with:
             return self.refuse_with
         msg = email.message_from_bytes(envelope.content, policy=default_policy)
@@ -62,6 +67,7 @@ class Inbox:
             self.messages.clear()
             self.envelopes.clear()
         self.refuse_with = None
+        self.delay = 0.0
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]

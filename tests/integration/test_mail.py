@@ -1,8 +1,6 @@
 """Transactional mail: sent after commit, never lost when the server is down, safe headers."""
 from __future__ import annotations
 
-from email.header import decode_header
-
 from campaign import worker
 from campaign.extensions import db
 from campaign.mail import services as mail
@@ -77,6 +75,8 @@ def test_mail_waits_while_the_server_is_down(make_app, inbox: Inbox):
         db.session.commit()
         assert mail.deliver_committed() == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(QueuedMail)) == 1
+        db.session.execute(db.delete(QueuedMail))
+        db.session.commit()
 
 
 def test_dev_mailbox_keeps_mail_as_files_and_admins_read_it(make_app, inbox: Inbox, tmp_path):
@@ -101,3 +101,23 @@ def test_dev_mailbox_keeps_mail_as_files_and_admins_read_it(make_app, inbox: Inb
         assert "纯文本" in client.get(f"/admin/mailbox/{name}").get_data(as_text=True)
         assert client.get("/admin/mailbox/../secret_key").status_code == 404
     assert inbox.messages == []
+
+
+def test_slow_server_does_not_hold_the_request_and_mail_goes_out_later(make_app, inbox: Inbox):
+    """A server slower than MAIL_TIMEOUT is given up on; the mail stays queued and leaves later."""
+    app = make_app(MAIL_TIMEOUT=0.5)
+    with app.app_context():
+        inbox.delay = 2.0
+        _queue(to="patient@example.org")
+        db.session.commit()
+        assert mail.deliver_committed() == 0
+        row = db.session.scalar(db.select(QueuedMail).where(QueuedMail.recipient == "patient@example.org"))
+        assert row.attempts == 1 and row.last_error
+        inbox.delay = 0.0
+        row.next_attempt_at = row.created_at
+        db.session.commit()
+        worker.run_once(app, {"mail.retry"})
+        assert inbox.to("patient@example.org")  # at least once: SMTP cannot promise exactly once here
+        left = db.select(db.func.count()).select_from(QueuedMail).where(QueuedMail.recipient == "patient@example.org")
+        assert db.session.scalar(left) == 0
+        db.session.remove()
