@@ -116,15 +116,23 @@ def _mine(ids: list[int], owner: str) -> Any:
     )
 
 
-def _record_sent(ids: list[int], owner: str) -> None:
+def _record_sent(ids: list[int], owner: str, rest: list[int]) -> None:
+    """Record delivered rows, and renew the claim on the rest of the batch (a slow server must
+    not let another worker take back rows this one is still working through)."""
     if not ids:
         return
+    now = utcnow()
     db.session.execute(
         update(OutboxRow).where(_mine(ids, owner)).values(
-            status=OutboxStatus.SENT.value, sent_at=utcnow(), answer="250"
+            status=OutboxStatus.SENT.value, sent_at=now, answer="250"
         ),
         execution_options={"synchronize_session": False},
     )
+    if rest:
+        db.session.execute(
+            update(OutboxRow).where(_mine(rest, owner)).values(claimed_at=now),
+            execution_options={"synchronize_session": False},
+        )
     db.session.commit()
 
 
@@ -223,14 +231,20 @@ def send_batch(
     outcome = Outcome()
     done: list[int] = []
     for index, row in enumerate(rows):
-        message = prepared[(row.issue_id, row.locale)].message(
-            row.id, row.email, row.name, manage_token(row.subscriber_id)
-        )
         throttle.wait()
         try:
+            message = prepared[(row.issue_id, row.locale)].message(
+                row.id, row.email, row.name, manage_token(row.subscriber_id)
+            )
             transport.send(sender, row.email, message)
+        except (UnicodeError, ValueError) as exc:
+            # An address no header or SMTP command can carry: failing for good beats a poison
+            # row that would crash every worker that claims it.
+            _record_bounce(row, owner, f"unsendable address: {type(exc).__name__}")
+            outcome.bounced += 1
+            continue
         except TemporaryFailure as exc:
-            _record_sent(done, owner)
+            _record_sent(done, owner, [])
             outcome.sent += len(done)
             _record_deferred(row, [r.id for r in rows[index + 1:]], owner, str(exc))
             logger.warning("newsletter row %s deferred", row.id)
@@ -243,10 +257,10 @@ def send_batch(
             continue
         done.append(row.id)
         if len(done) >= RECORD_EVERY:
-            _record_sent(done, owner)
+            _record_sent(done, owner, [r.id for r in rows[index + 1:]])
             outcome.sent += len(done)
             done = []
-    _record_sent(done, owner)
+    _record_sent(done, owner, [])
     outcome.sent += len(done)
     return outcome
 

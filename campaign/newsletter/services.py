@@ -243,7 +243,7 @@ def preview_import(data: str) -> ImportPreview:
             preview.rejected.append((line, "", str(_l("no email address"))))
             continue
         try:
-            address = normalise_email(validate_email(raw, check_deliverability=False).normalized)
+            address = normalise_email(validate_email(raw, check_deliverability=False, allow_smtputf8=False).normalized)
         except EmailNotValidError:
             preview.rejected.append((line, raw[:100], str(_l("not a valid email address"))))
             continue

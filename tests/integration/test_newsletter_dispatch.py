@@ -209,3 +209,46 @@ def test_segment_registry_narrows_the_audience(app, make_user):
         services.IssueData(subject="s", body="b", segment="test-vip:vip"), make_user(Role.ORGANISER)
     )
     assert services.audience_count(issue) == 6
+
+
+def test_connection_cap_is_shared_by_workers(sink_app, make_user):
+    """With NEWSLETTER_MAX_CONNECTIONS=1 a second sender waits while another holds the connection."""
+    from campaign.newsletter import dispatch
+
+    build, sink = sink_app
+    other = build(NEWSLETTER_MAX_CONNECTIONS=1)
+    with other.app_context():
+        add_subscribers(5)
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        with dispatch.connection_slot() as got:
+            assert got
+            assert dispatch.run(budget=1) == 0 and sink.total == 0
+        assert dispatch.run(budget=5) == 5
+        assert _drain(other, issue_id).status == "sent"
+
+
+def test_unsendable_address_fails_alone(sink_app, make_user):
+    """An address no SMTP command can carry fails for good instead of blocking everyone after it."""
+    build, sink = sink_app
+    other = build()
+    with other.app_context():
+        addresses = add_subscribers(3)
+        db.session.add(Subscriber(email="名字@例子.中国", status="confirmed"))
+        db.session.commit()
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        assert _drain(other, issue_id).status == "sent"
+        assert db.session.scalar(select(Subscriber.status).where(Subscriber.email == "名字@例子.中国")) == "bounced"
+    assert all(sink.counts[a] == 1 for a in addresses)
+
+
+def test_cli_send_progress_reports_the_finished_send(sink_app, make_user):
+    """`flask newsletter send-progress ID` shows a progress bar and the final counts."""
+    build, sink = sink_app
+    other = build()
+    with other.app_context():
+        add_subscribers(7)
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        _drain(other, issue_id)
+    result = other.test_cli_runner().invoke(args=["newsletter", "send-progress", str(issue_id)])
+    assert result.exit_code == 0, result.output
+    assert "sent: 7 sent, 0 failed" in result.output
