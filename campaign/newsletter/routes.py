@@ -167,8 +167,10 @@ def issue_new() -> BaseResponse | str:
 def issue_edit(issue_id: int) -> BaseResponse | str:
     issue = _issue_or_404(issue_id)
     form = IssueForm(
-        obj=issue, segment_options=segments.options(),
-        data=None if request.method == "POST" else {
+        segment_options=segments.options(),
+        data={
+            "subject": issue.subject, "body": issue.body, "subject_en": issue.subject_en,
+            "body_en": issue.body_en, "segment": issue.segment,
             "topics": [t for t in issue.topics.split(",") if t],
             "languages": [x for x in issue.languages.split(",") if x],
         },

@@ -252,3 +252,18 @@ def test_cli_send_progress_reports_the_finished_send(sink_app, make_user):
     result = other.test_cli_runner().invoke(args=["newsletter", "send-progress", str(issue_id)])
     assert result.exit_code == 0, result.output
     assert "sent: 7 sent, 0 failed" in result.output
+
+
+def test_editing_a_draft_keeps_its_audience_choices(login_as):
+    """Reopening a draft shows the topics and languages chosen before, and saving changes them."""
+    organiser = login_as(Role.ORGANISER)
+    response = organiser.post("/staff/newsletter/issues/new", data={
+        "subject": "第八期", "body": "正文", "topics": ["policy", "events"], "languages": ["zh"]})
+    issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    form = organiser.get(f"/staff/newsletter/issues/{issue_id}/edit").get_data(as_text=True)
+    assert re.search(r'value="policy"[^>]*checked|checked[^>]*value="policy"', form)
+    assert not re.search(r'value="support"[^>]*checked|checked[^>]*value="support"', form)
+    organiser.post(f"/staff/newsletter/issues/{issue_id}/edit", data={"subject": "第八期", "body": "新正文", "languages": ["en"]})
+    db.session.expire_all()
+    issue = db.session.get(Issue, issue_id)
+    assert (issue.body, issue.topics, issue.languages) == ("新正文", "", "en")
