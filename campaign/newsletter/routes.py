@@ -311,7 +311,7 @@ def import_confirm() -> BaseResponse:
 @bp.route("/staff/newsletter/bounced")
 @staff(Role.ADMIN)
 def bounced() -> str:
-    return render_template("newsletter/bounced.html", subscribers=services.bounced(), form=ConfirmForm())
+    return render_template("newsletter/bounced.html", subscribers=services.bounced(current_user), form=ConfirmForm())
 
 
 @bp.route("/staff/newsletter/bounced/<int:subscriber_id>/reset", methods=["POST"])

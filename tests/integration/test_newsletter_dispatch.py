@@ -267,3 +267,22 @@ def test_editing_a_draft_keeps_its_audience_choices(login_as):
     db.session.expire_all()
     issue = db.session.get(Issue, issue_id)
     assert (issue.body, issue.topics, issue.languages) == ("新正文", "", "en")
+
+
+def test_scheduled_issue_is_frozen_and_sent_when_due(app, make_user):
+    """An issue scheduled for later is left alone until its time, then its audience is frozen and sent."""
+    from datetime import timedelta
+
+    from campaign.timeutil import utcnow
+
+    add_subscribers(4)
+    organiser = make_user(Role.ORGANISER)
+    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), organiser)
+    services.schedule(issue.id, utcnow() + timedelta(hours=1), organiser)
+    assert worker.run_once(app, {"newsletter.schedule"}) == 0
+    db.session.get(Issue, issue.id).scheduled_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert worker.run_once(app, {"newsletter.schedule"}) == 1
+    db.session.expire_all()
+    assert db.session.get(Issue, issue.id).status == "sending"
+    assert db.session.scalar(select(func.count()).where(OutboxRow.issue_id == issue.id)) == 4
