@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench.<feature>`; each prints its figures against a baseline from the same run."""
+"""Benchmarks that print their figures as ratios against a baseline measured in the same run."""

@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.auth import routes as _auth_routes  # noqa: F401
     from campaign.core import bp as core_bp
     from campaign.core import routes as _core_routes  # noqa: F401
+    from campaign.rights import bp as rights_bp
+    from campaign.rights import routes as _rights_routes  # noqa: F401
 
     from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
     from campaign.newsletter import bp as newsletter_bp
@@ -110,17 +112,13 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.newsletter import routes as _newsletter_routes  # noqa: F401
     from campaign.newsletter import tasks as _newsletter_tasks  # noqa: F401  (registers worker jobs)
 
-    for blueprint in (core_bp, auth_bp, admin_bp, newsletter_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, rights_bp, newsletter_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_templating(app: Flask) -> None:
-    from flask_babel import get_locale
-
     from campaign.core.routes import public_nav
 
-    # mail/_layout.html reads the language of the mail being rendered.
-    app.jinja_env.globals["get_locale"] = get_locale
     @app.context_processor
     def _globals() -> dict[str, Any]:
         current = i18n.short_code(i18n.select_locale())

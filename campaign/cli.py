@@ -116,9 +116,12 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from campaign.backup import backup_command, restore_command
     from campaign.demo import demo_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

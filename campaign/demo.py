@@ -18,8 +18,11 @@ from campaign.newsletter.demo import seed_newsletter
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
-DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"
-DEMO_PASSWORD = "maskpark-demo-2026"
+# The demo accounts' documented password (README); only `flask demo seed` uses it.
+# The name of a setting.
+DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"  # nosec B105
+# Documented demo password.
+DEMO_PASSWORD = "maskpark-demo-2026"  # nosec B105
 STAFF = [
     ("admin@example.org", [Role.ADMIN, Role.ORGANISER]),
     ("organiser@example.org", [Role.ORGANISER]),
@@ -41,7 +44,8 @@ SEEDERS: list[Callable[[random.Random], None]] = [seed_staff, seed_newsletter]
 @demo_cli.command("seed")
 def seed() -> None:
     """Fill the database with the demo campaign (safe to run again)."""
-    rng = random.Random(2025)
+    # Reproducible demo data, not secrets.
+    rng = random.Random(2025)  # nosec B311
     with click.progressbar(SEEDERS, label="seeding demo", show_pos=True) as steps:
         for seeder in steps:
             seeder(rng)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from campaign.extensions import db, limiter
+from campaign.extensions import db, limiter, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,7 @@ MESSAGES = {
 
 def _render(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
-    page = render_template(
-        "errors/error.html", code=code, title=title, message=detail or message, db_down=code == 503
-    )
-    return page, code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int]:
@@ -57,6 +54,8 @@ def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
 
 def _database_down(exc: OperationalError) -> tuple[str, int]:
     db.session.rollback()
+    # Render as an anonymous visitor: loading the signed-in user would need the database.
+    g._login_user = login_manager.anonymous_user()
     logger.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
     return _render(503)
 

@@ -1,7 +1,7 @@
 """Language choice: ?lang=, then the cookie it sets, then Accept-Language, then Chinese."""
 from __future__ import annotations
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 
 from campaign.extensions import babel
 
@@ -11,11 +11,8 @@ COOKIE = "lang"
 
 
 def select_locale() -> str:
-    forced = getattr(g, "force_locale", None)
-    if forced:
-        return forced
-    if not has_request_context():  # mail rendered by a worker job: force_locale chooses
-        return "zh_Hans"
+    if not has_request_context():
+        return "en"  # command line and worker; mail is rendered with force_locale instead
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return LANGUAGES[candidate]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
 
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,5 +36,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def refuse_nul_bytes() -> None:
+    """No text field has a use for NUL, and PostgreSQL cannot store one: refuse it cleanly."""
+    for values in (request.args, request.form):
+        for _key, value in values.items(multi=True):
+            if "\x00" in value:
+                abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_headers)

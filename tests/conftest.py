@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, inspect, text
@@ -186,9 +186,12 @@ def app(make_app: Callable[..., Flask], inbox: Inbox) -> Iterator[Flask]:
 
 
 class Client(FlaskClient):
-    """A test client that sends a valid CSRF token with every form POST, as a browser would.
+    """A test client that behaves like separate browser requests.
 
-    Pass `csrf=False` to post without one (to test that it is refused).
+    Each request runs in its own app context (as in production), so nothing cached on `g` (the
+    signed-in user, the language) leaks between requests or clients; afterwards the test's own
+    session is rolled back so it sees what the request committed. Every form POST carries a valid
+    CSRF token, as a browser's would; pass `csrf=False` to post without one.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -196,7 +199,12 @@ class Client(FlaskClient):
         data = kwargs.get("data")
         if add_token and kwargs.get("method", "GET") == "POST" and isinstance(data, dict) and "csrf_token" not in data:
             kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
-        return super().open(*args, **kwargs)
+        outer = has_app_context()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if outer:
+            db.session.rollback()
+        return response
 
     def csrf_token(self) -> str:
         with self.session_transaction() as sess:

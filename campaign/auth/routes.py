@@ -15,7 +15,8 @@ from campaign.extensions import db, limiter
 from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
-_ENROL_SECRET = "enrol_secret"
+# A session key name, not a secret.
+_ENROL_SECRET = "enrol_secret"  # nosec B105
 
 
 def _finish_login(user: User) -> Response:

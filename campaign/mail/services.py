@@ -73,6 +73,7 @@ def render(template: str, locale: str, subject: Any, **context: Any) -> tuple[st
     with force_locale(locale):
         subject_text = str(subject)
         context.setdefault("org_name", current_app.config["ORG_NAME"])
+        context.setdefault("html_lang", "en" if locale.startswith("en") else "zh-Hans")
         text = render_template(f"mail/{template}.txt", subject=subject_text, **context)
         html = render_template(f"mail/{template}.html", subject=subject_text, **context)
     return subject_text, text, html

@@ -66,20 +66,21 @@ class Transport:
         self._conn = None
 
     def _host(self) -> smtplib.SMTP:
-        if self._conn is None:
-            conn = _TimedConnection(self._state)
-            try:
-                conn.host = conn.configure_host()
-            except (smtplib.SMTPException, OSError) as exc:
-                raise TemporaryFailure(f"connect: {exc}") from exc
-            self._conn = conn
-        assert self._conn.host is not None
-        return self._conn.host
+        if self._conn is not None and self._conn.host is not None:
+            return self._conn.host
+        conn = _TimedConnection(self._state)
+        try:
+            host = conn.configure_host()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"connect: {exc}") from exc
+        conn.host = host
+        self._conn = conn
+        return host
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         """Deliver one message; return the server's answer or raise a *Failure."""
         if self._outbox is not None:
-            return self._write_eml(recipient, message)
+            return self._write_eml(self._outbox, message)
         try:
             refused = self._host().sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -104,10 +105,10 @@ class Transport:
             raise PermanentFailure(f"{code} {text}")
         raise TemporaryFailure(f"{code} {text}")
 
-    def _write_eml(self, recipient: str, message: bytes) -> str:
-        assert self._outbox is not None
-        self._outbox.mkdir(parents=True, exist_ok=True)
+    @staticmethod
+    def _write_eml(folder: Path, message: bytes) -> str:
+        folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        path = self._outbox / f"{stamp}.eml"
+        path = folder / f"{stamp}.eml"
         path.write_bytes(message)
         return f"written {path.name}"

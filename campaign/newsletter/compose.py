@@ -192,6 +192,7 @@ def prepare(issue: Issue, locale: str) -> Prepared:
         "unsubscribe_url": "QZUNSUBQZ",
         "preferences_url": "QZPREFSQZ",
         "archive_url": f"{cfg['BASE_URL']}/newsletter/archive",
+        "html_lang": "en" if locale == "en" else "zh-Hans",
     }
     with force_locale(babel_locale):
         body_html = render_template(

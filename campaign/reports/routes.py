@@ -1,0 +1,175 @@
+"""The reports area: one page per section, each chart beside its table, and the exports."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from campaign.access import staff
+from campaign.auth.models import Role
+from campaign.exports import csv_stream
+from campaign.reports import bp, charts
+from campaign.reports import services as reports
+from campaign.reports.exports import frame_csv, frames_xlsx
+from campaign.reports.forms import ReportFilterForm
+from campaign.reports.frames import ReportFilter
+
+campaign_staff = staff(Role.ORGANISER, Role.ADMIN)
+case_staff = staff(Role.CASEWORKER, Role.ADMIN)
+CAMPAIGN_SECTIONS = "petitions, volunteers, groups, newsletter"
+
+SECTION_TITLES = {
+    "petitions": _l("Petitions"),
+    "volunteers": _l("Volunteers"),
+    "groups": _l("Working groups"),
+    "newsletter": _l("Newsletter"),
+    "intake": _l("Help requests and takedowns"),
+}
+TABLE_TITLES = {
+    "signatures_per_day": _l("Confirmed signatures per day"),
+    "confirmation": _l("Confirmation rate"),
+    "by_region": _l("Signatures by region"),
+    "by_channel": _l("Signatures by share channel"),
+    "comments": _l("Comments"),
+    "funnel": _l("Volunteer funnel"),
+    "time_to_first_contact": _l("Days from sign-up to first contact"),
+    "by_group": _l("Members by working group"),
+    "by_skill": _l("Volunteers by skill"),
+    "by_language": _l("Volunteers by language"),
+    "went_quiet": _l("Active volunteers who went quiet (30 days)"),
+    "tasks_by_group": _l("Tasks by working group"),
+    "done_per_week": _l("Tasks done per week"),
+    "subscribers_over_time": _l("Subscribers over time"),
+    "subscribers_by_status": _l("Subscribers by status"),
+    "issues": _l("Newsletter issues"),
+    "requests_per_week_by_type": _l("Help requests per week by type"),
+    "takedowns_by_platform": _l("Takedown requests by platform"),
+}
+
+
+def _chart(key: str, frame) -> str | None:  # type: ignore[no-untyped-def]
+    title = str(TABLE_TITLES[key])
+    if key == "signatures_per_day":
+        return charts.line(frame, "day", {"cumulative": str(_l("Total")), "goal": str(_l("Goal"))}, title)
+    if key == "subscribers_over_time":
+        return charts.line(frame, "day", {"net_total": str(_l("Subscribers"))}, title)
+    if key == "done_per_week":
+        return charts.line(frame, "week", {"done": str(_l("Done"))}, title)
+    if key in {"by_region", "by_channel"}:
+        return charts.bars(frame, frame.columns[0], "signatures", title)
+    if key in {"by_skill", "by_language"}:
+        return charts.bars(frame, frame.columns[0], "count", title)
+    if key == "funnel":
+        return charts.bars(frame, "stage", "reached", title)
+    if key == "takedowns_by_platform":
+        return charts.bars(frame, "platform", "filed", title)
+    return None
+
+
+def _filter(form: ReportFilterForm) -> ReportFilter:
+    valid = form.validate()
+    data = form.data if valid else {}
+    return ReportFilter(
+        since=data.get("since"),
+        until=data.get("until"),
+        petition_id=data.get("petition") or None,
+        group_id=data.get("group") or None,
+        include_confidential=current_user.has_role(Role.ADMIN),
+        today=date.today(),
+    )
+
+
+def _form() -> ReportFilterForm:
+    form = ReportFilterForm(request.args)
+    petitions, groups = reports.choices()
+    form.petition.choices = [(0, str(_l("All")))] + petitions
+    form.group.choices = [(0, str(_l("All")))] + groups
+    return form
+
+
+def _page(key: str) -> str:
+    form = _form()
+    frames = reports.section(key, _filter(form))
+    tables = [
+        (name, TABLE_TITLES[name], _chart(name, frame), *reports.frame_table(frame))
+        for name, frame in frames.items()
+    ]
+    sections = [k for k in SECTION_TITLES if (k == "intake" and reports.may_see_intake(current_user))
+                or (k != "intake" and reports.may_see_campaign(current_user))]
+    return render_template("reports/section.html", key=key, form=form, tables=tables, sections=sections,
+                           section_titles=SECTION_TITLES, query=request.query_string.decode(),
+                           locale=str(get_locale()))
+
+
+@bp.route("/")
+@staff(Role.ORGANISER, Role.ADMIN, Role.CASEWORKER)
+def index() -> Response:
+    if reports.may_see_campaign(current_user):
+        return redirect(url_for("reports.section", key="petitions"))
+    return redirect(url_for("reports.intake"))
+
+
+@bp.route(f"/<any({CAMPAIGN_SECTIONS}):key>")
+@campaign_staff
+def section(key: str) -> str:
+    return _page(key)
+
+
+@bp.route("/intake")
+@case_staff
+def intake() -> str:
+    return _page("intake")
+
+
+def _download_table(key: str, table: str) -> Response:
+    frames = reports.section(key, _filter(_form()))
+    if table not in frames:
+        abort(404)
+    return Response(stream_with_context(frame_csv(frames[table])), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={key}-{table}.csv"})
+
+
+def _download_xlsx(key: str) -> Response:
+    frames = reports.section(key, _filter(_form()))
+    return Response(frames_xlsx({key: frames}), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={key}.xlsx"})
+
+
+@bp.route(f"/<any({CAMPAIGN_SECTIONS}):key>/<table>.csv")
+@campaign_staff
+def table_csv(key: str, table: str) -> Response:
+    return _download_table(key, table)
+
+
+@bp.route(f"/<any({CAMPAIGN_SECTIONS}):key>.xlsx")
+@campaign_staff
+def section_xlsx(key: str) -> Response:
+    return _download_xlsx(key)
+
+
+@bp.route("/intake/<table>.csv")
+@case_staff
+def intake_csv(table: str) -> Response:
+    return _download_table("intake", table)
+
+
+@bp.route("/intake.xlsx")
+@case_staff
+def intake_xlsx() -> Response:
+    return _download_xlsx("intake")
+
+
+@bp.route("/raw/<any(signatures, subscribers, volunteers, tasks):kind>.<any(csv, xlsx):fmt>")
+@staff(Role.ORGANISER)
+def raw_list(kind: str, fmt: str) -> Response:
+    """A personal-data list: organisers only, and every download is audit-logged."""
+    result = reports.raw_export(kind, fmt, _filter(_form()), current_user)
+    if fmt == "csv":
+        header, rows = result  # type: ignore[misc]
+        return Response(stream_with_context(csv_stream(header, rows)), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={kind}.csv"})
+    return send_file(result, as_attachment=True, download_name=f"{kind}.xlsx",  # type: ignore[arg-type]
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,108 @@
+"""Building reports for a reader: which sections they may see, with what filter."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from campaign.audit import services as audit
+from campaign.auth.models import Role, User
+from campaign.extensions import db
+from campaign.mail import services as mail
+from campaign.reports import frames as fr
+from campaign.reports import raw
+from campaign.reports import tables as t
+from campaign.reports.exports import write_xlsx
+from campaign.timeutil import utcnow
+
+SUMMARY_ACTION = "reports.weekly_summary"
+
+
+def may_see_intake(user: User) -> bool:
+    return user.has_role(Role.CASEWORKER, Role.ADMIN)
+
+
+def may_see_campaign(user: User) -> bool:
+    return user.has_role(Role.ORGANISER, Role.ADMIN)
+
+
+def section(key: str, f: fr.ReportFilter) -> fr.Frames:
+    build, _restricted = fr.SECTIONS[key]
+    with db.engine.connect() as conn:
+        return build(conn, f)
+
+
+def choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Petitions and working groups for the filter menus (confidential groups left out)."""
+    with db.engine.connect() as conn:
+        petitions = conn.execute(sa.select(t.petitions.c.id, t.petitions.c.title_zh, t.petitions.c.title_en)
+                                 .order_by(t.petitions.c.id)).all()
+        groups = conn.execute(sa.select(t.groups.c.id, t.groups.c.name_zh, t.groups.c.name_en)
+                              .where(t.groups.c.confidential.is_(False)).order_by(t.groups.c.id)).all()
+    return [(p.id, p.title_zh or p.title_en) for p in petitions], [(g.id, g.name_zh or g.name_en) for g in groups]
+
+
+def raw_export(kind: str, fmt: str, f: fr.ReportFilter, actor: User) -> io.BytesIO | tuple[list[str], object]:
+    """Record the export in the audit log, then hand back the streamed rows (CSV) or a file (XLSX)."""
+    audit.record(actor, "export.personal_data", kind, "", f"format: {fmt}")
+    db.session.commit()
+    conn = db.engine.connect()
+    header, rows = raw.LISTS[kind](conn, f)
+
+    def closing_rows():  # the connection lives as long as the download
+        try:
+            yield from rows
+        finally:
+            conn.close()
+
+    if fmt == "csv":
+        return header, closing_rows()
+    buffer = io.BytesIO()
+    write_xlsx(buffer, [(kind, header, closing_rows())])
+    buffer.seek(0)
+    return buffer
+
+
+def weekly_summary() -> int:
+    """Mail organisers last week's key figures, once a week, when REPORTS_WEEKLY_SUMMARY is on."""
+    if not current_app.config["REPORTS_WEEKLY_SUMMARY"]:
+        return 0
+    from campaign.audit.models import AuditEvent
+
+    last = db.session.scalar(sa.select(sa.func.max(AuditEvent.at)).where(AuditEvent.action == SUMMARY_ACTION))
+    now = utcnow()
+    if last is not None and now - last < timedelta(days=7):
+        return 0
+    week = fr.ReportFilter(since=(now - timedelta(days=7)).date(), until=now.date())
+    with db.engine.connect() as conn:
+        petitions = fr.petition_frames(conn, week)
+        newsletter = fr.newsletter_frames(conn, week)
+        volunteers = fr.volunteer_frames(conn, week)
+    figures = {
+        "signatures": int(petitions["signatures_per_day"]["signatures"].sum()) if not petitions["signatures_per_day"].empty else 0,
+        "subscribers": int(newsletter["subscribers_over_time"]["joined"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
+        "unsubscribed": int(newsletter["subscribers_over_time"]["unsubscribed"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
+        "volunteers": int(volunteers["funnel"].loc[0, "reached"]),
+    }
+    organisers = db.session.scalars(sa.select(User).where(User.disabled_at.is_(None))).all()
+    sent = 0
+    for user in organisers:
+        if not user.has_role(Role.ORGANISER):
+            continue
+        mail.send_template(user.email, "reports_weekly", user.locale, _l("This week in the campaign"),
+                           link=current_app.config["BASE_URL"] + "/reports/petitions", **figures)
+        sent += 1
+    audit.record(None, SUMMARY_ACTION, "report", "", f"recipients: {sent}")
+    db.session.commit()
+    mail.deliver_committed()
+    return sent
+
+
+def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
+    """Header and rows for an HTML table."""
+    rows = [[None if (isinstance(v, float) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)]
+    return [str(c) for c in frame.columns], rows

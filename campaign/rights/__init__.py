@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("rights", __name__, url_prefix="/my-data")

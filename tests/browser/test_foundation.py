@@ -1,0 +1,40 @@
+"""The seeded admin signs in with a second factor, switches language and reads the dev mailbox."""
+from __future__ import annotations
+
+import pyotp
+
+from campaign.demo import DEMO_PASSWORD
+
+
+def test_seeded_admin_signs_in_switches_language_and_reads_mailbox(app, new_page, tmp_path):
+    app.config["MAIL_SERVER"] = ""  # no mail server: mail lands in the development mailbox
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "mail")
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+
+    page = new_page(javascript=False)
+    page.goto("/login")
+    page.get_by_label("电子邮箱").fill("admin@example.org")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    # First sign-in of an admin: set up the authenticator app.
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="继续").click()
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_role("link", name="继续").click()
+
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", name="Staff").is_visible()
+    page.get_by_role("link", name="Staff accounts").click()
+    page.get_by_role("link", name="Invite someone").click()
+    page.get_by_label("Email").fill("new.caseworker@example.org")
+    page.get_by_label("Caseworker").check()
+    page.get_by_role("button", name="Send invitation").click()
+    assert page.get_by_text("Invitation sent.").is_visible()
+
+    page.goto("/admin/mailbox")
+    page.get_by_role("link", name="中文").click()
+    assert page.get_by_role("heading", name="开发邮箱").is_visible()
+    page.get_by_role("row", name="new.caseworker@example.org").get_by_role("link").click()
+    assert page.get_by_text("/invite/").is_visible()

@@ -1,0 +1,170 @@
+"""Staff sign-in, second factor, throttling, invitations and revocation."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+from flask import Flask
+
+from campaign.auth import services as auth
+from campaign.auth.models import Role, User
+from campaign.extensions import db
+from tests.conftest import Client, Inbox, sign_in
+
+PASSWORD = "correct horse battery"
+
+
+def _client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+def _login(client, email: str, password: str = PASSWORD, **kwargs):
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+def test_organiser_signs_in_with_password_and_out_again(app, client, make_user):
+    """An organiser (no second factor required) signs in, reaches staff pages, and signs out."""
+    user = make_user(Role.ORGANISER)
+    response = _login(client, user.email)
+    assert response.status_code == 302 and response.location.endswith("/staff")
+    assert client.get("/staff").status_code == 200
+    client.post("/logout", data={})
+    assert client.get("/staff").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(client, make_user):
+    """A wrong password is refused in the visitor's language without saying which part was wrong."""
+    user = make_user(Role.ORGANISER)
+    response = _login(client, user.email, "wrong password!!", query_string={"lang": "en"})
+    assert response.status_code == 401
+    assert "do not match an active account" in response.get_data(as_text=True)
+    response = _login(client, "nobody@example.org", query_string={"lang": "zh"})
+    assert response.status_code == 401
+    assert "不匹配" in response.get_data(as_text=True)
+
+
+def test_failed_logins_are_throttled_per_account_with_a_retry_time(app, client, make_user):
+    """Repeated failures for one account are stopped, the page says when to retry, and it
+    also blocks attempts from other addresses."""
+    user = make_user(Role.ORGANISER)
+    for _ in range(10):
+        assert _login(client, user.email, "wrong password!!").status_code == 401
+    blocked = _login(client, user.email, query_string={"lang": "en"})
+    assert blocked.status_code == 429
+    assert re.search(r"try again after", blocked.get_data(as_text=True))
+    other = _client(app)
+    assert _login(other, user.email, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 429
+
+
+def test_successful_logins_are_not_throttled(client, make_user):
+    """Only failures count: an organiser signing in and out many times is never blocked."""
+    user = make_user(Role.ORGANISER)
+    for _ in range(12):
+        assert _login(client, user.email).status_code == 302
+        client.post("/logout", data={})
+
+
+def test_admin_must_enrol_a_second_factor_then_use_it(app, client, make_user):
+    """An admin cannot sign in with a password alone: they enrol an app, get recovery codes,
+    and later need a code; a recovery code works once."""
+    admin = make_user(Role.ADMIN)
+    response = _login(client, admin.email)
+    assert "/login/enrol" in response.location
+    assert client.get("/staff").status_code == 302  # not signed in yet
+    page = client.get("/login/enrol").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    assert "<svg" in page  # the QR code is drawn here, not fetched from another host
+    assert client.post("/login/enrol", data={"code": "000000"}).status_code in (401, 200)
+    done = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    assert client.get("/admin/users").status_code == 200
+    client.post("/logout", data={})
+
+    response = _login(client, admin.email)
+    assert "/login/verify" in response.location
+    assert client.post("/login/verify", data={"code": "123456"}).status_code == 401
+    assert client.post("/login/verify", data={"code": codes[0]}).status_code == 302
+    client.post("/logout", data={})
+    _login(client, admin.email)
+    assert client.post("/login/verify", data={"code": codes[0]}).status_code == 401  # used up
+    assert client.post("/login/verify", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+
+
+def test_revoking_ends_sessions_at_once(app, make_user):
+    """When an admin revokes someone, their open session stops working on the next request."""
+    organiser = make_user(Role.ORGANISER)
+    admin = make_user(Role.ADMIN)
+    theirs = sign_in(_client(app), organiser)
+    assert theirs.get("/staff").status_code == 200
+    mine = sign_in(_client(app), admin)
+    mine.post(f"/admin/users/{organiser.id}/disable", data={})
+    assert theirs.get("/staff").status_code == 302
+    assert _login(_client(app), organiser.email).status_code == 401
+
+
+def test_invitation_link_sets_a_password_once(app, client, make_user, inbox: Inbox):
+    """An invited person sets a password through the mailed link; the link then stops working,
+    and a revoked invitation's link never works."""
+    admin = sign_in(client, make_user(Role.ADMIN))
+    response = admin.post("/admin/users/invite", data={"email": "New.Person@Example.org", "roles": ["caseworker"]})
+    assert response.status_code == 302
+    mail = inbox.last_to("new.person@example.org")
+    assert mail.is_multipart()
+    link = next(u for u in Inbox.links(mail) if "/invite/" in u)
+    path = link.split("5000", 1)[1]
+    visitor = _client(app)
+    assert visitor.get(path).status_code == 200
+    new_password = "a long new passphrase"
+    assert visitor.post(path, data={"password": new_password, "confirm": new_password}).status_code == 302
+    assert visitor.get(path).status_code == 400  # used once
+    user = db.session.scalar(db.select(User).where(User.email == "new.person@example.org"))
+    assert user.password_hash and user.roles == {Role.CASEWORKER}
+
+    admin.post("/admin/users/invite", data={"email": "second@example.org", "roles": ["organiser"]})
+    link2 = next(u for u in Inbox.links(inbox.last_to("second@example.org")) if "/invite/" in u)
+    second = auth.find_user("second@example.org")
+    admin.post(f"/admin/users/{second.id}/disable", data={})
+    assert visitor.get(link2.split("5000", 1)[1]).status_code == 400
+
+
+def test_tampered_invitation_is_refused(client):
+    """A forged or altered link shows a clear page and changes nothing."""
+    response = client.get("/invite/not-a-real-token", query_string={"lang": "en"})
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_protected(app, client, make_user):
+    """The session cookie is HttpOnly and SameSite=Lax, and expires after inactivity."""
+    user = make_user(Role.ORGANISER)
+    response = _login(client, user.email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 30 * 60
+
+
+def test_secure_cookies_and_hsts_behind_https(make_app):
+    """Served under an https BASE_URL, cookies are Secure and HSTS is sent."""
+    import os
+
+    os.environ["BASE_URL"] = "https://campaign.example.org"
+    try:
+        app = make_app()
+    finally:
+        del os.environ["BASE_URL"]
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    response = app.test_client().get("/healthz")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_next_parameter_cannot_redirect_elsewhere(client, make_user):
+    """After sign-in, `next` only leads to a page of this site."""
+    user = make_user(Role.ORGANISER)
+    for hostile in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
+        response = _login(client, user.email, query_string={"next": hostile})
+        assert response.location.endswith("/staff"), hostile
+        client.post("/logout", data={})
+    response = _login(client, user.email, query_string={"next": "/account"})
+    assert response.location.endswith("/account")
