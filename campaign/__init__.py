@@ -96,24 +96,25 @@ def _init_extensions(app: Flask) -> None:
         return response
 
 
+# Feature packages, in menu order. Each has `bp`; its view modules (`routes`, `staff_routes`), worker
+# jobs (`tasks`), commands (`cli`) and data-rights holder (`rights`), when present, are imported so
+# they register themselves.
+FEATURES = (
+    "core", "auth", "admin", "petitions", "newsletter", "volunteers", "intake", "takedowns", "reports", "rights",
+)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from campaign.admin import bp as admin_bp
-    from campaign.admin import routes as _admin_routes  # noqa: F401
-    from campaign.auth import bp as auth_bp
-    from campaign.auth import routes as _auth_routes  # noqa: F401
-    from campaign.core import bp as core_bp
-    from campaign.core import routes as _core_routes  # noqa: F401
-    from campaign.rights import bp as rights_bp
-    from campaign.rights import routes as _rights_routes  # noqa: F401
+    import importlib
+    import importlib.util
 
-    from campaign.mail import tasks as _mail_tasks  # noqa: F401  (registers worker jobs)
-    from campaign.newsletter import bp as newsletter_bp
-    from campaign.newsletter import cli as _newsletter_cli  # noqa: F401  (flask newsletter ...)
-    from campaign.newsletter import routes as _newsletter_routes  # noqa: F401
-    from campaign.newsletter import tasks as _newsletter_tasks  # noqa: F401  (registers worker jobs)
-
-    for blueprint in (core_bp, auth_bp, admin_bp, rights_bp, newsletter_bp):
-        app.register_blueprint(blueprint)
+    importlib.import_module("campaign.mail.tasks")
+    for name in FEATURES:
+        package = importlib.import_module(f"campaign.{name}")
+        for module in ("routes", "staff_routes", "tasks", "cli", "rights"):
+            if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
+                importlib.import_module(f"campaign.{name}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def _register_templating(app: Flask) -> None:

@@ -77,6 +77,7 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "SESSION_IDLE_MINUTES": (_int, "30"),
     "MAX_UPLOAD_MB": (_int, "2"),
     "INVITE_DAYS": (_int, "7"),
+    "PETITION_PENDING_DAYS": (_int, "14"),
     # Newsletter dispatch: messages per second per SMTP connection, connections at once across
     # all workers, seconds before a claimed but unrecorded batch is taken back, retry back-off base.
     "NEWSLETTER_RATE": (_float, "50"),
@@ -84,6 +85,11 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "NEWSLETTER_BATCH": (_int, "100"),
     "NEWSLETTER_LEASE": (_float, "300"),
     "NEWSLETTER_RETRY_BASE": (_float, "30"),
+    "INVITE_REMINDER_DAYS": (_int, "3"),
+    # Closed help requests are deleted this many days after closing.
+    "INTAKE_RETENTION_DAYS": (_int, "180"),
+    # An unlocked case key is dropped after this many minutes without use.
+    "INTAKE_UNLOCK_MINUTES": (_int, "30"),
 }
 
 
@@ -120,6 +126,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    cfg["REPORTS_WEEKLY_SUMMARY"] = _bool("REPORTS_WEEKLY_SUMMARY", env.get("REPORTS_WEEKLY_SUMMARY", "false"))
     cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"] = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
     # DKIM signing of newsletter mail: all three set, or none.
     for name in ("DKIM_PRIVATE_KEY_PATH", "DKIM_SELECTOR", "DKIM_DOMAIN"):

@@ -14,7 +14,10 @@ from flask.cli import AppGroup
 
 from campaign.auth import services as auth
 from campaign.auth.models import Role
+from campaign.petitions.demo import seed_petitions
 from campaign.newsletter.demo import seed_newsletter
+from campaign.volunteers.demo import seed_volunteers
+from campaign.intake.demo import seed_intake, seed_takedowns
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
@@ -38,7 +41,9 @@ def seed_staff(rng: random.Random) -> None:
 
 
 # Called in order with one shared, seeded random generator, so the demo is the same every time.
-SEEDERS: list[Callable[[random.Random], None]] = [seed_staff, seed_newsletter]
+SEEDERS: list[Callable[[random.Random], None]] = [
+    seed_staff, seed_newsletter, seed_petitions, seed_volunteers, seed_intake, seed_takedowns,
+]
 
 
 @demo_cli.command("seed")

@@ -38,6 +38,6 @@ class AuditFilterForm(FlaskForm):
     actor_id = IntegerField(_l("Staff member (id)"), validators=[Optional()])
     target_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
     target_id = StringField(_l("Record id"), validators=[Optional(), Length(max=40)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("Start date"), validators=[Optional()])
+    until = DateField(_l("End date"), validators=[Optional()])
     submit = SubmitField(_l("Filter"))

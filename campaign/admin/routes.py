@@ -92,9 +92,11 @@ def user_action(user_id: int, action: str) -> Response:
 @admin_only
 def audit_log() -> str:
     form = AuditFilterForm(request.args)
-    filters = audit.AuditFilter()
+    help_desk = current_user.has_role(Role.CASEWORKER)
+    filters = audit.AuditFilter(include_help_desk=help_desk)
     if form.validate():
         filters = audit.AuditFilter(
+            include_help_desk=help_desk,
             action=form.action.data or "",
             actor_id=form.actor_id.data,
             target_type=form.target_type.data or "",

@@ -38,11 +38,19 @@ class AuditFilter:
     target_id: str = ""
     since: date | None = None
     until: date | None = None
+    # Help-desk entries reveal that a request exists; only caseworkers may see them.
+    include_help_desk: bool = False
+
+
+HELP_DESK_ACTIONS = ("intake.", "takedown.")
 
 
 def query(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
     """Entries matching the filters, newest first."""
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if not filters.include_help_desk:
+        for prefix in HELP_DESK_ACTIONS:
+            stmt = stmt.where(~AuditEvent.action.startswith(prefix))
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action))
     if filters.actor_id:

@@ -1,3 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("mail", __name__)
+"""Transactional mail: composing, queueing after commit, delivery and retries."""

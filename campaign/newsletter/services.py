@@ -158,7 +158,9 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subs
     address = normalise_email(email)
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
     if subscriber is None:
-        subscriber = Subscriber(email=address, name=name[:100], locale=locale, source=source)
+        subscriber = Subscriber(
+            email=address, name=name[:100], locale=locale, source=source, status=SubscriberStatus.PENDING.value
+        )
         db.session.add(subscriber)
     if subscriber.status == SubscriberStatus.PENDING.value:
         subscriber.status = SubscriberStatus.CONFIRMED.value

@@ -10,8 +10,8 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("Start date"), validators=[Optional()])
+    until = DateField(_l("End date"), validators=[Optional()])
     petition = SelectField(_l("Petition"), coerce=int, validators=[Optional()])
     group = SelectField(_l("Working group"), coerce=int, validators=[Optional()])
 

@@ -10,12 +10,16 @@ from flask_login import current_user
 
 from campaign.access import staff
 from campaign.auth.models import Role
+from campaign.core.routes import staff_links
 from campaign.exports import csv_stream
 from campaign.reports import bp, charts
 from campaign.reports import services as reports
 from campaign.reports.exports import frame_csv, frames_xlsx
 from campaign.reports.forms import ReportFilterForm
 from campaign.reports.frames import ReportFilter
+
+if not any(link[0] == "reports.index" for link in staff_links):
+    staff_links.append(("reports.index", _l("Reports"), ("organiser", "admin", "caseworker")))
 
 campaign_staff = staff(Role.ORGANISER, Role.ADMIN)
 case_staff = staff(Role.CASEWORKER, Role.ADMIN)
@@ -50,10 +54,30 @@ TABLE_TITLES = {
 }
 
 
+COLUMN_TITLES = {
+    "day": _l("Day"), "week": _l("Week"), "signatures": _l("Signatures"), "cumulative": _l("Total so far"),
+    "goal": _l("Goal"), "signed": _l("Signed"), "confirmed": _l("Confirmed"), "rate": _l("Rate"),
+    "region": _l("Region"), "channel": _l("Channel"), "comments": _l("Comments"), "stage": _l("Stage"),
+    "reached": _l("Reached"), "now": _l("Now"), "contacted": _l("Contacted"), "median_days": _l("Median days"),
+    "mean_days": _l("Mean days"), "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"),
+    "members": _l("Members"), "leads": _l("Leads"), "skill": _l("Skill"), "language": _l("Language"),
+    "count": _l("Count"), "active_without_activity_30_days": _l("Active, no activity in 30 days"),
+    "open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue"), "active_members": _l("Active members"),
+    "open_per_active_member": _l("Open tasks per active member"), "joined": _l("Joined"),
+    "unsubscribed": _l("Unsubscribed"), "net_total": _l("Subscribers"), "status": _l("Status"),
+    "subscribers": _l("Subscribers"), "issue_id": _l("Issue"), "subject": _l("Subject"), "started_at": _l("Sent on"),
+    "sent": _l("Sent"), "failed": _l("Failed"), "recipients": _l("Recipients"),
+    "unsubscribed_within_7_days": _l("Unsubscribed within 7 days"), "delivery_rate": _l("Delivery rate"),
+    "kind": _l("Type"), "requests": _l("Requests"), "platform": _l("Platform"), "filed": _l("Filed"),
+    "answered": _l("Answered"), "response_rate": _l("Response rate"), "removed": _l("Removed"),
+    "median_days_to_removal": _l("Median days to removal"), "still_online": _l("Still online"),
+}
+
+
 def _chart(key: str, frame) -> str | None:  # type: ignore[no-untyped-def]
     title = str(TABLE_TITLES[key])
     if key == "signatures_per_day":
-        return charts.line(frame, "day", {"cumulative": str(_l("Total")), "goal": str(_l("Goal"))}, title)
+        return charts.line(frame, "day", {"cumulative": str(_l("Total so far")), "goal": str(_l("Goal"))}, title)
     if key == "subscribers_over_time":
         return charts.line(frame, "day", {"net_total": str(_l("Subscribers"))}, title)
     if key == "done_per_week":
@@ -93,10 +117,11 @@ def _form() -> ReportFilterForm:
 def _page(key: str) -> str:
     form = _form()
     frames = reports.section(key, _filter(form))
-    tables = [
-        (name, TABLE_TITLES[name], _chart(name, frame), *reports.frame_table(frame))
-        for name, frame in frames.items()
-    ]
+    tables = []
+    for name, frame in frames.items():
+        header, rows = reports.frame_table(frame)
+        titles = [str(COLUMN_TITLES.get(column, column)) for column in header]
+        tables.append((name, TABLE_TITLES[name], _chart(name, frame), titles, rows))
     sections = [k for k in SECTION_TITLES if (k == "intake" and reports.may_see_intake(current_user))
                 or (k != "intake" and reports.may_see_campaign(current_user))]
     return render_template("reports/section.html", key=key, form=form, tables=tables, sections=sections,

@@ -168,3 +168,18 @@ def test_next_parameter_cannot_redirect_elsewhere(client, make_user):
         client.post("/logout", data={})
     response = _login(client, user.email, query_string={"next": "/account"})
     assert response.location.endswith("/account")
+
+
+def test_admins_without_caseworker_role_see_no_help_desk_audit_entries(app, make_user):
+    """The audit log does not reveal to a plain admin that a help request exists."""
+    from campaign.audit import services as audit_log
+
+    caseworker = make_user(Role.CASEWORKER)
+    audit_log.record(caseworker, "intake.case_viewed", "help_request", 7)
+    audit_log.record(caseworker, "user.login", "user", caseworker.id)
+    db.session.commit()
+    admin = sign_in(_client(app), make_user(Role.ADMIN))
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "user.login" in page and "intake.case_viewed" not in page
+    both = sign_in(_client(app), make_user(Role.ADMIN, Role.CASEWORKER))
+    assert "intake.case_viewed" in both.get("/admin/audit").get_data(as_text=True)

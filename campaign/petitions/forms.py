@@ -1,0 +1,124 @@
+"""Forms for signing (public) and for editing petitions and filtering signatures (organisers)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
+
+EMAIL_SHAPE = r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+\Z"
+
+DISPLAY_CHOICES = [
+    SelectChoice(Display.FULL.value, _l("My full name")),
+    SelectChoice(Display.INITIALS.value, _l("My initials only")),
+    SelectChoice(Display.ANONYMOUS.value, _l("Do not show my name")),
+]
+
+
+class SignForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view runs; the template uses csrf_token().
+        # Skipping the form's second check and token keeps the rush path short.
+        csrf = False
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
+                       render_kw={"autocomplete": "name", "maxlength": 80})
+    email = EmailField(
+        _l("Email"),
+        # A light syntax check is enough here: the confirmation mail is the real test of an
+        # address, and the full validator cost a tenth of a signature's time (bench/signing.py).
+        validators=[DataRequired(), Length(max=254),
+                    Regexp(EMAIL_SHAPE, message=_l("Enter a valid email address."))],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description=_l("We send you one mail with a link to confirm your signature."),
+        render_kw={"autocomplete": "email", "maxlength": 254},
+    )
+    region = StringField(_l("Region (optional)"), validators=[Optional(), Length(max=60)],
+                         description=_l("A province, city or country, e.g. 广东 or Hong Kong."),
+                         render_kw={"maxlength": 60})
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)],
+                            render_kw={"maxlength": 500, "rows": 3})
+    display = RadioField(_l("Show my name in the public list as"), choices=DISPLAY_CHOICES,
+                         default=Display.INITIALS.value, validators=[DataRequired()])
+    newsletter = BooleanField(_l("Send me the campaign newsletter (you can leave at any time)"))
+    # A field people do not see (hidden by CSS and from screen readers); bots fill it in.
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
+    # Labelled, though hidden: an unlabelled field makes Flask-WTF load its catalogue per request.
+    src = HiddenField(_l("Channel"), validators=[Optional(), Length(max=20)])
+    submit = SubmitField(_l("Sign"))
+
+
+class ConfirmSignatureForm(FlaskForm):
+    submit = SubmitField(_l("Confirm my signature"))
+
+
+class WithdrawForm(FlaskForm):
+    submit = SubmitField(_l("Withdraw my signature"))
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-only form for staff buttons."""
+
+
+STATUS_CHOICES = [
+    SelectChoice(PetitionStatus.DRAFT.value, _l("Draft")),
+    SelectChoice(PetitionStatus.OPEN.value, _l("Open for signing")),
+    SelectChoice(PetitionStatus.CLOSED.value, _l("Closed")),
+]
+
+
+class PetitionForm(FlaskForm):
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[DataRequired(), Length(max=80), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                    message=_l("Use lower-case letters, digits and hyphens only."))],
+        description=_l("The petition's address: /petitions/<slug>"),
+    )
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=PetitionStatus.DRAFT.value)
+    goal = IntegerField(_l("Signature goal"), default=100, validators=[DataRequired(), NumberRange(min=1, max=100_000_000)],
+                        description=_l("Rises by itself to the next milestone when reached."))
+    closes_on = DateField(_l("Closing date (optional)"), validators=[Optional()])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Optional(), Length(max=500)])
+    summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=500)])
+    body_zh = TextAreaField(_l("Text (Chinese, Markdown)"), validators=[Optional(), Length(max=50_000)])
+    body_en = TextAreaField(_l("Text (English, Markdown)"), validators=[Optional(), Length(max=50_000)])
+    target_zh = StringField(_l("Addressed to (Chinese)"), validators=[Optional(), Length(max=300)])
+    target_en = StringField(_l("Addressed to (English)"), validators=[Optional(), Length(max=300)])
+    thanks_zh = TextAreaField(_l("Thank-you text (Chinese)"), validators=[Optional(), Length(max=1000)])
+    thanks_en = TextAreaField(_l("Thank-you text (English)"), validators=[Optional(), Length(max=1000)])
+    share_text_zh = StringField(_l("Share text (Chinese)"), validators=[Optional(), Length(max=280)])
+    share_text_en = StringField(_l("Share text (English)"), validators=[Optional(), Length(max=280)])
+    submit = SubmitField(_l("Save petition"))
+
+
+class SignatureFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = StringField(_l("Search name, comment or exact email"), validators=[Optional(), Length(max=254)])
+    status = SelectField(_l("Status"), validators=[Optional()], choices=[
+        SelectChoice("", _l("Any")), SelectChoice(SignatureStatus.CONFIRMED.value, _l("Confirmed")),
+        SelectChoice(SignatureStatus.PENDING.value, _l("Pending"))])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=60)])
+    src = StringField(_l("Channel"), validators=[Optional(), Length(max=20)])
+    hidden = SelectField(_l("Visibility"), validators=[Optional()], choices=[
+        SelectChoice("", _l("Any")), SelectChoice("visible", _l("Shown")),
+        SelectChoice("hidden", _l("Something hidden"))])
+    submit = SubmitField(_l("Filter"))

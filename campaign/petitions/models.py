@@ -1,0 +1,139 @@
+"""Petitions and their signatures."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.extensions import db
+from campaign.timeutil import utcnow
+
+
+class PetitionStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SignatureStatus(str, enum.Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class Display(str, enum.Enum):
+    """How a signer's name appears in public lists and in the delivery export."""
+
+    FULL = "full"
+    INITIALS = "initials"
+    ANONYMOUS = "anonymous"
+
+
+# Fields that exist once per language: `<name>_zh` and `<name>_en`.
+TRANSLATED = ("title", "summary", "body", "target", "thanks", "share_text")
+
+
+class Petition(db.Model):
+    __tablename__ = "petitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=PetitionStatus.DRAFT.value, index=True)
+    goal: Mapped[int] = mapped_column(default=100)
+    closes_on: Mapped[date | None]
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    summary_zh: Mapped[str] = mapped_column(String(500), default="")
+    summary_en: Mapped[str] = mapped_column(String(500), default="")
+    body_zh: Mapped[str] = mapped_column(Text, default="")  # Markdown as the organiser wrote it
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    # Sanitised HTML rendered from the Markdown on save, so showing a petition renders nothing.
+    body_html_zh: Mapped[str] = mapped_column(Text, default="")
+    body_html_en: Mapped[str] = mapped_column(Text, default="")
+    target_zh: Mapped[str] = mapped_column(String(300), default="")
+    target_en: Mapped[str] = mapped_column(String(300), default="")
+    thanks_zh: Mapped[str] = mapped_column(String(1000), default="")
+    thanks_en: Mapped[str] = mapped_column(String(1000), default="")
+    share_text_zh: Mapped[str] = mapped_column(String(280), default="")
+    share_text_en: Mapped[str] = mapped_column(String(280), default="")
+    # Confirmed signatures, kept up to date in the confirming and withdrawing transactions.
+    signature_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Petition {self.id} {self.slug}>"
+
+    def text(self, name: str, lang: str) -> str:
+        """The field in `lang` ("zh" or "en"), falling back to Chinese when no English is written."""
+        if lang == "en":
+            value = getattr(self, f"{name}_en")
+            if value:
+                return str(value)
+        return str(getattr(self, f"{name}_zh"))
+
+    def body_html(self, lang: str) -> str:
+        if lang == "en" and self.body_html_en:
+            return self.body_html_en
+        return self.body_html_zh
+
+    @property
+    def is_open(self) -> bool:
+        if self.status != PetitionStatus.OPEN.value:
+            return False
+        return self.closes_on is None or self.closes_on >= utcnow().date()
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, self.signature_count * 100 // self.goal) if self.goal else 100
+
+
+class Signature(db.Model):
+    __tablename__ = "petition_signatures"
+    __table_args__ = (
+        UniqueConstraint("petition_id", "email"),
+        Index("ix_petition_signatures_public", "petition_id", "status", "confirmed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))  # normalised (privacy.normalise_email)
+    name: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(60), default="")
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    display: Mapped[str] = mapped_column(String(10), default=Display.INITIALS.value)
+    newsletter: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
+    status: Mapped[str] = mapped_column(String(10), default=SignatureStatus.PENDING.value)
+    src: Mapped[str] = mapped_column(String(20), default="")  # share channel that brought them
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    confirmed_at: Mapped[datetime | None]
+    hidden: Mapped[bool] = mapped_column(default=False)  # signature left out of public lists
+    comment_hidden: Mapped[bool] = mapped_column(default=False)
+    # The confirmation mail is composed by the worker, off the signing path (see tasks.py).
+    mail_due: Mapped[bool] = mapped_column(default=True, index=True)
+    last_mailed_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<Signature {self.id} petition={self.petition_id} {self.status}>"
+
+    @property
+    def public_name(self) -> str:
+        """The name as the signer chose to show it (empty when anonymous)."""
+        if self.display == Display.FULL.value:
+            return self.name
+        if self.display == Display.INITIALS.value:
+            return initials(self.name)
+        return ""
+
+
+def initials(name: str) -> str:
+    """'Jane Doe' -> 'J. D.'; a Chinese name keeps its first character: '王小明' -> '王**'."""
+    words = name.split()
+    if not words:
+        return ""
+    if len(words) == 1 and not words[0].isascii():
+        word = words[0]
+        return word[0] + "*" * (len(word) - 1)
+    return " ".join(f"{w[0].upper()}." for w in words)

@@ -1,0 +1,542 @@
+"""Signing, confirming, withdrawing and delivering petitions. One transaction per function."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import markdown
+import nh3
+from flask import current_app
+from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from campaign import tokens
+from campaign.audit import services as audit
+from campaign.auth.models import User
+from campaign.extensions import db
+from campaign.mail import services as mail
+from campaign.newsletter.services import subscribe_confirmed
+from campaign.petitions.models import (
+    TRANSLATED,
+    Display,
+    Petition,
+    PetitionStatus,
+    Signature,
+    SignatureStatus,
+)
+from campaign.privacy import normalise_email
+from campaign.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_PURPOSE = "petition-confirm"
+WITHDRAW_PURPOSE = "petition-withdraw"
+CONFIRM_DAYS = 7
+WITHDRAW_DAYS = 366  # the withdraw link in the confirmation mail keeps working for a year
+RESEND_AFTER = timedelta(minutes=10)
+# Share channels a `?src=` may name; anything else is stored as "".
+CHANNELS = ("weibo", "wechat", "telegram", "x", "whatsapp", "email", "link", "poster")
+
+
+class PetitionError(Exception):
+    """Base of this feature's errors."""
+
+
+class PetitionNotFound(PetitionError):
+    """No petition is published at this address."""
+
+
+class PetitionClosed(PetitionError):
+    """The petition is not open for signing."""
+
+
+class AlreadySigned(PetitionError):
+    """This address has signed this petition already."""
+
+    def __init__(self, confirmed: bool, resent: bool) -> None:
+        super().__init__("already signed")
+        self.confirmed = confirmed
+        self.resent = resent
+
+
+class LinkInvalid(PetitionError):
+    """A confirm or withdraw link is broken, expired or already used up."""
+
+
+class SlugTaken(PetitionError):
+    """Another petition uses this address."""
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def next_milestone(count: int) -> int:
+    """The first goal above `count` from 100, 500, 1,000, 5,000, 10,000, 50,000, 100,000, ..."""
+    goal = 100
+    while goal <= count:
+        goal = goal * 5 if str(goal).startswith("1") else goal * 2
+    return goal
+
+
+# --- petitions ----------------------------------------------------------------------------------
+
+
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
+    "hr", "code", "pre",
+}
+
+
+def render_markdown(text: str) -> str:
+    """Markdown -> HTML that keeps only harmless tags (nh3 strips scripts, handlers, styles)."""
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def find_by_slug(slug: str) -> Petition | None:
+    return db.session.scalar(select(Petition).where(Petition.slug == slug))
+
+
+def open_petitions() -> Sequence[Petition]:
+    stmt = select(Petition).where(Petition.status == PetitionStatus.OPEN.value).order_by(Petition.created_at.desc())
+    return [p for p in db.session.scalars(stmt) if p.is_open]
+
+
+def all_petitions() -> Sequence[Petition]:
+    return db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
+
+
+def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User) -> Petition:
+    """Create or update a petition from form data; the Markdown is rendered once, here."""
+    slug = fields["slug"]
+    clash = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
+    if clash is not None and (petition is None or clash != petition.id):
+        raise SlugTaken(slug)
+    created = petition is None
+    if petition is None:
+        petition = Petition(slug=slug, title_zh=fields["title_zh"], signature_count=0)
+        db.session.add(petition)
+    for name in ("slug", "status", "goal", "closes_on"):
+        setattr(petition, name, fields[name])
+    for name in TRANSLATED:
+        for lang in ("zh", "en"):
+            setattr(petition, f"{name}_{lang}", fields.get(f"{name}_{lang}") or "")
+    petition.body_html_zh = render_markdown(petition.body_zh)
+    petition.body_html_en = render_markdown(petition.body_en)
+    # A goal already passed would show a full bar: raise it to the next milestone.
+    if petition.goal <= petition.signature_count:
+        petition.goal = next_milestone(petition.signature_count)
+    db.session.flush()
+    audit.record(actor, "petition.create" if created else "petition.edit", "petition", petition.id)
+    db.session.commit()
+    return petition
+
+
+# --- signing ------------------------------------------------------------------------------------
+
+
+_DISPLAYS = frozenset(d.value for d in Display)
+_SIGNATURES = Signature.__table__
+# What a new signature row holds; everything but the petition id comes from bound parameters.
+_NEW_SIGNATURE_COLUMNS = (
+    "email", "name", "region", "comment", "display", "newsletter", "locale", "src", "status",
+    "created_at", "hidden", "comment_hidden", "mail_due",
+)
+# The rush path in one round trip: insert only if the petition is open, return the new id.
+# A constant statement, compiled once and cached after.
+_INSERT_IF_OPEN = (
+    insert(_SIGNATURES)
+    .from_select(
+        ["petition_id", *_NEW_SIGNATURE_COLUMNS],
+        select(
+            Petition.id,
+            *(bindparam(name, type_=_SIGNATURES.c[name].type) for name in _NEW_SIGNATURE_COLUMNS),
+        ).where(
+            Petition.slug == bindparam("slug"),
+            Petition.status == PetitionStatus.OPEN.value,
+            or_(Petition.closes_on.is_(None), Petition.closes_on >= bindparam("today")),
+        ),
+        include_defaults=False,
+    )
+    .returning(_SIGNATURES.c.id, _SIGNATURES.c.petition_id)
+)
+
+
+def sign(
+    slug: str,
+    *,
+    email: str,
+    name: str,
+    region: str = "",
+    comment: str = "",
+    display: str = Display.INITIALS.value,
+    newsletter: bool = False,
+    locale: str = "zh_Hans",
+    src: str = "",
+) -> int:
+    """Record a pending signature and return its id; the worker mails the confirmation link.
+
+    The unique constraint on (petition, email) decides races: the loser gets AlreadySigned.
+    This is the rush path, so it is one INSERT ... SELECT and a commit, with no ORM session
+    and no separate lookup: see bench/signing.py for what each step costs.
+    """
+    address = normalise_email(email)
+    now = utcnow()
+    params = {
+        "slug": slug,
+        "today": now.date(),
+        "email": address,
+        "name": name.strip(),
+        "region": region.strip(),
+        "comment": comment.strip(),
+        "display": display if display in _DISPLAYS else Display.INITIALS.value,
+        "newsletter": newsletter,
+        "locale": locale,
+        "src": src if src in CHANNELS else "",
+        "status": SignatureStatus.PENDING.value,
+        "created_at": now,
+        "hidden": False,
+        "comment_hidden": False,
+        "mail_due": True,
+    }
+    try:
+        # A Core transaction of its own: the ORM session's bookkeeping is not needed here.
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A pending signature may skip waiting for the disk flush: a crash could lose the
+                # last fraction of a second of them (never corrupt anything), and their signers
+                # would get no mail and sign again. Confirming, which counts, stays fully durable.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            inserted = connection.execute(_INSERT_IF_OPEN, params).first()
+    except IntegrityError:
+        petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
+        raise _already_signed(petition_id or 0, address) from None
+    if inserted is None:
+        petition = find_by_slug(slug)
+        if petition is None or petition.status == PetitionStatus.DRAFT.value:
+            raise PetitionNotFound(slug)
+        raise PetitionClosed()
+    return int(inserted.id)
+
+
+def _already_signed(petition_id: int, address: str) -> AlreadySigned:
+    """Look at the earlier signature; if it is still pending, ask for its mail again (rate-limited)."""
+    existing = db.session.scalar(
+        select(Signature).where(Signature.petition_id == petition_id, Signature.email == address)
+    )
+    if existing is None or existing.status == SignatureStatus.CONFIRMED.value:
+        return AlreadySigned(confirmed=existing is not None, resent=False)
+    now = utcnow()
+    resent = db.session.execute(
+        update(Signature)
+        .where(
+            Signature.id == existing.id,
+            Signature.status == SignatureStatus.PENDING.value,
+            Signature.mail_due.is_(False),
+            or_(Signature.last_mailed_at.is_(None), Signature.last_mailed_at <= now - RESEND_AFTER),
+        )
+        .values(mail_due=True)
+    ).rowcount
+    db.session.commit()
+    return AlreadySigned(confirmed=False, resent=bool(resent))
+
+
+def _state(signature: Signature) -> str:
+    # Bound into links: a row id reused after a deletion does not match the old links.
+    return signature.created_at.isoformat()
+
+
+def _absolute(endpoint: str, **values: Any) -> str:
+    # Built from the URL map directly: the worker that mails these links has no request.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return str(current_app.config["BASE_URL"]) + path
+
+
+def confirm_link(signature: Signature) -> str:
+    return _absolute("petitions.confirm", token=tokens.make(CONFIRM_PURPOSE, signature.id, _state(signature)))
+
+
+def withdraw_link(signature: Signature) -> str:
+    return _absolute("petitions.withdraw", token=tokens.make(WITHDRAW_PURPOSE, signature.id, _state(signature)))
+
+
+def signature_from_token(purpose: str, token: str) -> Signature:
+    """The signature a mailed link names, or LinkInvalid."""
+    max_age = (CONFIRM_DAYS if purpose == CONFIRM_PURPOSE else WITHDRAW_DAYS) * 86400
+    try:
+        signature_id, state = tokens.read(purpose, token, max_age)
+    except tokens.TokenInvalid:
+        raise LinkInvalid() from None
+    signature = db.session.get(Signature, signature_id) if isinstance(signature_id, int) else None
+    if signature is None or _state(signature) != state:
+        raise LinkInvalid()
+    return signature
+
+
+def confirm(signature: Signature) -> bool:
+    """Confirm a pending signature and count it; returns False if it was confirmed already."""
+    now = utcnow()
+    won = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING.value)
+        .values(status=SignatureStatus.CONFIRMED.value, confirmed_at=now, mail_due=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        return False
+    db.session.execute(
+        update(Petition)
+        .where(Petition.id == signature.petition_id)
+        .values(signature_count=Petition.signature_count + 1)
+    )
+    count = db.session.scalar(select(Petition.signature_count).where(Petition.id == signature.petition_id)) or 0
+    db.session.execute(
+        update(Petition)
+        .where(Petition.id == signature.petition_id, Petition.goal <= count)
+        .values(goal=next_milestone(count))
+    )
+    if signature.newsletter:
+        subscribe_confirmed(signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}")
+    db.session.commit()
+    db.session.refresh(signature)
+    return True
+
+
+def withdraw(signature: Signature) -> None:
+    """Delete the signature with its personal data; a confirmed one leaves the count."""
+    deleted = db.session.execute(
+        delete(Signature).where(Signature.id == signature.id).returning(Signature.status)
+    ).scalar()
+    if deleted == SignatureStatus.CONFIRMED.value:
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == signature.petition_id)
+            .values(signature_count=Petition.signature_count - 1)
+        )
+    db.session.commit()
+
+
+def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
+    stmt = (
+        select(Signature)
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.status == SignatureStatus.CONFIRMED.value,
+            Signature.hidden.is_(False),
+        )
+        .order_by(Signature.confirmed_at.desc(), Signature.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(stmt).all()
+
+
+# --- the worker's side --------------------------------------------------------------------------
+
+
+def send_due_confirmations(limit: int = 200) -> int:
+    """Compose and queue confirmation mails for new (or re-requested) pending signatures.
+
+    Composing a mail costs more than the rest of signing, so it happens here, off the request.
+    Claiming the row and queuing its mail share one transaction: neither happens without the other.
+    """
+    ids = db.session.scalars(
+        select(Signature.id).where(Signature.mail_due.is_(True)).order_by(Signature.id).limit(limit)
+    ).all()
+    now = utcnow()
+    sent = 0
+    for signature_id in ids:
+        won = db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature_id, Signature.mail_due.is_(True))
+            .values(mail_due=False, last_mailed_at=now)
+        ).rowcount
+        if not won:
+            continue
+        signature = db.session.get(Signature, signature_id)
+        petition = db.session.get(Petition, signature.petition_id) if signature else None
+        if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
+            continue
+        _queue_confirmation(signature, petition)
+        sent += 1
+    db.session.commit()
+    mail.deliver_committed()
+    return sent
+
+
+def _queue_confirmation(signature: Signature, petition: Petition) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    lang = "en" if signature.locale == "en" else "zh"
+    title = petition.text("title", lang)
+    mail.send_template(
+        signature.email,
+        "petition_confirm",
+        signature.locale,
+        _l("Please confirm your signature: %(title)s", title=title),
+        to_name=signature.name,
+        title=title,
+        confirm_link=confirm_link(signature),
+        withdraw_link=withdraw_link(signature),
+        days=CONFIRM_DAYS,
+    )
+
+
+def purge_pending(days: int) -> int:
+    """Delete signatures still unconfirmed after `days` days, with all they hold."""
+    cutoff = utcnow() - timedelta(days=days)
+    removed = db.session.execute(
+        delete(Signature).where(
+            Signature.status == SignatureStatus.PENDING.value, Signature.created_at < cutoff
+        )
+    ).rowcount
+    db.session.commit()
+    if removed:
+        logger.info("removed %s unconfirmed signatures", removed)
+    return removed
+
+
+# --- data rights (campaign.rights) ---------------------------------------------------------------
+
+
+def records_for(address: str) -> list[dict[str, Any]]:
+    """Every signature an address made, for the person's own copy of their data."""
+    rows = db.session.execute(
+        select(Signature, Petition.slug)
+        .join(Petition, Petition.id == Signature.petition_id)
+        .where(Signature.email == address)
+        .order_by(Signature.id)
+    ).all()
+    return [
+        {
+            "petition": slug, "name": sig.name, "shown_as": sig.display, "region": sig.region,
+            "comment": sig.comment, "newsletter": sig.newsletter, "status": sig.status, "channel": sig.src,
+            "signed_at": _iso(sig.created_at), "confirmed_at": _iso(sig.confirmed_at),
+        }
+        for sig, slug in rows
+    ]
+
+
+def erase_for(address: str) -> int:
+    """Erase an address's signatures in the caller's transaction (no commit).
+
+    Pending ones go; confirmed ones stay counted as anonymous signatures with no name, region,
+    comment or address (the address becomes `erased-<id>`, which no one can sign with).
+    """
+    pending = db.session.execute(
+        delete(Signature).where(Signature.email == address, Signature.status == SignatureStatus.PENDING.value)
+    ).rowcount
+    confirmed = db.session.execute(
+        update(Signature)
+        .where(Signature.email == address)
+        .values(
+            email=literal("erased-") + cast(Signature.id, String),
+            name="", region="", comment="", display=Display.ANONYMOUS.value, newsletter=False,
+            mail_due=False, last_mailed_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(pending + confirmed)
+
+
+# --- organisers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureFilter:
+    q: str = ""
+    status: str = ""
+    region: str = ""
+    src: str = ""
+    hidden: str = ""  # "", "hidden", "visible"
+
+
+def signature_query(petition: Petition, filters: SignatureFilter) -> Select[tuple[Signature]]:
+    stmt = select(Signature).where(Signature.petition_id == petition.id)
+    if filters.q:
+        needle = filters.q.strip()
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                Signature.email == normalise_email(needle),
+                Signature.name.ilike(pattern, escape="\\"),
+                Signature.comment.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.status:
+        stmt = stmt.where(Signature.status == filters.status)
+    if filters.region:
+        stmt = stmt.where(Signature.region == filters.region)
+    if filters.src:
+        stmt = stmt.where(Signature.src == filters.src)
+    if filters.hidden == "hidden":
+        stmt = stmt.where(or_(Signature.hidden.is_(True), Signature.comment_hidden.is_(True)))
+    elif filters.hidden == "visible":
+        stmt = stmt.where(Signature.hidden.is_(False))
+    return stmt.order_by(Signature.created_at.desc(), Signature.id.desc())
+
+
+def set_hidden(signature: Signature, part: str, hidden: bool, actor: User) -> None:
+    """Hide or show a signature (`part="signature"`) or its comment in public lists."""
+    if part == "comment":
+        signature.comment_hidden = hidden
+    else:
+        signature.hidden = hidden
+    action = f"petition.{part}.{'hide' if hidden else 'show'}"
+    audit.record(actor, action, "petition_signature", signature.id, detail=f"petition {signature.petition_id}")
+    db.session.commit()
+
+
+def channel_counts(petition: Petition) -> list[tuple[str, int]]:
+    """Confirmed signatures per share channel, biggest first."""
+    rows = db.session.execute(
+        select(Signature.src, func.count())
+        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.CONFIRMED.value)
+        .group_by(Signature.src)
+        .order_by(func.count().desc())
+    ).all()
+    return [(src, n) for src, n in rows]
+
+
+def _confirmed(petition: Petition) -> Select[tuple[Signature]]:
+    return (
+        select(Signature)
+        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.CONFIRMED.value)
+        .order_by(Signature.confirmed_at, Signature.id)
+    )
+
+
+def delivery_rows(petition: Petition) -> Iterator[tuple[int, str, str, date | None]]:
+    """(number, name as the signer chose, region, date) for every confirmed signature."""
+    stmt = _confirmed(petition).execution_options(yield_per=1000)
+    for number, sig in enumerate(db.session.scalars(stmt), 1):
+        when = sig.confirmed_at.date() if sig.confirmed_at else None
+        yield number, sig.public_name, sig.region, when
+
+
+def record_full_export(petition: Petition, actor: User) -> None:
+    """Write the audit entry for an export that reveals email addresses (before any is sent)."""
+    audit.record(actor, "petition.export_full", "petition", petition.id)
+    db.session.commit()
+
+
+def full_export_rows(petition: Petition) -> Iterator[tuple[Any, ...]]:
+    """Every confirmed signature with its email address (call record_full_export first)."""
+    stmt = _confirmed(petition).execution_options(yield_per=1000)
+    for sig in db.session.scalars(stmt):
+        yield (
+            sig.email, sig.name, sig.display, sig.region, sig.comment, sig.src,
+            _iso(sig.confirmed_at), "yes" if sig.newsletter else "no",
+        )
+
+
+def _iso(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from campaign.forms import MultiCheckboxField
+from campaign.volunteers.models import Priority, Status, TaskStatus
+
+LANGUAGES = [
+    ("zh", _l("Mandarin")), ("yue", _l("Cantonese")), ("en", _l("English")), ("ja", _l("Japanese")),
+    ("ko", _l("Korean")), ("fr", _l("French")), ("de", _l("German")), ("es", _l("Spanish")),
+]
+SKILLS = [
+    ("policy", _l("Policy and advocacy")), ("legal", _l("Legal knowledge")),
+    ("support", _l("Peer or psychological support")), ("translation", _l("Translation")),
+    ("writing", _l("Writing and editing")), ("design", _l("Design and illustration")),
+    ("social", _l("Social media")), ("research", _l("Research")), ("monitoring", _l("Channel monitoring")),
+    ("tech", _l("Technology and security")), ("events", _l("Events and outreach")),
+]
+CONTACT_KINDS = [("", _l("None")), ("signal", "Signal"), ("telegram", "Telegram"), ("phone", _l("Phone"))]
+STATUS_LABELS = {
+    Status.NEW: _l("new"), Status.CONTACTED: _l("contacted"), Status.VETTED: _l("vetted"),
+    Status.INVITED: _l("invited"), Status.ACTIVE: _l("active"), Status.PAUSED: _l("paused"),
+    Status.LEFT: _l("left"), Status.BLOCKED: _l("blocked"),
+}
+TASK_STATUS_LABELS = {
+    TaskStatus.TODO: _l("To do"), TaskStatus.IN_PROGRESS: _l("In progress"),
+    TaskStatus.BLOCKED: _l("Blocked"), TaskStatus.DONE: _l("Done"),
+}
+PRIORITY_LABELS = {Priority.LOW: _l("low"), Priority.NORMAL: _l("normal"), Priority.HIGH: _l("high")}
+
+
+def task_labels() -> dict[str, object]:
+    """Labels for templates: a task status by its key, a priority by "p:<key>"."""
+    labels: dict[str, object] = {s.value: label for s, label in TASK_STATUS_LABELS.items()}
+    labels.update({f"p:{p.value}": label for p, label in PRIORITY_LABELS.items()})
+    return labels
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _status_choices(blank: bool = False) -> list[tuple[str, object]]:
+    return ([("", _l("Any status"))] if blank else []) + [(s.value, label) for s, label in STATUS_LABELS.items()]
+
+
+class ProfileFields(FlaskForm):
+    nickname = StringField(_l("Nickname"), validators=[DataRequired(), Length(max=60)],
+                           description=_l("Any name you like. We never ask for your legal name."))
+    contact_kind = SelectField(_l("Secure contact (optional)"), choices=CONTACT_KINDS, validators=[Optional()])
+    contact = StringField(_l("Handle or number"), validators=[Optional(), Length(max=100)],
+                          description=_l("Only organisers and your group's leads can see it."))
+    region = StringField(_l("City or region (optional)"), validators=[Optional(), Length(max=80)])
+    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGES, validators=[Optional()])
+    skills = MultiCheckboxField(_l("Skills"), choices=SKILLS, validators=[Optional()])
+    skills_other = StringField(_l("Other skills"), validators=[Optional(), Length(max=300)])
+    hours_per_week = IntegerField(_l("Hours a week"), validators=[Optional(), NumberRange(min=0, max=80)])
+    consent_contact = BooleanField(_l("You may contact me about volunteering."))
+
+
+class SignupForm(ProfileFields):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip],
+                       description=_l("For the confirmation mail and sign-in links."))
+    groups = MultiCheckboxField(_l("Working groups that interest you"), coerce=int, validators=[Optional()])
+    motivation = TextAreaField(_l("Why do you want to help?"), validators=[Optional(), Length(max=2000)])
+    consent_data = BooleanField(
+        _l("I agree that the campaign keeps these answers to organise volunteers. I can delete them at any time."),
+        validators=[DataRequired(message=_l("We need your agreement to keep your answers."))])
+    newsletter = BooleanField(_l("Send me the newsletter too."))
+    # Honeypot: hidden from people, filled in by bots.
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Sign up"))
+
+
+class ProfileForm(ProfileFields):
+    availability = StringField(_l("Availability"), validators=[Optional(), Length(max=300)],
+                               description=_l("For example: weekday evenings, not in July."))
+    submit = SubmitField(_l("Save"))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), choices=_status_choices(blank=True), validators=[Optional()])
+    # Not checked against the choices: the service answers "nobody" for a group the user may not see.
+    group = SelectField(_l("Group of interest"), coerce=int, validators=[Optional()], validate_choice=False)
+    skill = SelectField(_l("Skill"), choices=[("", _l("Any skill")), *SKILLS], validators=[Optional()])
+    language = SelectField(_l("Language"), choices=[("", _l("Any language")), *LANGUAGES], validators=[Optional()])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
+    since = DateField(_l("Signed up from"), validators=[Optional()])
+    until = DateField(_l("Signed up until"), validators=[Optional()])
+    submit = SubmitField(_l("Filter"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=_status_choices())
+    vouched_by = StringField(_l("Vouched for or checked by"), validators=[Optional(), Length(max=120)],
+                             description=_l("Record who vouched for this person when vetting."))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Change status"))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Private note"), validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Add note"))
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=300)],
+                       description=_l("Separated by commas."))
+    submit = SubmitField(_l("Save tags"))
+
+
+class InviteForm(FlaskForm):
+    group = SelectField(_l("Working group"), coerce=int)
+    submit = SubmitField(_l("Invite"))
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(_l("With the selected"), choices=[
+        ("tag", _l("Add a tag")), ("status", _l("Change status")), ("invite", _l("Invite to a group")),
+        ("export", _l("Export CSV"))])
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
+    status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()])
+    group = SelectField(_l("Working group"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Apply"))
+
+
+class GroupForm(FlaskForm):
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=100)])
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=2000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=2000)])
+    open_to_interest = BooleanField(_l("Takes new interest (listed on the public form)"))
+    size_limit = IntegerField(_l("Size limit"), validators=[Optional(), NumberRange(min=1, max=10000)])
+    confidential = BooleanField(_l("Confidential: only its members, leads and admins know it exists"))
+    content_free = BooleanField(_l("Content-free notifications (mails say only that there is a new task)"))
+    submit = SubmitField(_l("Save group"))
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)],
+                                description=_l("Markdown: **bold**, *italic*, lists and links."))
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    priority = SelectField(_l("Priority"), choices=[(p.value, label) for p, label in PRIORITY_LABELS.items()],
+                           default=Priority.NORMAL.value)
+    assignees = MultiCheckboxField(_l("Assignees"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Create task"))
+
+
+class AssignForm(FlaskForm):
+    assignees = MultiCheckboxField(_l("Assignees"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Save assignees"))
+
+
+class MoveForm(FlaskForm):
+    """The board's card buttons: each submits this form with its own status value."""
+
+    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in TASK_STATUS_LABELS.items()],
+                         validators=[InputRequired()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Add comment"))

@@ -1,0 +1,62 @@
+"""A stranger signs without JavaScript, confirms from the mail, and sees the count rise."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests.conftest import Inbox
+from tests.petitions_support import make_petition, send_mail
+
+
+class PetitionPage:
+    """Selectors of the public petition pages, in one place."""
+
+    def __init__(self, page: Any, slug: str) -> None:
+        self.page = page
+        self.slug = slug
+
+    def open(self) -> PetitionPage:
+        self.page.goto(f"/petitions/{self.slug}")
+        return self
+
+    def count(self) -> str:
+        return str(self.page.locator("#signature-count").inner_text())
+
+    def sign(self, name: str, email: str) -> None:
+        self.page.get_by_label("Name", exact=True).fill(name)
+        self.page.get_by_label("Email", exact=True).fill(email)
+        self.page.get_by_label("My full name").check()
+        self.page.get_by_role("button", name="Sign", exact=True).click()
+
+    def confirm(self, link: str) -> None:
+        self.page.goto(urlsplit(link).path)
+        self.page.get_by_role("button", name="Confirm my signature").click()
+
+
+def test_sign_confirm_from_mail_and_see_the_count_rise_without_javascript(app, new_page, inbox):
+    """The whole signing path works with scripts off, and only the confirmed signature counts."""
+    make_petition()
+    petition = PetitionPage(new_page(javascript=False, locale="en-US"), "takedown").open()
+    assert petition.count() == "0"
+    petition.sign("Mei Chen", "mei@example.org")
+    assert petition.page.get_by_text("Please check your mail").is_visible()
+    assert petition.open().count() == "0"
+
+    send_mail(app)
+    link = next(l for l in Inbox.links(inbox.last_to("mei@example.org")) if "/petition-confirm/" in l)
+    petition.confirm(link)
+    assert petition.page.get_by_text("Your signature is confirmed and counted").is_visible()
+    assert petition.open().count() == "1"
+    assert petition.page.get_by_text("Mei Chen").is_visible()
+
+
+def test_copy_button_appears_only_with_javascript(app, new_page):
+    """Without scripts the share link is a plain text field; with them a copy button joins it."""
+    make_petition()
+    plain = new_page(javascript=False, locale="en-US")
+    plain.goto("/petitions/takedown/thanks")
+    assert plain.locator("#share-url").input_value().endswith("?src=link")
+    assert not plain.get_by_role("button", name="Copy link").is_visible()
+    scripted = new_page(javascript=True, locale="en-US")
+    scripted.goto("/petitions/takedown/thanks")
+    assert scripted.get_by_role("button", name="Copy link").is_visible()

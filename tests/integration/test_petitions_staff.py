@@ -1,0 +1,177 @@
+"""Organisers: editing petitions, the signature list, hiding, delivery exports, permissions."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from campaign.audit.models import AuditEvent
+from campaign.auth.models import Role
+from campaign.extensions import db
+from campaign.petitions.models import Petition, Signature
+from tests.petitions_support import make_petition, sign, sign_and_confirm
+
+STAFF_PAGES = [
+    "/staff/petitions",
+    "/staff/petitions/new",
+    "/staff/petitions/{id}/edit",
+    "/staff/petitions/{id}/signatures",
+    "/staff/petitions/{id}/delivery",
+    "/staff/petitions/{id}/delivery.csv",
+]
+
+
+def _csv(response) -> list[list[str]]:
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _actions() -> list[str]:
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_only_organisers_and_admins_reach_petition_staff_pages(app, client, login_as):
+    """Visitors are sent to sign in, caseworkers are refused, organisers and admins get in."""
+    petition = make_petition()
+    pages = [p.format(id=petition.id) for p in STAFF_PAGES]
+    for page in pages:
+        assert client.get(page).status_code == 302, page
+    caseworker = login_as(Role.CASEWORKER)
+    for page in pages:
+        assert caseworker.get(page).status_code == 403, page
+    assert caseworker.post(f"/staff/petitions/{petition.id}/export-full.csv", data={}).status_code == 403
+    for role in (Role.ORGANISER, Role.ADMIN):
+        staff = login_as(role)
+        for page in pages:
+            assert staff.get(page).status_code == 200, (role, page)
+
+
+def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, login_as):
+    """An organiser writes both languages; the Markdown shows as formatting and scripts are removed."""
+    organiser = login_as(Role.ORGANISER)
+    response = organiser.post("/staff/petitions/new", data={
+        "slug": "hotline", "status": "open", "goal": "100",
+        "title_zh": "设立举报专线", "title_en": "Open a reporting hotline",
+        "body_zh": "**要求**<script>alert(1)</script>", "body_en": "We **demand** [a hotline](javascript:alert(1))",
+        "target_zh": "平台", "target_en": "Platforms",
+    })
+    assert response.status_code == 302
+    zh = organiser.get("/petitions/hotline").get_data(as_text=True)
+    assert "<strong>要求</strong>" in zh and "<script>alert(1)" not in zh
+    en = organiser.get("/petitions/hotline?lang=en").get_data(as_text=True)
+    assert "Open a reporting hotline" in en and "<strong>demand</strong>" in en
+    assert "javascript:" not in en
+    petition = db.session.scalars(select(Petition)).one()
+    assert "petition.create" in _actions()
+
+    # Editing keeps the slug unique.
+    make_petition(slug="taken")
+    clash = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
+        "slug": "taken", "status": "open", "goal": "100", "title_zh": "x"})
+    assert clash.status_code == 200 and 'aria-invalid="true"' in clash.get_data(as_text=True)
+
+
+def test_hidden_signature_and_hidden_comment_leave_the_public_page(app, client, inbox, login_as):
+    """Organisers can hide a signature or only its comment; each action is audit-logged."""
+    petition = make_petition()
+    first = sign_and_confirm(app, client, inbox, "a@example.org", name="Troll Name", comment="spam comment")
+    second = sign_and_confirm(app, client, inbox, "b@example.org", name="Kind Person", comment="rude words")
+    organiser = login_as(Role.ORGANISER)
+    base = f"/staff/petitions/{petition.id}/signatures"
+    assert organiser.post(f"{base}/{first.id}/hide/signature", data={}).status_code == 302
+    assert organiser.post(f"{base}/{second.id}/hide/comment", data={}).status_code == 302
+    page = client.get("/petitions/takedown").get_data(as_text=True)
+    assert "Troll Name" not in page and "spam comment" not in page
+    assert "Kind Person" in page and "rude words" not in page
+    assert client.get("/petitions/takedown.json").json["count"] == 2  # hidden still counts
+    assert _actions()[-2:] == ["petition.signature.hide", "petition.comment.hide"]
+    # Without a CSRF token nothing changes.
+    assert organiser.post(f"{base}/{second.id}/show/comment", data={}, csrf=False).status_code == 400
+
+
+def test_signature_list_searches_and_filters(app, client, inbox, login_as):
+    """Organisers find signatures by name, exact email, status and channel."""
+    petition = make_petition()
+    sign_and_confirm(app, client, inbox, "mei@example.org", name="Mei Chen", src="weibo")
+    sign(client, email="lin@example.org", name="Lin Wong", src="telegram")
+    organiser = login_as(Role.ORGANISER)
+    base = f"/staff/petitions/{petition.id}/signatures"
+    by_name = organiser.get(f"{base}?q=Mei").get_data(as_text=True)
+    assert "Mei Chen" in by_name and "Lin Wong" not in by_name
+    by_email = organiser.get(f"{base}?q=LIN@example.org").get_data(as_text=True)
+    assert "Lin Wong" in by_email and "Mei Chen" not in by_email
+    pending = organiser.get(f"{base}?status=pending").get_data(as_text=True)
+    assert "Lin Wong" in pending and "Mei Chen" not in pending
+    weibo = organiser.get(f"{base}?src=weibo").get_data(as_text=True)
+    assert "Mei Chen" in weibo and "Lin Wong" not in weibo
+    assert "mei@example.org" not in weibo  # the list does not reveal addresses
+
+
+def test_delivery_exports_show_signers_as_chosen_with_the_total(app, client, inbox, login_as):
+    """The delivery CSV and page list confirmed signers as they chose to appear, and the total."""
+    petition = make_petition()
+    sign_and_confirm(app, client, inbox, "a@example.org", name="Jane Doe", display="initials", region="上海")
+    sign_and_confirm(app, client, inbox, "b@example.org", name="Open Name", display="full")
+    sign_and_confirm(app, client, inbox, "c@example.org", name="Hidden Name", display="anonymous")
+    sign(client, email="pending@example.org", name="Pending Name")
+    organiser = login_as(Role.ORGANISER)
+    rows = _csv(organiser.get(f"/staff/petitions/{petition.id}/delivery.csv"))
+    assert rows[1][1:3] == ["J. D.", "上海"]
+    assert rows[2][1] == "Open Name"
+    assert rows[3][1] == ""
+    assert rows[-1][:2] == ["Total", "3"] or rows[-1][:2] == ["合计", "3"]
+    flat = str(rows)
+    assert "Pending Name" not in flat and "@example.org" not in flat and "Hidden Name" not in flat
+    page = organiser.get(f"/staff/petitions/{petition.id}/delivery").get_data(as_text=True)
+    assert "J. D." in page and "Open Name" in page and "Hidden Name" not in page and "@example.org" not in page
+
+
+def test_exports_neutralise_spreadsheet_formulas(app, client, inbox, login_as):
+    """A name or comment starting with = is written inert in the delivery and full exports."""
+    petition = make_petition()
+    formula = "=cmd|' /C calc'!A0"
+    sign_and_confirm(app, client, inbox, "f@example.org", name=formula, display="full", comment="+SUM(A1)")
+    organiser = login_as(Role.ORGANISER)
+    delivery = _csv(organiser.get(f"/staff/petitions/{petition.id}/delivery.csv"))
+    assert delivery[1][1] == "'" + formula
+    full = _csv(organiser.post(f"/staff/petitions/{petition.id}/export-full.csv", data={}))
+    assert full[1][0] == "f@example.org"
+    assert full[1][1] == "'" + formula and full[1][4] == "'+SUM(A1)"
+
+
+def test_full_export_with_emails_is_a_logged_post_only_action(app, client, inbox, login_as):
+    """Downloading email addresses needs a deliberate POST and leaves an audit entry."""
+    petition = make_petition()
+    sign_and_confirm(app, client, inbox, "a@example.org")
+    organiser = login_as(Role.ORGANISER)
+    assert organiser.get(f"/staff/petitions/{petition.id}/export-full.csv").status_code == 405
+    assert organiser.post(f"/staff/petitions/{petition.id}/export-full.csv", data={}, csrf=False).status_code == 400
+    assert "petition.export_full" not in _actions()
+    response = organiser.post(f"/staff/petitions/{petition.id}/export-full.csv", data={})
+    assert response.status_code == 200 and "a@example.org" in response.get_data(as_text=True)
+    assert _actions().count("petition.export_full") == 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "petition.export_full")).one()
+    assert "@" not in event.detail
+
+
+def test_staff_start_page_links_to_petitions_for_organisers(app, login_as):
+    """Organisers find the petitions card on the staff start page; caseworkers do not."""
+    assert "/staff/petitions" in login_as(Role.ORGANISER).get("/staff").get_data(as_text=True)
+    assert "/staff/petitions" not in login_as(Role.CASEWORKER).get("/staff").get_data(as_text=True)
+
+
+def test_signatures_do_not_outlive_their_petition(app, client, inbox):
+    """Deleting a petition deletes its signatures with it (no orphaned personal data)."""
+    petition = make_petition()
+    sign(client)
+    db.session.delete(db.session.get(Petition, petition.id))
+    db.session.commit()
+    assert db.session.scalars(select(Signature)).all() == []
+
+
+def test_organisers_preview_drafts_that_the_public_cannot_see(app, client, login_as):
+    """A draft petition is visible to organisers only, so they can check it before publishing."""
+    make_petition(slug="draft", status="draft", title_zh="草稿标题")
+    assert client.get("/petitions/draft").status_code == 404
+    assert "草稿标题" in login_as(Role.ORGANISER).get("/petitions/draft").get_data(as_text=True)

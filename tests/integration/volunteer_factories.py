@@ -1,0 +1,72 @@
+"""Factories for the volunteer tests: people, groups and memberships made directly in the database."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import g, request_started
+
+from flask.testing import FlaskClient
+
+from campaign.extensions import db
+from campaign.timeutil import utcnow
+from campaign.volunteers import services
+from campaign.volunteers.models import Membership, Volunteer, WorkingGroup
+
+_counter = itertools.count(1)
+
+
+def make_volunteer(**fields: Any) -> Volunteer:
+    n = next(_counter)
+    values: dict[str, Any] = {"email": f"vol{n}@example.net", "nickname": f"小鹿{n}", "confirmed_at": utcnow(),
+                              "contact_kind": "signal", "contact": f"+4915{n:07d}", "region": "上海"}
+    values.update(fields)
+    volunteer = Volunteer(**values)
+    db.session.add(volunteer)
+    db.session.commit()
+    return volunteer
+
+
+def make_group(**fields: Any) -> WorkingGroup:
+    n = next(_counter)
+    values: dict[str, Any] = {"name_zh": f"小组{n}", "name_en": f"Group {n}"}
+    values.update(fields)
+    group = WorkingGroup(**values)
+    db.session.add(group)
+    db.session.commit()
+    return group
+
+
+def add_member(group: WorkingGroup, volunteer: Volunteer, lead: bool = False) -> Membership:
+    row = Membership(group_id=group.id, volunteer_id=volunteer.id, is_lead=lead)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def volunteer_client(app: Any, volunteer: Volunteer) -> FlaskClient:
+    """A client whose session belongs to `volunteer`, as after using a magic link."""
+    from tests.conftest import Client
+
+    app.test_client_class = Client
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["volunteer"] = services.session_ident(volunteer)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_g(app: Any) -> Iterator[None]:
+    """The `app` fixture keeps one app context pushed, so every request shares `g`, where
+    Flask-Login caches the signed-in user. Tests here switch between several clients (a
+    volunteer, a lead, an organiser), so each request must start without the previous one's user."""
+
+    def forget(sender: Any, **extra: Any) -> None:
+        g.pop("_login_user", None)
+        g.pop("volunteer", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)

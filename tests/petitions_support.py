@@ -1,0 +1,69 @@
+"""Helpers shared by the petition tests: a petition, signing through the form, mailed links."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from campaign.extensions import db
+from campaign.petitions.models import Petition, Signature
+from campaign.petitions.services import render_markdown
+from campaign.worker import run_once
+from tests.conftest import Inbox
+
+
+def make_petition(slug: str = "takedown", status: str = "open", **fields: Any) -> Petition:
+    values: dict[str, Any] = {
+        "title_zh": "要求平台下架偷拍内容",
+        "title_en": "Take down covert recordings",
+        "body_zh": "我们要求**平台**行动。",
+        "body_en": "We ask **platforms** to act.",
+        "goal": 100,
+    }
+    values.update(fields)
+    petition = Petition(slug=slug, status=status, **values)
+    petition.body_html_zh = render_markdown(petition.body_zh)
+    petition.body_html_en = render_markdown(petition.body_en)
+    db.session.add(petition)
+    db.session.commit()
+    return petition
+
+
+def sign(client: FlaskClient, slug: str = "takedown", email: str = "ann@example.org", **fields: Any) -> Any:
+    data = {"name": "Ann Lee", "email": email, "display": "full", "region": "广东", "comment": ""}
+    data.update(fields)
+    return client.post(f"/petitions/{slug}/sign", data=data)
+
+
+def send_mail(app: Flask) -> int:
+    """Run the worker job that mails confirmation links (as `flask worker` would)."""
+    return run_once(app, {"petitions.confirmations"})
+
+
+def mailed_paths(inbox: Inbox, address: str) -> tuple[str, str]:
+    """(confirm path, withdraw path) from the last confirmation mail to `address`."""
+    links = Inbox.links(inbox.last_to(address))
+    confirm = next(urlsplit(link).path for link in links if "/petition-confirm/" in link)
+    withdraw = next(urlsplit(link).path for link in links if "/petition-withdraw/" in link)
+    return confirm, withdraw
+
+
+def sign_and_confirm(app: Flask, client: FlaskClient, inbox: Inbox, email: str, slug: str = "takedown",
+                     **fields: Any) -> Signature:
+    assert sign(client, slug, email, **fields).status_code == 303
+    send_mail(app)
+    confirm, _withdraw = mailed_paths(inbox, email)
+    assert client.post(confirm, data={}).status_code == 303
+    db.session.expire_all()
+    signature = db.session.query(Signature).filter_by(email=email).one()
+    assert signature.status == "confirmed"
+    return signature
+
+
+def count(petition_id: int) -> int:
+    db.session.expire_all()
+    petition = db.session.get(Petition, petition_id)
+    assert petition is not None
+    return petition.signature_count
