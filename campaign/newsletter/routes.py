@@ -13,6 +13,7 @@ from campaign.auth.models import Role
 from campaign.core.routes import public_nav, staff_links
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
+from campaign.newsletter import audiences as _audiences  # noqa: F401  (registers segments)
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportConfirmForm,

@@ -286,3 +286,36 @@ def test_scheduled_issue_is_frozen_and_sent_when_due(app, make_user):
     db.session.expire_all()
     assert db.session.get(Issue, issue.id).status == "sending"
     assert db.session.scalar(select(func.count()).where(OutboxRow.issue_id == issue.id)) == 4
+
+
+def test_petition_and_volunteer_segments_reach_only_opted_in_subscribers(app, make_user):
+    """Per-petition and per-group audiences reach signers/volunteers who are confirmed subscribers, nobody else."""
+    from campaign.petitions.models import Petition, Signature
+    from campaign.volunteers.models import Membership, Volunteer, WorkingGroup
+
+    add_subscribers(3, prefix="signer")  # signer0..2 confirmed subscribers
+    petition = Petition(slug="stop-maskpark", title_zh="要求平台删除偷拍内容")
+    group = WorkingGroup(name_zh="政策倡导组", name_en="Policy advocacy")
+    db.session.add_all([petition, group])
+    db.session.flush()
+    db.session.add_all([
+        Signature(petition_id=petition.id, email="signer0@example.net", name="a", status="confirmed", newsletter=True),
+        Signature(petition_id=petition.id, email="signer1@example.net", name="b", status="confirmed", newsletter=False),
+        Signature(petition_id=petition.id, email="nobody@example.net", name="c", status="confirmed", newsletter=True),
+    ])
+    volunteer = Volunteer(nickname="小林", email="signer2@example.net", status="active")
+    db.session.add(volunteer)
+    db.session.flush()
+    db.session.add(Membership(group_id=group.id, volunteer_id=volunteer.id))
+    db.session.commit()
+    options = dict(segments.options())
+    assert f"petition:{petition.id}" in options and f"volunteer-group:{group.id}" in options
+    organiser = make_user(Role.ORGANISER)
+
+    def count(segment: str) -> int:
+        return services.audience_count(services.create_issue(services.IssueData(subject="s", body="b", segment=segment), organiser))
+
+    assert count(f"petition:{petition.id}") == 1
+    assert count(f"volunteer-group:{group.id}") == 1
+    assert count("volunteer-status:active") == 1
+    assert count("volunteer-status:new") == 0
