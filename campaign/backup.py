@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 # Runs pg_dump/pg_restore with fixed arguments, no shell.
 import subprocess  # nosec B404
+import sys
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ def _sqlite_path() -> str:
 
 def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection, label: str) -> None:
     total = source.execute("PRAGMA page_count").fetchone()[0] or 1
-    with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         done = 0
 
         def progress(_status: int, remaining: int, pages: int) -> None:

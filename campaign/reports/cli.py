@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def export(out: Path, since: datetime | None, until: datetime | None, no_persona
     lists = [] if no_personal else list(raw.LISTS)
     steps = len(fr.SECTIONS) + 1 + 2 * len(lists)
     written: list[Path] = []
-    with db.engine.connect() as conn, click.progressbar(length=steps, label="exporting", file=click.get_text_stream("stderr")) as bar:
+    with db.engine.connect() as conn, click.progressbar(length=steps, label="exporting", file=sys.stderr) as bar:
         sections = {}
         for key, (build, _restricted) in fr.SECTIONS.items():
             sections[key] = build(conn, f)

@@ -151,12 +151,14 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
             f"@{row['nickname'].lower()}_{rng.randint(10, 99)}" if row["contact_kind"] == "telegram"
             else f"{row['nickname']}.{rng.randint(10, 99)}")
     db.session.execute(insert(Volunteer), rows)
-    people = db.session.execute(select(Volunteer.id, Volunteer.status, Volunteer.created_at)).all()
+    people = db.session.execute(
+        select(Volunteer.id, Volunteer.status, Volunteer.created_at).order_by(Volunteer.id)).all()
 
     db.session.execute(insert(StatusChange), [
         {"volunteer_id": vid, "to_status": "new", "from_status": "", "at": created} for vid, _s, created in people])
     db.session.execute(insert(StatusChange), [
-        {"volunteer_id": vid, "from_status": "new", "to_status": status, "at": created + timedelta(days=rng.randint(1, 10)),
+        {"volunteer_id": vid, "from_status": "new", "to_status": status,
+         "at": created + timedelta(days=rng.randint(1, 10)),
          "vouched_by": "由翻译组阿青推荐" if status == "vetted" else ""}
         for vid, status, created in people if status != "new"])
     db.session.execute(insert(interest_table), [
@@ -183,7 +185,7 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
                   "due_on": (now + timedelta(days=rng.randint(-5, 20))).date() if rng.random() < 0.8 else None,
                   "created_at": now - timedelta(days=rng.randint(1, 30))} for gi, title, desc in TASKS]
     db.session.execute(insert(Task), task_rows)
-    tasks = db.session.execute(select(Task.id, Task.group_id, Task.created_at)).all()
+    tasks = db.session.execute(select(Task.id, Task.group_id, Task.created_at).order_by(Task.id)).all()
     assignments = []
     for tid, gid, _created in tasks:
         pool = members[gid]

@@ -10,6 +10,8 @@ from campaign.access import F, Access, public, register_checker
 from campaign.auth.forms import ConfirmForm
 from campaign.core.routes import public_nav
 from campaign.extensions import db, limiter
+from campaign.rights.registry import Holder
+from campaign.rights.registry import register as register_holder
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -40,6 +42,7 @@ def _check_volunteer(access: Access) -> object:
 
 
 register_checker("volunteer", _check_volunteer)
+register_holder(Holder("volunteers", services.rights_collect, services.rights_erase))
 volunteer_only = Access("volunteer")
 
 

@@ -416,12 +416,11 @@ def update_profile(volunteer: Volunteer, answers: Answers) -> None:
 
 def erase(volunteer: Volunteer) -> None:
     """Delete my data: personal fields go, the work done stays under "former volunteer"."""
-    erase_in_transaction(volunteer)
+    _erase(volunteer)
     db.session.commit()
 
 
-def erase_in_transaction(volunteer: Volunteer) -> None:
-    """The erasure itself, joining the caller's transaction (the data-rights page uses it too)."""
+def _erase(volunteer: Volunteer) -> None:
     for name in ("nickname", "contact_kind", "contact", "region", "languages", "skills", "skills_other",
                  "availability", "motivation", "tags", "pending_answers", "confirm_nonce"):
         setattr(volunteer, name, "")
@@ -437,3 +436,34 @@ def erase_in_transaction(volunteer: Volunteer) -> None:
     _revoke_everything(volunteer)
     record_status(volunteer, Status.LEFT, None)
     audit.record(None, "volunteer.erased", "volunteer", volunteer.id)
+
+
+# --- data rights (/my-data): what we hold on an address, and its erasure -------------------------
+
+
+def rights_collect(address: str) -> list[dict[str, Any]]:
+    """The person's own record: their answers, history and groups. Staff notes and tags are
+    internal assessments and stay out, like the vetting details of who vouched."""
+    volunteer = find(address)
+    if volunteer is None:
+        return []
+    return [{
+        "nickname": volunteer.nickname, "email": volunteer.email, "contact_kind": volunteer.contact_kind,
+        "contact": volunteer.contact, "region": volunteer.region, "languages": volunteer.language_list,
+        "skills": volunteer.skill_list, "skills_other": volunteer.skills_other,
+        "hours_per_week": volunteer.hours_per_week, "availability": volunteer.availability,
+        "motivation": volunteer.motivation, "may_contact": volunteer.consent_contact,
+        "status": volunteer.status, "signed_up": volunteer.created_at.isoformat(timespec="seconds"),
+        "confirmed": volunteer.confirmed_at.isoformat(timespec="seconds") if volunteer.confirmed_at else None,
+        "groups": [m.group.name_en for m in volunteer.memberships],
+        "history": [{"at": h.at.isoformat(timespec="seconds"), "status": h.to_status} for h in history(volunteer)],
+    }]
+
+
+def rights_erase(address: str) -> int:
+    """Erase in the caller's transaction (the data-rights page erases every feature at once)."""
+    volunteer = find(address)
+    if volunteer is None:
+        return 0
+    _erase(volunteer)
+    return 1

@@ -262,9 +262,9 @@ def send_reminders() -> int:
             Invitation.id == invitation_id, Invitation.reminded_at.is_(None)).values(reminded_at=utcnow())).rowcount
         if won:
             invitation = db.session.get(Invitation, invitation_id)
-            assert invitation is not None
-            _mail_invitation(invitation, reminder=True)
-            sent += 1
+            if invitation is not None:
+                _mail_invitation(invitation, reminder=True)
+                sent += 1
         db.session.commit()
     mail.deliver_committed()
     return sent
@@ -404,7 +404,9 @@ def send_digests(today: date | None = None) -> int:
             db.session.commit()
             continue
         volunteer = db.session.get(Volunteer, volunteer_id)
-        assert volunteer is not None and volunteer.email
+        if volunteer is None or not volunteer.email:  # erased since the query ran
+            db.session.commit()
+            continue
         tasks = list(db.session.scalars(select(Task).where(Task.id.in_(task_ids)).order_by(Task.due_on)))
         items = [{"title": None if t.group.content_free else t.title, "due_on": t.due_on,
                   "overdue": t.due_on is not None and t.due_on < today,

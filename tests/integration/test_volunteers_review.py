@@ -1,6 +1,8 @@
 """Organisers review volunteers: filters, statuses with history, vetting, blocking, contact logging, bulk."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from campaign.audit.models import AuditEvent
@@ -132,3 +134,11 @@ def test_unconfirmed_volunteers_cannot_be_opened_by_id(login_as):
     person = make_volunteer(confirmed_at=None)
     assert login_as("organiser").get(f"/staff/volunteers/{person.id}").status_code == 404
     assert db.session.get(Volunteer, person.id) is not None
+
+
+def test_date_filter(login_as):
+    """Organisers can narrow the list to people who signed up in a date range."""
+    make_volunteer(nickname="早鸟", created_at=datetime(2026, 9, 1, 12))
+    make_volunteer(nickname="新人", created_at=datetime(2026, 11, 1, 12))
+    page = login_as("organiser").get("/staff/volunteers?since=2026-10-01&until=2026-11-30").get_data(as_text=True)
+    assert "新人" in page and "早鸟" not in page

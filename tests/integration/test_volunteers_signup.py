@@ -104,5 +104,14 @@ def test_newsletter_opt_in_subscribes_on_confirmation(client, inbox):
 
 def test_sign_up_is_rate_limited(client, inbox):
     """Floods of sign-ups from one visitor are refused."""
-    codes = [client.post("/volunteer", data={**FORM, "email": f"n{i}@example.net"}).status_code for i in range(7)]
-    assert codes[:5] == [200] * 5 and codes[-1] == 429
+    # Twelve tries: even if a minute boundary splits them, one window holds six, one over the limit.
+    codes = [client.post("/volunteer", data={**FORM, "email": f"n{i}@example.net"}).status_code for i in range(12)]
+    assert codes[0] == 200 and 429 in codes
+
+
+def test_mail_goes_out_in_the_language_of_the_form(client, inbox):
+    """Someone who signs up on the Chinese page gets the confirmation in Chinese; on the English page, in English."""
+    client.post("/volunteer?lang=zh", data=FORM)
+    assert "确认" in str(inbox.last_to("night.owl@example.net")["Subject"])
+    client.post("/volunteer?lang=en", data={**FORM, "email": "en@example.net"})
+    assert "confirm" in str(inbox.last_to("en@example.net")["Subject"])
