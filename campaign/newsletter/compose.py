@@ -9,7 +9,7 @@ filled in, and each part is base64-encoded (one C call), so nothing is re-parsed
 """
 from __future__ import annotations
 
-import base64
+import binascii
 import html
 import re
 import secrets
@@ -107,7 +107,9 @@ class _Template:
 
 
 def _b64(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+    """Base64 in 76-character CRLF lines: one C call, then slicing (encodebytes loops per 57 bytes)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"\r\n".join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + b"\r\n"
 
 
 @dataclass
@@ -190,6 +192,7 @@ def prepare(issue: Issue, locale: str) -> Prepared:
         "unsubscribe_url": "QZUNSUBQZ",
         "preferences_url": "QZPREFSQZ",
         "archive_url": f"{cfg['BASE_URL']}/newsletter/archive",
+        "html_lang": "en" if locale == "en" else "zh-Hans",
     }
     with force_locale(babel_locale):
         body_html = render_template(

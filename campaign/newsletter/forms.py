@@ -30,7 +30,7 @@ def _language_choices() -> list[tuple[str, str]]:
 
 
 class SubscribeForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(allow_smtputf8=False), Length(max=254)])
     name = StringField(
         _l("Name (optional)"), validators=[Optional(), Length(max=100)],
         description=_l("Any name or nickname; used only to greet you in the newsletter."),

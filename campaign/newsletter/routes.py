@@ -13,6 +13,7 @@ from campaign.auth.models import Role
 from campaign.core.routes import public_nav, staff_links
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
+from campaign.newsletter import audiences as _audiences  # noqa: F401  (registers segments)
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportConfirmForm,
@@ -167,8 +168,10 @@ def issue_new() -> BaseResponse | str:
 def issue_edit(issue_id: int) -> BaseResponse | str:
     issue = _issue_or_404(issue_id)
     form = IssueForm(
-        obj=issue, segment_options=segments.options(),
-        data=None if request.method == "POST" else {
+        segment_options=segments.options(),
+        data={
+            "subject": issue.subject, "body": issue.body, "subject_en": issue.subject_en,
+            "body_en": issue.body_en, "segment": issue.segment,
             "topics": [t for t in issue.topics.split(",") if t],
             "languages": [x for x in issue.languages.split(",") if x],
         },
@@ -309,7 +312,7 @@ def import_confirm() -> BaseResponse:
 @bp.route("/staff/newsletter/bounced")
 @staff(Role.ADMIN)
 def bounced() -> str:
-    return render_template("newsletter/bounced.html", subscribers=services.bounced(), form=ConfirmForm())
+    return render_template("newsletter/bounced.html", subscribers=services.bounced(current_user), form=ConfirmForm())
 
 
 @bp.route("/staff/newsletter/bounced/<int:subscriber_id>/reset", methods=["POST"])

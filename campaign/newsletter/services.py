@@ -173,12 +173,16 @@ def status_counts() -> dict[str, int]:
     return {status: int(n) for status, n in rows}
 
 
-def bounced() -> list[Subscriber]:
-    return list(
+def bounced(actor: User) -> list[Subscriber]:
+    """The bounced addresses, for an admin to review (the viewing is audited: it shows addresses)."""
+    found = list(
         db.session.scalars(
             select(Subscriber).where(Subscriber.status == SubscriberStatus.BOUNCED.value).order_by(Subscriber.id)
         )
     )
+    audit.record(actor, "newsletter.bounced_viewed", "subscribers", "", f"{len(found)} shown")
+    db.session.commit()
+    return found
 
 
 def reset_bounced(subscriber_id: int, actor: User) -> None:
@@ -245,7 +249,7 @@ def preview_import(data: str) -> ImportPreview:
             preview.rejected.append((line, "", str(_l("no email address"))))
             continue
         try:
-            address = normalise_email(validate_email(raw, check_deliverability=False).normalized)
+            address = normalise_email(validate_email(raw, check_deliverability=False, allow_smtputf8=False).normalized)
         except EmailNotValidError:
             preview.rejected.append((line, raw[:100], str(_l("not a valid email address"))))
             continue

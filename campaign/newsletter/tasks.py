@@ -1,6 +1,7 @@
 """Worker jobs of the newsletter: start scheduled sends, and send."""
 from __future__ import annotations
 
+from campaign.newsletter import audiences as _audiences  # noqa: F401  (segments used when freezing)
 from campaign.newsletter import dispatch, services
 from campaign.worker import job
 

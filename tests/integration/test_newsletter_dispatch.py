@@ -209,3 +209,113 @@ def test_segment_registry_narrows_the_audience(app, make_user):
         services.IssueData(subject="s", body="b", segment="test-vip:vip"), make_user(Role.ORGANISER)
     )
     assert services.audience_count(issue) == 6
+
+
+def test_connection_cap_is_shared_by_workers(sink_app, make_user):
+    """With NEWSLETTER_MAX_CONNECTIONS=1 a second sender waits while another holds the connection."""
+    from campaign.newsletter import dispatch
+
+    build, sink = sink_app
+    other = build(NEWSLETTER_MAX_CONNECTIONS=1)
+    with other.app_context():
+        add_subscribers(5)
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        with dispatch.connection_slot() as got:
+            assert got
+            assert dispatch.run(budget=1) == 0 and sink.total == 0
+        assert dispatch.run(budget=5) == 5
+        assert _drain(other, issue_id).status == "sent"
+
+
+def test_unsendable_address_fails_alone(sink_app, make_user):
+    """An address no SMTP command can carry fails for good instead of blocking everyone after it."""
+    build, sink = sink_app
+    other = build()
+    with other.app_context():
+        addresses = add_subscribers(3)
+        db.session.add(Subscriber(email="名字@例子.中国", status="confirmed"))
+        db.session.commit()
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        assert _drain(other, issue_id).status == "sent"
+        assert db.session.scalar(select(Subscriber.status).where(Subscriber.email == "名字@例子.中国")) == "bounced"
+    assert all(sink.counts[a] == 1 for a in addresses)
+
+
+def test_cli_send_progress_reports_the_finished_send(sink_app, make_user):
+    """`flask newsletter send-progress ID` shows a progress bar and the final counts."""
+    build, sink = sink_app
+    other = build()
+    with other.app_context():
+        add_subscribers(7)
+        issue_id = start_issue(make_user(Role.ORGANISER))
+        _drain(other, issue_id)
+    result = other.test_cli_runner().invoke(args=["newsletter", "send-progress", str(issue_id)])
+    assert result.exit_code == 0, result.output
+    assert "sent: 7 sent, 0 failed" in result.output
+
+
+def test_editing_a_draft_keeps_its_audience_choices(login_as):
+    """Reopening a draft shows the topics and languages chosen before, and saving changes them."""
+    organiser = login_as(Role.ORGANISER)
+    response = organiser.post("/staff/newsletter/issues/new", data={
+        "subject": "第八期", "body": "正文", "topics": ["policy", "events"], "languages": ["zh"]})
+    issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    form = organiser.get(f"/staff/newsletter/issues/{issue_id}/edit").get_data(as_text=True)
+    assert re.search(r'value="policy"[^>]*checked|checked[^>]*value="policy"', form)
+    assert not re.search(r'value="support"[^>]*checked|checked[^>]*value="support"', form)
+    organiser.post(f"/staff/newsletter/issues/{issue_id}/edit", data={"subject": "第八期", "body": "新正文", "languages": ["en"]})
+    db.session.expire_all()
+    issue = db.session.get(Issue, issue_id)
+    assert (issue.body, issue.topics, issue.languages) == ("新正文", "", "en")
+
+
+def test_scheduled_issue_is_frozen_and_sent_when_due(app, make_user):
+    """An issue scheduled for later is left alone until its time, then its audience is frozen and sent."""
+    from datetime import timedelta
+
+    from campaign.timeutil import utcnow
+
+    add_subscribers(4)
+    organiser = make_user(Role.ORGANISER)
+    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), organiser)
+    services.schedule(issue.id, utcnow() + timedelta(hours=1), organiser)
+    assert worker.run_once(app, {"newsletter.schedule"}) == 0
+    db.session.get(Issue, issue.id).scheduled_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert worker.run_once(app, {"newsletter.schedule"}) == 1
+    db.session.expire_all()
+    assert db.session.get(Issue, issue.id).status == "sending"
+    assert db.session.scalar(select(func.count()).where(OutboxRow.issue_id == issue.id)) == 4
+
+
+def test_petition_and_volunteer_segments_reach_only_opted_in_subscribers(app, make_user):
+    """Per-petition and per-group audiences reach signers/volunteers who are confirmed subscribers, nobody else."""
+    from campaign.petitions.models import Petition, Signature
+    from campaign.volunteers.models import Membership, Volunteer, WorkingGroup
+
+    add_subscribers(3, prefix="signer")  # signer0..2 confirmed subscribers
+    petition = Petition(slug="stop-maskpark", title_zh="要求平台删除偷拍内容")
+    group = WorkingGroup(name_zh="政策倡导组", name_en="Policy advocacy")
+    db.session.add_all([petition, group])
+    db.session.flush()
+    db.session.add_all([
+        Signature(petition_id=petition.id, email="signer0@example.net", name="a", status="confirmed", newsletter=True),
+        Signature(petition_id=petition.id, email="signer1@example.net", name="b", status="confirmed", newsletter=False),
+        Signature(petition_id=petition.id, email="nobody@example.net", name="c", status="confirmed", newsletter=True),
+    ])
+    volunteer = Volunteer(nickname="小林", email="signer2@example.net", status="active")
+    db.session.add(volunteer)
+    db.session.flush()
+    db.session.add(Membership(group_id=group.id, volunteer_id=volunteer.id))
+    db.session.commit()
+    options = dict(segments.options())
+    assert f"petition:{petition.id}" in options and f"volunteer-group:{group.id}" in options
+    organiser = make_user(Role.ORGANISER)
+
+    def count(segment: str) -> int:
+        return services.audience_count(services.create_issue(services.IssueData(subject="s", body="b", segment=segment), organiser))
+
+    assert count(f"petition:{petition.id}") == 1
+    assert count(f"volunteer-group:{group.id}") == 1
+    assert count("volunteer-status:active") == 1
+    assert count("volunteer-status:new") == 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from sqlalchemy import select
 
 from campaign.auth.models import Role
@@ -148,3 +150,37 @@ def test_demo_seed_is_idempotent(app):
     seed_newsletter(random.Random(1))
     assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 1000
     assert db.session.scalar(select(func.count()).where(Issue.published.is_(True))) == 1
+
+
+def _seed_demo():
+    import random
+
+    from campaign.newsletter.demo import seed_newsletter
+
+    seed_newsletter(random.Random(3))
+
+
+def test_public_pages_render_and_staff_pages_are_closed(client):
+    """The sign-up and archive pages render over the demo data; the composer is closed to strangers."""
+    _seed_demo()
+    for path in ("/subscribe", "/newsletter/archive", "/newsletter/archive/1"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/staff/newsletter").status_code == 302  # to the sign-in page
+
+
+def test_staff_pages_render_with_the_demo_list(login_as):
+    """The newsletter's staff pages render over the demo list of 1,000."""
+    _seed_demo()
+    admin = login_as(Role.ADMIN, Role.ORGANISER)
+    for path in ("/staff/newsletter", "/staff/newsletter/issues/new", "/staff/newsletter/import",
+                 "/staff/newsletter/bounced", "/staff/newsletter/issues/1", "/staff/newsletter/issues/1/edit"):
+        assert admin.get(path).status_code == 200, path
+    assert "通讯第七期" in admin.get("/staff/newsletter").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    (Role.CASEWORKER, "/staff/newsletter"), (Role.ORGANISER, "/staff/newsletter/bounced"),
+])
+def test_staff_pages_need_the_right_role(login_as, role, path):
+    """Caseworkers cannot reach the subscriber list; only admins review bounced addresses."""
+    assert login_as(role).get(path).status_code == 403
