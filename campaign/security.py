@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import BadRequest
 
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,12 +37,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+class NulCharacter(BadRequest):
+    """A request carried a NUL character, which no field has a use for."""
+
+
 def refuse_nul_bytes() -> None:
     """No text field has a use for NUL, and PostgreSQL cannot store one: refuse it cleanly."""
     for values in (request.args, request.form):
         for _key, value in values.items(multi=True):
             if "\x00" in value:
-                abort(400)
+                raise NulCharacter()
 
 
 def init_app(app: Flask) -> None:

@@ -75,3 +75,15 @@ def test_no_page_shows_typed_markup_as_markup(app, client, login_as):
                     found.append((who, path, danger))
     assert crawled > 40
     assert found == []
+
+
+def test_mail_shows_typed_markup_as_text(client, inbox):
+    """A nickname full of markup arrives in the confirmation mail escaped in the HTML part."""
+    nickname = '<script>alert("xss")</script>'
+    response = client.post("/volunteer", data={"nickname": nickname, "email": "markup@example.org",
+                                               "languages": ["zh"], "consent_data": "y"})
+    assert response.status_code in (200, 302)
+    mail = inbox.last_to("markup@example.org")
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "&lt;script&gt;" in html
+    assert all(danger not in html for danger in DANGER)
