@@ -9,6 +9,9 @@ from campaign.extensions import db
 from campaign.newsletter import bp, dispatch
 from campaign.newsletter.models import Issue, IssueStatus
 
+bp.cli.help = "The newsletter: follow a send from the terminal."
+
+
 @bp.cli.command("send-progress")
 @click.argument("issue_id", type=int)
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between updates.")
