@@ -27,7 +27,8 @@ def send_progress(issue_id: int, interval: float) -> None:
         while True:
             db.session.expire_all()
             issue = db.session.get(Issue, issue_id)
-            assert issue is not None
+            if issue is None:
+                raise click.ClickException(f"issue {issue_id} was deleted")
             state = dispatch.progress(issue_id)
             now_done = state.sent + state.failed + state.skipped
             bar.update(now_done - done)

@@ -461,7 +461,8 @@ def run(budget: float = 10.0) -> int:
                         continue
                     worked = True
                     issue = db.session.get(Issue, issue_id)
-                    assert issue is not None
+                    if issue is None:  # deleted since the claim; its outbox rows went with it
+                        continue
                     for locale in {row.locale for row in rows}:
                         if (issue_id, locale) not in prepared:
                             prepared[(issue_id, locale)] = prepare(issue, locale)
