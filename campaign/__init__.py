@@ -1,6 +1,8 @@
 """The campaign toolkit: create_app() builds the Flask application from a short list of steps."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import sqlite3
 from collections.abc import Mapping
@@ -105,9 +107,6 @@ FEATURES = (
 
 
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-    import importlib.util
-
     importlib.import_module("campaign.mail.tasks")
     for name in FEATURES:
         package = importlib.import_module(f"campaign.{name}")
