@@ -17,7 +17,7 @@ from campaign.auth.models import Role
 from campaign.petitions.demo import seed_petitions
 from campaign.newsletter.demo import seed_newsletter
 from campaign.volunteers.demo import seed_volunteers
-from campaign.intake.demo import seed_intake, seed_takedowns
+from campaign.intake.demo import DEMO_PASSPHRASE, seed_intake, seed_takedowns
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
@@ -59,3 +59,5 @@ def seed() -> None:
     for email, roles in STAFF:
         click.echo(f"  {email:<26} {','.join(r.value for r in roles):<20} password: {password}")
     click.echo("Admins and caseworkers set up an authenticator app at their first sign-in.")
+    click.echo(f"Caseworkers unlock the demo help desk with the passphrase: {DEMO_PASSPHRASE}")
+    click.echo("(published on purpose: run `flask intake rotate` before any real request arrives)")
