@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from campaign.extensions import db
 from campaign.petitions.models import Petition, Signature
-from campaign.petitions.services import render_markdown
+from campaign.markup import render_markdown
 from campaign.worker import run_once
 from tests.conftest import Inbox
 

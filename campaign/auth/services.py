@@ -12,10 +12,11 @@ import qrcode
 import qrcode.image.svg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import RecoveryCode, Role, User, UserRole
@@ -149,7 +150,7 @@ def invite(email: str, roles: Iterable[Role], actor: User, locale: str) -> User:
         "staff_invite",
         locale,
         _l("You are invited to %(org)s", org=current_app.config["ORG_NAME"]),
-        link=current_app.config["BASE_URL"] + url_for("auth.accept_invite", token=token),
+        link=absolute_url("auth.accept_invite", token=token),
         days=days,
     )
     audit.record(actor, "user.invite", "user", user.id)

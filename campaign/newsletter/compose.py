@@ -20,13 +20,14 @@ from email.utils import formataddr, formatdate
 from urllib.parse import urlsplit
 
 import dkim
-import markdown
 import nh3
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from campaign.links import absolute_url
+from campaign.markup import render_markdown
 from campaign import tokens
 from campaign.mail.services import one_line, sender_address
 from campaign.newsletter.models import Issue
@@ -72,8 +73,7 @@ def _mark_merge_fields(source: str, fallbacks: list[str]) -> str:
 
 def markdown_to_html(source: str) -> str:
     """Sanitised HTML from the organiser's Markdown: nothing typed becomes script or a remote load."""
-    raw = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(raw, tags=_TAGS)
+    return render_markdown(source, _TAGS)
 
 
 def archive_html(source: str) -> Markup:
@@ -192,7 +192,7 @@ def prepare(issue: Issue, locale: str) -> Prepared:
         "subject": one_line(subject),
         "unsubscribe_url": "QZUNSUBQZ",
         "preferences_url": "QZPREFSQZ",
-        "archive_url": f"{cfg['BASE_URL']}/newsletter/archive",
+        "archive_url": absolute_url("newsletter.archive"),
         "html_lang": "en" if locale == "en" else "zh-Hans",
     }
     with force_locale(babel_locale):

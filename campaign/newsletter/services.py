@@ -11,10 +11,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
+from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
@@ -77,9 +77,7 @@ def request_subscription(email: str, name: str, locale: str, topics: Iterable[st
     subscriber.status = SubscriberStatus.PENDING.value
     subscriber.source = "form"
     db.session.flush()
-    link = f"{current_app.config['BASE_URL']}/subscribe/confirm/" + tokens.make(
-        CONFIRM_PURPOSE, subscriber.id, subscriber.email
-    )
+    link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
     mail.send_template(
         subscriber.email,
         "newsletter_confirm",

@@ -8,7 +8,8 @@ from sqlalchemy import insert
 
 from campaign.extensions import db
 from campaign.petitions.models import Display, Petition, PetitionStatus, Signature, SignatureStatus
-from campaign.petitions.services import next_milestone, render_markdown
+from campaign.markup import render_markdown
+from campaign.petitions.services import next_milestone
 from campaign.timeutil import utcnow
 
 SLUG = "maskpark-takedown"

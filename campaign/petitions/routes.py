@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from campaign.links import absolute_url
 from campaign import i18n
 from campaign.access import public, staff
 from campaign.auth.models import Role
@@ -70,7 +71,7 @@ def _petition_or_404(slug: str, drafts: bool = False) -> Petition:
 
 
 def _public_url(petition: Petition) -> str:
-    return current_app.config["BASE_URL"] + url_for("petitions.show", slug=petition.slug)
+    return absolute_url("petitions.show", slug=petition.slug)
 
 
 # --- public -------------------------------------------------------------------------------------

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import markdown
-import nh3
-from flask import current_app
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from campaign.links import absolute_url
+from campaign.markup import render_markdown
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
@@ -82,24 +81,6 @@ def next_milestone(count: int) -> int:
 
 
 # --- petitions ----------------------------------------------------------------------------------
-
-
-_ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
-    "hr", "code", "pre",
-}
-
-
-def render_markdown(text: str) -> str:
-    """Markdown -> HTML that keeps only harmless tags (nh3 strips scripts, handlers, styles)."""
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
 
 
 def find_by_slug(slug: str) -> Petition | None:
@@ -255,18 +236,12 @@ def _state(signature: Signature) -> str:
     return signature.created_at.isoformat()
 
 
-def _absolute(endpoint: str, **values: Any) -> str:
-    # Built from the URL map directly: the worker that mails these links has no request.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return str(current_app.config["BASE_URL"]) + path
-
-
 def confirm_link(signature: Signature) -> str:
-    return _absolute("petitions.confirm", token=tokens.make(CONFIRM_PURPOSE, signature.id, _state(signature)))
+    return absolute_url("petitions.confirm", token=tokens.make(CONFIRM_PURPOSE, signature.id, _state(signature)))
 
 
 def withdraw_link(signature: Signature) -> str:
-    return _absolute("petitions.withdraw", token=tokens.make(WITHDRAW_PURPOSE, signature.id, _state(signature)))
+    return absolute_url("petitions.withdraw", token=tokens.make(WITHDRAW_PURPOSE, signature.id, _state(signature)))
 
 
 def signature_from_token(purpose: str, token: str) -> Signature:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from campaign.links import absolute_url
 from campaign.audit import services as audit
 from campaign.auth.models import Role, User
 from campaign.extensions import db
@@ -94,7 +95,7 @@ def weekly_summary() -> int:
         if not user.has_role(Role.ORGANISER):
             continue
         mail.send_template(user.email, "reports_weekly", user.locale, _l("This week in the campaign"),
-                           link=current_app.config["BASE_URL"] + "/reports/petitions", **figures)
+                           link=absolute_url("reports.section", key="petitions"), **figures)
         sent += 1
     audit.record(None, SUMMARY_ACTION, "report", "", f"recipients: {sent}")
     db.session.commit()

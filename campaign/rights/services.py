@@ -10,9 +10,10 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
@@ -50,7 +51,7 @@ def request_link(email: str, locale: str) -> None:
     if not collect(address):
         return
     token = tokens.make(PURPOSE, _fingerprint(address))
-    link = current_app.config["BASE_URL"] + url_for("rights.open_link", token=token)
+    link = absolute_url("rights.open_link", token=token)
     mail.send_template(address, "rights_link", locale, _l("Your data at %(org)s", org=current_app.config["ORG_NAME"]),
                        link=link, hours=LINK_HOURS)
     db.session.commit()

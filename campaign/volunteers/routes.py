@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from campaign.markup import render_markdown
 from campaign.access import F, Access, public, register_checker
 from campaign.auth.forms import ConfirmForm
 from campaign.core.routes import public_nav
@@ -312,7 +313,7 @@ def my_task(task_id: int) -> str:
     if is_lead(_me(), task.group_id):
         assign = _assign_form(task, AssignForm(assignees=[v.id for v in task.assignees]))
     return render_template("volunteers/task.html", task=task, space="me", move=MoveForm(),
-                           comment_form=CommentForm(), body=work.render_markdown(task.description),
+                           comment_form=CommentForm(), body=render_markdown(task.description),
                            labels=task_labels(), assign_form=assign)
 
 

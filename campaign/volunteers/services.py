@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
+from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
@@ -72,11 +72,6 @@ class Answers:
     consent_contact: bool = False
     newsletter: bool = False
     availability: str = ""
-
-
-def mailed_link(endpoint: str, **values: object) -> str:
-    """An absolute link for a mail, on BASE_URL (never on the Host header a request came with)."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def find(email: str) -> Volunteer | None:
@@ -139,7 +134,7 @@ def sign_up(answers: Answers, locale: str) -> None:
         volunteer.pending_answers = json.dumps(data, ensure_ascii=False)
     volunteer.confirm_nonce = secrets.token_urlsafe(16)
     db.session.flush()
-    link = mailed_link("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
+    link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
     mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
                        link=link, nickname=answers.nickname.strip()[:60])
@@ -371,7 +366,7 @@ def request_signin(email: str, locale: str) -> None:
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
-    link = mailed_link("volunteers.signin_link", token=token)
+    link = absolute_url("volunteers.signin_link", token=token)
     mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
                        _l("Your sign-in link"), link=link)
     db.session.commit()

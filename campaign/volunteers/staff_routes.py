@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaign.markup import render_markdown
 from campaign.access import staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
@@ -312,7 +313,7 @@ def task(task_id: int) -> str:
     assign.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group)]
     return render_template("volunteers/task.html", task=item, space="staff", move=MoveForm(),
                            comment_form=CommentForm(), assign_form=assign,
-                           body=work.render_markdown(item.description), labels=task_labels())
+                           body=render_markdown(item.description), labels=task_labels())
 
 
 @bp.post("/staff/tasks/<int:task_id>/status")

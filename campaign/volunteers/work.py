@@ -6,12 +6,11 @@ import logging
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-import markdown
-import nh3
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
@@ -33,7 +32,7 @@ from campaign.volunteers.models import (
     task_assignees,
 )
 from campaign.volunteers.permissions import Actor, can_manage, can_see_task, membership
-from campaign.volunteers.services import VolunteerError, find, mailed_link, record_status
+from campaign.volunteers.services import VolunteerError, find, record_status
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +197,7 @@ def bulk_invite(actor: User, group: WorkingGroup, people: Sequence[Volunteer]) -
 
 def _invite_link(invitation: Invitation, answer: str) -> str:
     token = tokens.make(INVITE_PURPOSE, invitation.id, InvitationState.PENDING.value)
-    return mailed_link("volunteers.invitation", token=token, answer=answer)
+    return absolute_url("volunteers.invitation", token=token, answer=answer)
 
 
 def _mail_invitation(invitation: Invitation, reminder: bool) -> None:
@@ -277,16 +276,6 @@ def pending_invitations(volunteer: Volunteer) -> list[Invitation]:
 
 # --- tasks --------------------------------------------------------------------------------------
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
-
-
-def render_markdown(text: str) -> str:
-    """Markdown to HTML, then cleaned by nh3: nothing a person types becomes script or style."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"])
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"https", "http", "mailto"},
-                     link_rel="noopener noreferrer nofollow")
-
-
 def _event(task: Task, actor: Actor, kind: str, detail: str = "") -> None:
     db.session.add(TaskEvent(task_id=task.id, kind=kind, detail=detail[:200],
                              actor_user_id=actor.id if isinstance(actor, User) else None,
@@ -307,7 +296,7 @@ def _assignable(group: WorkingGroup, ids: Sequence[int]) -> list[Volunteer]:
 def _mail_assignment(task: Task, volunteer: Volunteer) -> None:
     if not volunteer.email:
         return
-    link = mailed_link("volunteers.my_task", task_id=task.id)
+    link = absolute_url("volunteers.my_task", task_id=task.id)
     bare = task.group.content_free
     mail.send_template(volunteer.email, "task_assigned", volunteer.locale,
                        _l("You have a new task") if bare else _l("New task: %(title)s", title=task.title),
@@ -410,9 +399,9 @@ def send_digests(today: date | None = None) -> int:
         tasks = list(db.session.scalars(select(Task).where(Task.id.in_(task_ids)).order_by(Task.due_on)))
         items = [{"title": None if t.group.content_free else t.title, "due_on": t.due_on,
                   "overdue": t.due_on is not None and t.due_on < today,
-                  "link": mailed_link("volunteers.my_task", task_id=t.id)} for t in tasks]
+                  "link": absolute_url("volunteers.my_task", task_id=t.id)} for t in tasks]
         mail.send_template(volunteer.email, "task_digest", volunteer.locale, _l("Your tasks due soon"),
-                           items=items, space=mailed_link("volunteers.me"))
+                           items=items, space=absolute_url("volunteers.me"))
         db.session.commit()
         sent += 1
     mail.deliver_committed()

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from campaign.extensions import db
 from campaign.volunteers.models import Task, Volunteer, WorkingGroup
 from tests.conftest import Inbox
-from tests.integration.volunteer_factories import fresh_g  # noqa: F401
 
 
 class SignupPage:

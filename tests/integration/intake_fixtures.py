@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import flask_babel
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 
 from campaign.auth.models import Role
@@ -17,25 +16,7 @@ PASSPHRASE = "correct-horse-intake-passphrase"
 
 
 @pytest.fixture()
-def per_request_state(app: Flask) -> Iterator[None]:
-    """Forget the user and locale cached in `g` at each request.
-
-    The `app` fixture keeps one app context pushed, so `g` (where flask_login caches the user and
-    flask_babel the locale) outlives a request: without this, a test mixing an anonymous visitor
-    and a signed-in caseworker, or two languages, would see the first request's in every later one.
-    """
-
-    def forget(sender: Flask, **_extra: object) -> None:
-        g.pop("_login_user", None)
-        flask_babel.refresh()
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
-@pytest.fixture()
-def intake_key(app: Flask, per_request_state: None) -> str:
+def intake_key(app: Flask) -> str:
     """The group's key pair exists; returns its passphrase."""
     intake.create_key(PASSPHRASE)
     return PASSPHRASE

@@ -18,7 +18,6 @@ from tests.integration.intake_fixtures import (  # noqa: F401
     PASSPHRASE,
     caseworker_client,
     intake_key,
-    per_request_state,
     submit_help,
 )
 
@@ -152,7 +151,7 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     assert "reply before rotation" in client.post("/help/status", data={"code": code}).text
 
 
-def test_demo_key_is_flagged_until_rotated(app, login_as, per_request_state):
+def test_demo_key_is_flagged_until_rotated(app, login_as):
     """A key made by the demo seeder (published passphrase) is announced to caseworkers until rotated."""
     import random
 
@@ -179,7 +178,7 @@ def test_nothing_is_sealed_to_a_retired_key(app, client, caseworker_client):
     assert db.session.scalars(select(CaseNote)).all() == []
 
 
-def test_keygen_asks_twice_and_refuses_a_second_key(app, per_request_state):
+def test_keygen_asks_twice_and_refuses_a_second_key(app):
     """keygen prompts for the passphrase twice, stores only the wrapped key, and never overwrites one."""
     runner = app.test_cli_runner()
     passphrase = "typed twice at the prompt"

@@ -6,7 +6,7 @@ from campaign.intake import services as intake
 from campaign.intake.models import CaseMessage, HelpRequest
 from campaign.takedowns import services as tracker
 from campaign.takedowns.models import Takedown
-from tests.integration.intake_fixtures import caseworker_client, intake_key, per_request_state, submit_help  # noqa: F401
+from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 
 def _count(model):

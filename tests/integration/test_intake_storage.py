@@ -14,7 +14,7 @@ from campaign.intake import crypto
 from campaign.intake import services as intake
 from campaign.intake.models import HelpRequest
 from campaign.takedowns.models import Takedown
-from tests.integration.intake_fixtures import caseworker_client, intake_key, per_request_state, submit_help  # noqa: F401
+from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 MARKER = "MARKER-7f3a9c1e"
 MARKER_ZH = "标记暗号九九八十一"

@@ -6,7 +6,7 @@ from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake.models import HelpRequest
 from campaign.takedowns.models import Takedown
-from tests.integration.intake_fixtures import caseworker_client, intake_key, per_request_state, submit_help  # noqa: F401
+from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 
 def _report(client, url="/takedowns/new", **fields):

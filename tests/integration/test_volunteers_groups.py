@@ -8,6 +8,7 @@ import itsdangerous.timed
 
 from sqlalchemy import select, update
 
+from campaign.markup import render_markdown
 from campaign import worker
 from campaign.extensions import db
 from campaign.timeutil import utcnow
@@ -16,7 +17,6 @@ from campaign.volunteers.models import Invitation, Membership, Priority, Task
 from tests.conftest import Inbox
 from tests.integration.volunteer_factories import (  # noqa: F401
     add_member,
-    fresh_g,
     make_group,
     make_volunteer,
 )
@@ -162,7 +162,7 @@ def test_board_moves_cards_without_javascript(login_as):
 
 def test_markdown_is_sanitised():
     """Task descriptions render Markdown but never scripts, handlers or javascript: links."""
-    html = work.render_markdown("**ok** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    html = render_markdown("**ok** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
     assert "<strong>ok</strong>" in html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
 

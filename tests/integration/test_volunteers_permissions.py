@@ -8,7 +8,6 @@ from campaign.extensions import db
 from campaign.volunteers.models import Membership, Task
 from tests.integration.volunteer_factories import (  # noqa: F401
     add_member,
-    fresh_g,
     make_group,
     make_volunteer,
     volunteer_client,

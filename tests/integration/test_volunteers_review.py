@@ -11,7 +11,6 @@ from campaign.volunteers.models import Membership, StatusChange, Volunteer
 from tests.conftest import Inbox
 from tests.integration.volunteer_factories import (  # noqa: F401
     add_member,
-    fresh_g,
     make_group,
     make_volunteer,
     volunteer_client,

@@ -7,7 +7,7 @@ from campaign.extensions import db
 from campaign.newsletter.models import Subscriber
 from campaign.volunteers.models import Volunteer
 from tests.conftest import Inbox
-from tests.integration.volunteer_factories import fresh_g, make_group  # noqa: F401
+from tests.integration.volunteer_factories import make_group
 
 FORM = {
     "nickname": "夜航", "email": "Night.Owl@Example.net ", "contact_kind": "signal", "contact": "nightowl.01",

@@ -14,7 +14,6 @@ from campaign.volunteers.models import Membership, Task, TaskComment, Volunteer
 from tests.conftest import Inbox
 from tests.integration.volunteer_factories import (  # noqa: F401
     add_member,
-    fresh_g,
     make_group,
     make_volunteer,
     volunteer_client,

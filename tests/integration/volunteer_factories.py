@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from flask import g, request_started
 
 from flask.testing import FlaskClient
 
@@ -55,18 +51,3 @@ def volunteer_client(app: Any, volunteer: Volunteer) -> FlaskClient:
     with client.session_transaction() as sess:
         sess["volunteer"] = services.session_ident(volunteer)
     return client
-
-
-@pytest.fixture(autouse=True)
-def fresh_g(app: Any) -> Iterator[None]:
-    """The `app` fixture keeps one app context pushed, so every request shares `g`, where
-    Flask-Login caches the signed-in user. Tests here switch between several clients (a
-    volunteer, a lead, an organiser), so each request must start without the previous one's user."""
-
-    def forget(sender: Any, **extra: Any) -> None:
-        g.pop("_login_user", None)
-        g.pop("volunteer", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)

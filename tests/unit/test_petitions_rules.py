@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from campaign.petitions.models import initials
-from campaign.petitions.services import next_milestone, render_markdown
+from campaign.markup import render_markdown
+from campaign.petitions.services import next_milestone
 from campaign.petitions.share import share_links, tagged
 
 
