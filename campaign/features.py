@@ -1,0 +1,202 @@
+"""The house plan: what a feature may contribute to the app, and the per-app registry holding it.
+
+Each feature package has a `feature.py` whose `feature` is a `Feature`: its blueprints, the links
+it adds to the public menu and the staff home, the section it adds to the home page, its
+background jobs, its data-rights holder, the newsletter audiences it owns, the access kinds it
+checks, its CLI commands and its demo seeder. `create_app(features=...)` collects the manifests
+into one `Registry` kept in `app.extensions`, so two apps in one process share nothing and a test
+can build an app with some features only.
+
+Nothing here imports a feature: the host asks, the features answer.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import click
+from flask import Blueprint, Flask, current_app
+from sqlalchemy import Select
+
+if TYPE_CHECKING:
+    from campaign.access import Access
+
+_EXTENSION_KEY = "campaign.features"
+
+
+class Lane(StrEnum):
+    """Background work runs in lanes, each with its own thread, so one kind never waits on another."""
+
+    MAIL = "mail"  # transactional mail: confirmations, sign-in links, invitations
+    BULK = "bulk"  # newsletter dispatch
+    UPKEEP = "upkeep"  # reminders, digests, clean-ups, summaries
+
+
+@dataclass(frozen=True)
+class Job:
+    """A background job. `func` returns how much work it did (0 or None when it found none).
+
+    A job with `every_period` runs once per period across the whole cluster, however many workers
+    run (the worker claims a row per job and period); other jobs run whenever they come due, and
+    again at once while they find work, and must claim their own rows.
+    """
+
+    name: str
+    func: Callable[[], int | None]
+    every: float  # seconds between runs when the job finds no work
+    lane: Lane = Lane.UPKEEP
+    every_period: bool = False
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the public menu."""
+
+    endpoint: str
+    label: object  # a lazy string
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """A card on the staff home, shown to staff holding any of `roles` (everyone when empty)."""
+
+    endpoint: str
+    label: object
+    roles: tuple[str, ...] = ()
+
+
+AudienceQuery = Callable[[str | None], Select[tuple[int]]]
+AudienceChoices = Callable[[], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A newsletter audience owned by the feature that holds the data.
+
+    `query(value)` returns a SELECT of newsletter subscriber ids (value is None without choices);
+    `choices()` lists (value, label) pairs the current viewer may see. The newsletter applies its
+    own rules on top (confirmed subscribers, topics, languages).
+    """
+
+    key: str
+    label: object
+    query: AudienceQuery
+    choices: AudienceChoices | None = None
+
+
+@dataclass(frozen=True)
+class DataRights:
+    """What a feature holds on a person, found by email: `collect` for a copy, `erase` to forget.
+
+    `collect(email)` returns JSON-ready dicts; `erase(email)` removes or blanks personal fields,
+    keeping counts and anonymous history, and returns how many records it touched.
+    """
+
+    key: str
+    collect: Callable[[str], list[dict[str, object]]]
+    erase: Callable[[str], int]
+
+
+Checker = Callable[["Access"], object]
+Seeder = Callable[[random.Random], None]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature contributes. Fields left empty contribute nothing."""
+
+    name: str
+    blueprints: tuple[Blueprint, ...] = ()
+    public_nav: tuple[NavEntry, ...] = ()
+    staff_cards: tuple[StaffCard, ...] = ()
+    home_sections: tuple[str, ...] = ()  # templates included on the home page
+    jobs: tuple[Job, ...] = ()
+    data_rights: DataRights | None = None
+    audiences: tuple[Audience, ...] = ()
+    access_checkers: tuple[tuple[str, Checker], ...] = ()  # (access kind, checker)
+    commands: tuple[click.Command, ...] = ()
+    demo: Seeder | None = None
+    setup: Callable[[Flask], None] | None = None  # per-app hooks (signals, template filters)
+
+
+@dataclass
+class Registry:
+    """What the features of one app contribute, gathered once when the app is built."""
+
+    features: list[Feature] = field(default_factory=list)
+    public_nav: list[NavEntry] = field(default_factory=list)
+    staff_cards: list[StaffCard] = field(default_factory=list)
+    home_sections: list[str] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    data_rights: list[DataRights] = field(default_factory=list)
+    audiences: dict[str, Audience] = field(default_factory=dict)
+    access_checkers: dict[str, Checker] = field(default_factory=dict)
+    seeders: list[Seeder] = field(default_factory=list)
+
+    def add(self, feature: Feature) -> None:
+        if any(known.name == feature.name for known in self.features):
+            raise ValueError(f"feature {feature.name!r} given twice")
+        self.features.append(feature)
+        self.public_nav.extend(feature.public_nav)
+        self.staff_cards.extend(feature.staff_cards)
+        self.home_sections.extend(feature.home_sections)
+        for job in feature.jobs:
+            if any(known.name == job.name for known in self.jobs):
+                raise ValueError(f"job {job.name!r} declared twice")
+            self.jobs.append(job)
+        if feature.data_rights is not None:
+            self.data_rights.append(feature.data_rights)
+        for audience in feature.audiences:
+            if ":" in audience.key or audience.key in self.audiences:
+                raise ValueError(f"audience key {audience.key!r} is taken or contains ':'")
+            self.audiences[audience.key] = audience
+        for kind, checker in feature.access_checkers:
+            if kind in self.access_checkers:
+                raise ValueError(f"access kind {kind!r} checked twice")
+            self.access_checkers[kind] = checker
+        if feature.demo is not None:
+            self.seeders.append(feature.demo)
+
+    def has(self, name: str) -> bool:
+        return any(feature.name == name for feature in self.features)
+
+
+def install(app: Flask, features: Iterable[Feature]) -> Registry:
+    """Register `features` on `app`: blueprints, commands and per-app hooks, in the order given."""
+    found = Registry()
+    app.extensions[_EXTENSION_KEY] = found
+    for feature in features:
+        found.add(feature)
+        for blueprint in feature.blueprints:
+            app.register_blueprint(blueprint)
+        for command in feature.commands:
+            app.cli.add_command(command)
+        if feature.setup is not None:
+            feature.setup(app)
+    return found
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The registry of `app` (the current app when not given)."""
+    target = app if app is not None else current_app
+    found: Registry = target.extensions[_EXTENSION_KEY]
+    return found
+
+
+def default_features() -> Sequence[Feature]:
+    """Every feature that ships, in menu order."""
+    from campaign.admin.feature import feature as admin
+    from campaign.auth.feature import feature as auth
+    from campaign.core.feature import feature as core
+    from campaign.intake.feature import feature as intake
+    from campaign.mail.feature import feature as mail
+    from campaign.newsletter.feature import feature as newsletter
+    from campaign.petitions.feature import feature as petitions
+    from campaign.reports.feature import feature as reports
+    from campaign.rights.feature import feature as rights
+    from campaign.volunteers.feature import feature as volunteers
+
+    return (core, auth, admin, mail, petitions, newsletter, volunteers, intake, reports, rights)
