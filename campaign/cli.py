@@ -118,8 +118,6 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
 def register(app: Flask) -> None:
     from campaign.backup import backup_command, restore_command
     from campaign.demo import demo_cli
-    from campaign.intake.cli import intake_cli
-    from campaign.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(worker_command)
@@ -127,5 +125,3 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    app.cli.add_command(intake_cli)
-    app.cli.add_command(reports_cli)

@@ -199,4 +199,4 @@ def default_features() -> Sequence[Feature]:
     from campaign.rights.feature import feature as rights
     from campaign.volunteers.feature import feature as volunteers
 
-    return (core, auth, admin, mail, petitions, newsletter, volunteers, intake, reports, rights)
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)

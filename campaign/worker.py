@@ -1,53 +1,32 @@
 """The background worker: runs each feature's jobs on their schedule.
 
-Jobs are plain functions registered with `job(...)`. Each run happens in an app context the worker
-created; a job loads its own rows and commits its own work, so a killed worker loses at most what
-was in flight. Several workers may run at once: jobs must claim their rows (see mail.deliver_due).
+Jobs are plain functions that features declare in their manifests (campaign/features.py). Each run
+happens in an app context the worker created; a job loads its own rows and commits its own work,
+so a killed worker loses at most what was in flight. Several workers may run at once: jobs must claim their rows (see mail.deliver_due).
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from flask import Flask
 
 from campaign.extensions import db
+from campaign.features import Job, registry
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Job:
-    name: str
-    func: Callable[[], int | None]
-    every: float  # seconds between runs
-    next_run: float = field(default=0.0)
-
-
-_jobs: dict[str, Job] = {}
-
-
-def job(name: str, every: float) -> Callable[[Callable[[], int | None]], Callable[[], int | None]]:
-    """Register `func` to run every `every` seconds. It returns how much work it did (or None)."""
-
-    def register(func: Callable[[], int | None]) -> Callable[[], int | None]:
-        _jobs[name] = Job(name, func, every)
-        return func
-
-    return register
-
-
-def jobs() -> list[Job]:
-    return list(_jobs.values())
+def jobs(app: Flask) -> list[Job]:
+    """The jobs the app's features declare (campaign/features.py)."""
+    return list(registry(app).jobs)
 
 
 def run_once(app: Flask, names: set[str] | None = None) -> int:
     """Run every job (or the named ones) once; return the total work done."""
     done = 0
-    for entry in jobs():
+    for entry in jobs(app):
         if names and entry.name not in names:
             continue
         done += _run(app, entry)
@@ -72,13 +51,14 @@ def run_forever(app: Flask, stop: threading.Event, burst: bool = False, tick: fl
         while run_once(app):
             pass
         return
+    next_run = {entry.name: 0.0 for entry in jobs(app)}
     while not stop.is_set():
         now = time.monotonic()
-        for entry in jobs():
-            if entry.next_run <= now:
+        for entry in jobs(app):
+            if next_run[entry.name] <= now:
                 did = _run(app, entry)
                 # A job that found work runs again at once: it drains its queue before sleeping.
-                entry.next_run = now if did else now + entry.every
+                next_run[entry.name] = now if did else now + entry.every
         stop.wait(tick)
 
 

@@ -1,0 +1,10 @@
+"""Transactional mail: the queue that every feature's mail goes through."""
+from __future__ import annotations
+
+from campaign.features import Feature, Job, Lane
+from campaign.mail import tasks
+
+feature = Feature(
+    name="mail",
+    jobs=(Job("mail.retry", tasks.retry_mail, every=30, lane=Lane.MAIL),),
+)
