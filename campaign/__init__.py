@@ -41,10 +41,26 @@ def create_app(
     app.config.update(settings.load(app.instance_path, overrides))
     _configure_logging()
     _init_extensions(app)
-    house.install(app, features if features is not None else house.default_features())
+    house.install(app, features if features is not None else default_features())
     _register_templating(app)
     _register_cli(app)
     return app
+
+
+def default_features() -> tuple[house.Feature, ...]:
+    """Every feature that ships, in menu order."""
+    from campaign.admin.feature import feature as admin
+    from campaign.auth.feature import feature as auth
+    from campaign.core.feature import feature as core
+    from campaign.intake.feature import feature as intake
+    from campaign.mail.feature import feature as mail
+    from campaign.newsletter.feature import feature as newsletter
+    from campaign.petitions.feature import feature as petitions
+    from campaign.reports.feature import feature as reports
+    from campaign.rights.feature import feature as rights
+    from campaign.volunteers.feature import feature as volunteers
+
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)
 
 
 def _configure_logging() -> None:
@@ -101,7 +117,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    public_nav = house.registry(app).public_nav
+    features = house.registry(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -111,7 +127,8 @@ def _register_templating(app: Flask) -> None:
             "current_lang": current,
             "html_lang": "zh-Hans" if current == "zh" else "en",
             "org_name": app.config["ORG_NAME"],
-            "public_nav": public_nav,
+            "public_nav": features.public_nav,
+            "has_feature": features.has,
         }
 
     @app.template_global()

@@ -12,7 +12,7 @@ Nothing here imports a feature: the host asks, the features answer.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -184,19 +184,3 @@ def registry(app: Flask | None = None) -> Registry:
     target = app if app is not None else current_app
     found: Registry = target.extensions[_EXTENSION_KEY]
     return found
-
-
-def default_features() -> Sequence[Feature]:
-    """Every feature that ships, in menu order."""
-    from campaign.admin.feature import feature as admin
-    from campaign.auth.feature import feature as auth
-    from campaign.core.feature import feature as core
-    from campaign.intake.feature import feature as intake
-    from campaign.mail.feature import feature as mail
-    from campaign.newsletter.feature import feature as newsletter
-    from campaign.petitions.feature import feature as petitions
-    from campaign.reports.feature import feature as reports
-    from campaign.rights.feature import feature as rights
-    from campaign.volunteers.feature import feature as volunteers
-
-    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)
