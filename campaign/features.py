@@ -60,12 +60,27 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A live figure or to-do on a staff-home card, linking to the list it counts."""
+
+    label: object
+    value: int | str
+    endpoint: str
+    args: tuple[tuple[str, str], ...] = ()  # query arguments that filter the list
+    todo: bool = False  # something waiting for someone, rather than a figure to read
+
+
+@dataclass(frozen=True)
 class StaffCard:
-    """A card on the staff home, shown to staff holding any of `roles` (everyone when empty)."""
+    """A card on the staff home, shown to staff holding any of `roles` (everyone when empty).
+
+    `figures()` runs per request for the signed-in staff member and returns what they may see.
+    """
 
     endpoint: str
     label: object
     roles: tuple[str, ...] = ()
+    figures: Callable[[], list[Figure]] | None = None
 
 
 AudienceQuery = Callable[[str | None], Select[tuple[int]]]
