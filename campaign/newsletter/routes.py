@@ -1,6 +1,10 @@
 """Newsletter pages: sign-up, preferences, one-click unsubscribe, archive, and the staff composer."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.access import public, staff
 from campaign.auth.forms import ConfirmForm
-from campaign.auth.models import Role
+from campaign.auth.models import Role, User
 from campaign.core.routes import public_nav, staff_links
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
@@ -49,7 +53,7 @@ def subscribe() -> BaseResponse | str:
     if request.method == "GET":
         form.language.data = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
     if form.validate_on_submit():
-        services.request_subscription(form.email.data, form.name.data or "", form.language.data, form.topics.data or [])
+        services.request_subscription(form.email.data or "", form.name.data or "", form.language.data, form.topics.data or [])
         return render_template("newsletter/check_mail.html")
     return render_template("newsletter/subscribe.html", form=form)
 
@@ -138,7 +142,7 @@ def _issue_or_404(issue_id: int) -> Issue:
 
 def _issue_data(form: IssueForm) -> services.IssueData:
     return services.IssueData(
-        subject=form.subject.data, body=form.body.data, subject_en=form.subject_en.data or "",
+        subject=form.subject.data or "", body=form.body.data or "", subject_en=form.subject_en.data or "",
         body_en=form.body_en.data or "", topics=form.topics.data or [], languages=form.languages.data or [],
         segment=form.segment.data or "",
     )
@@ -230,7 +234,7 @@ def issue_test(issue_id: int) -> BaseResponse:
     _issue_or_404(issue_id)
     form = TestSendForm()
     if form.validate_on_submit():
-        count = services.test_send(issue_id, form.addresses.data.split(","), form.language.data, current_user)
+        count = services.test_send(issue_id, (form.addresses.data or "").split(","), form.language.data, current_user)
         flash(_("Test sent to %(n)d addresses.", n=count), "info")
     else:
         for errors in form.errors.values():
@@ -244,7 +248,7 @@ def issue_schedule(issue_id: int) -> BaseResponse:
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            services.schedule(issue_id, form.when.data, current_user)
+            services.schedule(issue_id, cast(datetime, form.when.data), current_user)  # DataRequired
             flash(_("The issue will be sent at the chosen time."), "info")
         except services.NewsletterError as exc:
             flash(str(exc), "error")
@@ -253,7 +257,7 @@ def issue_schedule(issue_id: int) -> BaseResponse:
     return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, Callable[[int, User], object]] = {
     "send": services.start_send,
     "pause": services.pause,
     "resume": services.resume,
@@ -301,7 +305,7 @@ def import_confirm() -> BaseResponse:
     form = ImportConfirmForm()
     if form.validate_on_submit():
         result = services.import_subscribers(
-            form.csv_data.data, form.source.data, "en" if form.language.data == "en" else "zh", current_user
+            form.csv_data.data or "", form.source.data or "", "en" if form.language.data == "en" else "zh", current_user
         )
         flash(_("%(n)d subscribers imported.", n=len(result.accepted)), "info")
     else:
