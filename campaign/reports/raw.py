@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,7 +13,7 @@ from campaign.reports.frames import ReportFilter
 CHUNK = 5000
 
 
-def _stream(conn: Connection, stmt: sa.Select) -> Iterator[Sequence[Any]]:
+def _stream(conn: Connection, stmt: sa.Select[Unpack[tuple[Any, ...]]]) -> Iterator[Sequence[Any]]:
     result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
     for partition in result.partitions():
         yield from partition
