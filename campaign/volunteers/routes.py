@@ -1,10 +1,11 @@
 """Public sign-up, mailed links, and the volunteer's own space (signed in by magic link)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
 
 from campaign.markup import render_markdown
 from campaign.access import F, Access, public, register_checker
@@ -121,7 +122,7 @@ def confirm(token: str) -> str | tuple[str, int]:
 def signin() -> str | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_signin(form.email.data, _locale())
+        services.request_signin(form.email.data or "", _locale())
         return _message(_("Check your mail"), _(
             "If this address belongs to a volunteer, a sign-in link is on its way. It works once, for 15 minutes."))
     return render_template("volunteers/signin.html", form=form)
@@ -264,7 +265,7 @@ def lead_invite(group_id: int) -> Response:
     group = _led_group(group_id)
     form = EmailForm()
     if form.validate_on_submit():
-        work.invite_by_email(_me(), group, form.email.data)
+        work.invite_by_email(_me(), group, form.email.data or "")
         flash(_("If this address belongs to a volunteer who can join, an invitation is on its way."), "info")
     else:
         flash(_("Please enter a valid email address."), "error")
@@ -290,7 +291,7 @@ def lead_new_task(group_id: int) -> Response:
     form = TaskForm()
     form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(group)]
     if form.validate_on_submit():
-        work.create_task(_me(), group, form.title.data, form.description.data or "", form.due_on.data,
+        work.create_task(_me(), group, form.title.data or "", form.description.data or "", form.due_on.data,
                          Priority(form.priority.data), form.assignees.data or [])
         flash(_("Task created."), "info")
     else:
@@ -354,7 +355,7 @@ def my_task_comment(task_id: int) -> Response:
     task = _my_task(task_id)
     form = CommentForm()
     if form.validate_on_submit():
-        work.comment(_me(), task, form.body.data)
+        work.comment(_me(), task, form.body.data or "")
     else:
         flash(_("A comment cannot be empty."), "error")
     return redirect(url_for("volunteers.my_task", task_id=task.id))

@@ -190,7 +190,7 @@ def _list_contains(column: Any, key: str) -> Any:
     return ("," + column + ",").like(_like("," + key + ","), escape="\\")
 
 
-def review_query(user: User, filters: Filters) -> Select[tuple[Volunteer]]:
+def review_query(user: User, filters: Filters) -> Select[Volunteer]:
     """Confirmed volunteers matching the filters, newest first. Filtering by a group the user
     may not see matches nobody, so a confidential group cannot be probed through the list."""
     stmt = select(Volunteer).where(Volunteer.confirmed_at.is_not(None), Volunteer.erased_at.is_(None))
