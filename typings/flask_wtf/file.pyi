@@ -3,8 +3,8 @@ from typing import Any
 
 from wtforms import FileField as _FileField
 from wtforms import MultipleFileField as _MultipleFileField
-from wtforms.form import BaseForm
 from wtforms.fields import Field
+from wtforms.form import BaseForm
 
 class FileField(_FileField): ...
 class MultipleFileField(_MultipleFileField): ...
