@@ -37,7 +37,9 @@ def invite() -> Response | str:
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            auth.invite(form.email.data or "", [Role(r) for r in form.roles.data or []], current_user, str(get_locale()))
+            auth.invite(
+                form.email.data or "", [Role(r) for r in form.roles.data or []], current_user, str(get_locale())
+            )
         except auth.AuthError as exc:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
