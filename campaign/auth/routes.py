@@ -17,7 +17,7 @@ from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
 # A session key name, not a secret.
-_ENROL_SECRET = "enrol_secret"  # nosec B105
+_ENROL_SECRET = "enrol_secret"  # nosec B105  # noqa: S105
 
 
 def _finish_login(user: User) -> Response:
