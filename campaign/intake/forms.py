@@ -112,7 +112,9 @@ class CaseForm(FlaskForm):
         _l("Tags"), validators=[Optional(), Length(max=200)],
         description=_l("Short labels separated by commas, such as urgent, legal. Never personal details."),
     )
-    remind_on = DateField(_l("Reminder"), validators=[Optional()], description=_l("A date to follow up; shown in the queue."))
+    remind_on = DateField(
+        _l("Reminder"), validators=[Optional()], description=_l("A date to follow up; shown in the queue.")
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -123,8 +125,11 @@ class NoteForm(FlaskForm):
 
 
 class TeamReplyForm(FlaskForm):
-    text = TextAreaField(_l("Message to the person"), validators=[InputRequired(_l("Write a message first.")), Length(max=5000)],
-                         description=_l("They read it on the status page with their receipt code."))
+    text = TextAreaField(
+        _l("Message to the person"),
+        validators=[InputRequired(_l("Write a message first.")), Length(max=5000)],
+        description=_l("They read it on the status page with their receipt code."),
+    )
     submit = SubmitField(_l("Send message"))
 
 

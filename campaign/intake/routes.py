@@ -12,8 +12,8 @@ from flask import Flask, abort, current_app, flash, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_out
-from werkzeug.wrappers import Response
 from nacl.public import PrivateKey
+from werkzeug.wrappers import Response
 
 from campaign.access import public, staff
 from campaign.auth.models import Role, User
@@ -300,8 +300,13 @@ def case_update(request_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             intake.update_case(
-                req, _user(), status=form.status.data, assignee_id=int(form.assignee.data) if form.assignee.data else None,
-                tags=form.tags.data or "", remind_on=form.remind_on.data, today=_today(),
+                req,
+                _user(),
+                status=form.status.data,
+                assignee_id=int(form.assignee.data) if form.assignee.data else None,
+                tags=form.tags.data or "",
+                remind_on=form.remind_on.data,
+                today=_today(),
             )
         except intake.NotCaseworker:
             form.assignee.errors = [_("Cases can only be assigned to caseworkers.")]
