@@ -53,7 +53,9 @@ def subscribe() -> BaseResponse | str:
     if request.method == "GET":
         form.language.data = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
     if form.validate_on_submit():
-        services.request_subscription(form.email.data or "", form.name.data or "", form.language.data, form.topics.data or [])
+        services.request_subscription(
+            form.email.data or "", form.name.data or "", form.language.data, form.topics.data or []
+        )
         return render_template("newsletter/check_mail.html")
     return render_template("newsletter/subscribe.html", form=form)
 
@@ -268,7 +270,10 @@ _ACTIONS: dict[str, Callable[[int, User], object]] = {
 }
 
 
-@bp.route("/staff/newsletter/issues/<int:issue_id>/<any(send, pause, resume, cancel, publish, unpublish, unschedule):action>", methods=["POST"])
+@bp.route(
+    "/staff/newsletter/issues/<int:issue_id>/<any(send, pause, resume, cancel, publish, unpublish, unschedule):action>",
+    methods=["POST"],
+)
 @organisers
 def issue_action(issue_id: int, action: str) -> BaseResponse:
     _issue_or_404(issue_id)

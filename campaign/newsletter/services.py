@@ -14,11 +14,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
 from campaign.newsletter.models import (
