@@ -23,13 +23,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.links import absolute_url
 from campaign import i18n
 from campaign.access import public, staff
 from campaign.auth.models import Role
 from campaign.core.routes import home_sections, staff_links
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
+from campaign.links import absolute_url
 from campaign.petitions import bp, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
@@ -305,7 +305,10 @@ def signatures(petition_id: int) -> str:
     )
 
 
-@bp.post("/staff/petitions/<int:petition_id>/signatures/<int:signature_id>/<any(hide, show):action>/<any(signature, comment):part>")
+@bp.post(
+    "/staff/petitions/<int:petition_id>/signatures/<int:signature_id>"
+    "/<any(hide, show):action>/<any(signature, comment):part>"
+)
 @organisers
 def set_hidden(petition_id: int, signature_id: int, action: str, part: str) -> BaseResponse:
     signature = db.session.get(Signature, signature_id)

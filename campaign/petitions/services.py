@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign.links import absolute_url
-from campaign.markup import render_markdown
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
+from campaign.links import absolute_url
 from campaign.mail import services as mail
+from campaign.markup import render_markdown
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.models import (
     TRANSLATED,
@@ -280,7 +280,9 @@ def confirm(signature: Signature) -> bool:
         .values(goal=next_milestone(count))
     )
     if signature.newsletter:
-        subscribe_confirmed(signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}")
+        subscribe_confirmed(
+            signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}"
+        )
     db.session.commit()
     db.session.refresh(signature)
     return True
