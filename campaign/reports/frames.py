@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ class ReportFilter:
         return self.today or date.today()
 
 
-def _frame(conn: Connection, stmt: sa.Select[Unpack[tuple[Any, ...]]], columns: list[str]) -> pd.DataFrame:
+def _frame(conn: Connection, stmt: sa.Select[*tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     rows = conn.execute(stmt).all()
     return pd.DataFrame.from_records(rows, columns=columns)
 
@@ -122,7 +122,9 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         .where(h.c.volunteer_id.in_(sa.select(v.c.id).where(*people)))
         .group_by(h.c.to_status)
     ).all())
-    current: dict[str, int] = dict(conn.execute(sa.select(v.c.status, sa.func.count()).where(*people).group_by(v.c.status)).all())
+    current: dict[str, int] = dict(
+        conn.execute(sa.select(v.c.status, sa.func.count()).where(*people).group_by(v.c.status)).all()
+    )
     funnel = pd.DataFrame(
         [{"stage": stage, "reached": total if stage == "new" else max(reached.get(stage, 0), current.get(stage, 0)),
           "now": current.get(stage, 0)} for stage in FUNNEL]
@@ -138,7 +140,9 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
     if waits.empty:
         contact = pd.DataFrame([{"contacted": 0, "median_days": None, "mean_days": None}])
     else:
-        days = (pd.to_datetime(waits["contacted_at"]) - pd.to_datetime(waits["confirmed_at"])).dt.total_seconds() / 86400
+        days = (
+            pd.to_datetime(waits["contacted_at"]) - pd.to_datetime(waits["confirmed_at"])
+        ).dt.total_seconds() / 86400
         contact = pd.DataFrame([{"contacted": len(days), "median_days": round(float(days.median()), 1),
                                  "mean_days": round(float(days.mean()), 1)}])
 
@@ -156,7 +160,9 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
     quiet_since = datetime.combine(f.day() - timedelta(days=30), time.min)
     recent = sa.union(
         sa.select(t.task_events.c.actor_volunteer_id.label("vid")).where(t.task_events.c.at >= quiet_since),
-        sa.select(t.task_comments.c.author_volunteer_id.label("vid")).where(t.task_comments.c.created_at >= quiet_since),
+        sa.select(t.task_comments.c.author_volunteer_id.label("vid")).where(
+            t.task_comments.c.created_at >= quiet_since
+        ),
     ).subquery()
     quiet = conn.execute(
         sa.select(sa.func.count()).select_from(v).where(
@@ -167,8 +173,12 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         "funnel": funnel,
         "time_to_first_contact": contact,
         "by_group": by_group,
-        "by_skill": _explode_counts(lists["skills"], "skill") if not lists.empty else pd.DataFrame(columns=["skill", "count"]),
-        "by_language": _explode_counts(lists["languages"], "language") if not lists.empty else pd.DataFrame(columns=["language", "count"]),
+        "by_skill": _explode_counts(lists["skills"], "skill")
+        if not lists.empty
+        else pd.DataFrame(columns=["skill", "count"]),
+        "by_language": _explode_counts(lists["languages"], "language")
+        if not lists.empty
+        else pd.DataFrame(columns=["language", "count"]),
         "went_quiet": pd.DataFrame([{"active_without_activity_30_days": quiet}]),
     }
 

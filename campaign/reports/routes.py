@@ -161,8 +161,11 @@ def _download_table(key: str, table: str) -> Response:
 
 def _download_xlsx(key: str) -> Response:
     frames = reports.section(key, _filter(_form()))
-    return Response(frames_xlsx({key: frames}), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={key}.xlsx"})
+    return Response(
+        frames_xlsx({key: frames}),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={key}.xlsx"},
+    )
 
 
 @bp.route(f"/<any({CAMPAIGN_SECTIONS}):key>/<table>.csv")

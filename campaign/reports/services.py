@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign.links import absolute_url
 from campaign.audit import services as audit
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.reports import frames as fr
 from campaign.reports import raw
@@ -88,9 +88,15 @@ def weekly_summary() -> int:
         newsletter = fr.newsletter_frames(conn, week)
         volunteers = fr.volunteer_frames(conn, week)
     figures: dict[str, Any] = {
-        "signatures": int(petitions["signatures_per_day"]["signatures"].sum()) if not petitions["signatures_per_day"].empty else 0,
-        "subscribers": int(newsletter["subscribers_over_time"]["joined"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
-        "unsubscribed": int(newsletter["subscribers_over_time"]["unsubscribed"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
+        "signatures": int(petitions["signatures_per_day"]["signatures"].sum())
+        if not petitions["signatures_per_day"].empty
+        else 0,
+        "subscribers": int(newsletter["subscribers_over_time"]["joined"].sum())
+        if not newsletter["subscribers_over_time"].empty
+        else 0,
+        "unsubscribed": int(newsletter["subscribers_over_time"]["unsubscribed"].sum())
+        if not newsletter["subscribers_over_time"].empty
+        else 0,
         "volunteers": int(volunteers["funnel"]["reached"].iloc[0]),
     }
     organisers = db.session.scalars(sa.select(User).where(User.disabled_at.is_(None))).all()
@@ -109,5 +115,7 @@ def weekly_summary() -> int:
 
 def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
     """Header and rows for an HTML table."""
-    rows = [[None if (isinstance(v, float) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)]
+    rows = [
+        [None if (isinstance(v, float) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)
+    ]
     return [str(c) for c in frame.columns], rows
