@@ -44,8 +44,11 @@ def open_link(token: str) -> Response | str | tuple[str, int]:
                 form.confirm_erase.errors = [_("Tick the box to confirm.")]
                 return render_template("rights/open.html", form=form), 400
             rights.erase(address)
-            return render_template("core/message.html", title=_("Your data"),
-                                   message=_("Your personal data has been erased. Counts stay, without your name or address."))
+            return render_template(
+                "core/message.html",
+                title=_("Your data"),
+                message=_("Your personal data has been erased. Counts stay, without your name or address."),
+            )
         body = json.dumps(rights.export(address), ensure_ascii=False, indent=2, default=str)
         return Response(body, mimetype="application/json",
                         headers={"Content-Disposition": "attachment; filename=my-data.json"})

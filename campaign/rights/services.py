@@ -13,10 +13,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.privacy import normalise_email
 from campaign.rights.registry import holders
