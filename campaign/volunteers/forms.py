@@ -53,13 +53,17 @@ def _strip(value: str | None) -> str | None:
 
 
 def _status_choices(blank: bool = False) -> list[SelectChoice]:
-    return choice_list(([("", _l("Any status"))] if blank else []) + [(s.value, label) for s, label in STATUS_LABELS.items()])
+    return choice_list(
+        ([("", _l("Any status"))] if blank else []) + [(s.value, label) for s, label in STATUS_LABELS.items()]
+    )
 
 
 class ProfileFields(FlaskForm):
     nickname = StringField(_l("Nickname"), validators=[DataRequired(), Length(max=60)],
                            description=_l("Any name you like. We never ask for your legal name."))
-    contact_kind = SelectField(_l("Secure contact (optional)"), choices=choice_list(CONTACT_KINDS), validators=[Optional()])
+    contact_kind = SelectField(
+        _l("Secure contact (optional)"), choices=choice_list(CONTACT_KINDS), validators=[Optional()]
+    )
     contact = StringField(_l("Handle or number"), validators=[Optional(), Length(max=100)],
                           description=_l("Only organisers and your group's leads can see it."))
     region = StringField(_l("City or region (optional)"), validators=[Optional(), Length(max=80)])
@@ -104,7 +108,9 @@ class FilterForm(FlaskForm):
     # Not checked against the choices: the service answers "nobody" for a group the user may not see.
     group = SelectField(_l("Group of interest"), coerce=int, validators=[Optional()], validate_choice=False)
     skill = SelectField(_l("Skill"), choices=choice_list([("", _l("Any skill")), *SKILLS]), validators=[Optional()])
-    language = SelectField(_l("Language"), choices=choice_list([("", _l("Any language")), *LANGUAGES]), validators=[Optional()])
+    language = SelectField(
+        _l("Language"), choices=choice_list([("", _l("Any language")), *LANGUAGES]), validators=[Optional()]
+    )
     region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
     since = DateField(_l("Signed up from"), validators=[Optional()])
@@ -163,8 +169,11 @@ class TaskForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)],
                                 description=_l("Markdown: **bold**, *italic*, lists and links."))
     due_on = DateField(_l("Due date"), validators=[Optional()])
-    priority = SelectField(_l("Priority"), choices=choice_list((p.value, label) for p, label in PRIORITY_LABELS.items()),
-                           default=Priority.NORMAL.value)
+    priority = SelectField(
+        _l("Priority"),
+        choices=choice_list((p.value, label) for p, label in PRIORITY_LABELS.items()),
+        default=Priority.NORMAL.value,
+    )
     assignees = MultiCheckboxField(_l("Assignees"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Create task"))
 

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from campaign.markup import render_markdown
-from campaign.access import F, Access, public, register_checker
+from campaign.access import Access, F, public, register_checker
 from campaign.auth.forms import ConfirmForm
 from campaign.core.routes import public_nav
 from campaign.extensions import db, limiter
+from campaign.markup import render_markdown
 from campaign.rights.registry import Holder
 from campaign.rights.registry import register as register_holder
 from campaign.volunteers import bp, services, work
@@ -110,8 +110,13 @@ def confirm(token: str) -> str | tuple[str, int]:
             services.confirm(token)
         except services.LinkInvalid as exc:
             return _message(_("Confirmation"), str(exc), 400)
-        return _message(_("Thank you"), _(
-            "Your sign-up is confirmed. An organiser will be in touch; you can sign in to your volunteer space at any time."))
+        return _message(
+            _("Thank you"),
+            _(
+                "Your sign-up is confirmed. An organiser will be in touch; "
+                "you can sign in to your volunteer space at any time."
+            ),
+        )
     return render_template("volunteers/link_button.html", form=form, title=_("Confirm your sign-up"),
                            button=_("Confirm"))
 
@@ -160,7 +165,9 @@ def invitation(token: str, answer: str) -> str | tuple[str, int]:
         except work.InvitationProblem as exc:
             return _message(_("Invitation"), str(exc), 400)
         if answer == "accept":
-            return _message(_("Welcome"), _("You are now a member of the group. Sign in to your volunteer space to see its tasks."))
+            return _message(
+                _("Welcome"), _("You are now a member of the group. Sign in to your volunteer space to see its tasks.")
+            )
         return _message(_("Invitation"), _("You declined the invitation. Thank you for letting us know."))
     return render_template("volunteers/invitation.html", form=form, group=invite.group, answer=answer)
 

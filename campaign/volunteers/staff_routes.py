@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.markup import render_markdown
 from campaign.access import staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
@@ -16,6 +16,7 @@ from campaign.core.routes import staff_links
 from campaign.exports import csv_stream
 from campaign.extensions import db
 from campaign.forms import SelectChoice, choice_list
+from campaign.markup import render_markdown
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     LANGUAGES,
@@ -34,7 +35,6 @@ from campaign.volunteers.forms import (
     TaskForm,
     task_labels,
 )
-from werkzeug.wrappers import Response as BaseResponse
 from campaign.volunteers.models import Priority, Status, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import staff_group_ids, staff_sees
 

@@ -10,11 +10,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, update
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.timeutil import utcnow
 from campaign.volunteers.models import (
