@@ -14,18 +14,18 @@ from flask.cli import AppGroup
 
 from campaign.auth import services as auth
 from campaign.auth.models import Role
-from campaign.petitions.demo import seed_petitions
-from campaign.newsletter.demo import seed_newsletter
-from campaign.volunteers.demo import seed_volunteers
 from campaign.intake.demo import DEMO_PASSPHRASE, seed_intake, seed_takedowns
+from campaign.newsletter.demo import seed_newsletter
+from campaign.petitions.demo import seed_petitions
+from campaign.volunteers.demo import seed_volunteers
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
 # The demo accounts' documented password (README); only `flask demo seed` uses it.
 # The name of a setting.
-DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"  # nosec B105
+DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"  # nosec B105  # noqa: S105
 # Documented demo password.
-DEMO_PASSWORD = "maskpark-demo-2026"  # nosec B105
+DEMO_PASSWORD = "maskpark-demo-2026"  # nosec B105  # noqa: S105
 STAFF = [
     ("admin@example.org", [Role.ADMIN, Role.ORGANISER]),
     ("organiser@example.org", [Role.ORGANISER]),
@@ -50,7 +50,7 @@ SEEDERS: list[Callable[[random.Random], None]] = [
 def seed() -> None:
     """Fill the database with the demo campaign (safe to run again)."""
     # Reproducible demo data, not secrets.
-    rng = random.Random(2025)  # nosec B311
+    rng = random.Random(2025)  # nosec B311  # noqa: S311
     with click.progressbar(SEEDERS, label="seeding demo", show_pos=True) as steps:
         for seeder in steps:
             seeder(rng)
