@@ -44,6 +44,11 @@ serve:
 worker:
 	$(FLASK) worker
 
+# Lint and types (configured in pyproject.toml); .ci/run runs this before the tests.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 bench: install
 	$(PY) -m bench
 
