@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404  (runs pg_dump/pg_restore with fixed arguments, no shell)
+
+# Runs pg_dump/pg_restore with fixed arguments, no shell.
+import subprocess  # nosec B404
 import sys
 from pathlib import Path
 
