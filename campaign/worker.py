@@ -2,7 +2,8 @@
 
 Jobs are plain functions that features declare in their manifests (campaign/features.py). Each run
 happens in an app context the worker created; a job loads its own rows and commits its own work,
-so a killed worker loses at most what was in flight. Several workers may run at once: jobs must claim their rows (see mail.deliver_due).
+so a killed worker loses at most what was in flight. Several workers may run at once: jobs must
+claim their rows (see mail.deliver_due).
 """
 from __future__ import annotations
 

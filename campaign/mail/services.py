@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
-from campaign.extensions import db
+from campaign.extensions import db, rowcount
 from campaign.mail.models import QueuedMail
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from campaign.timeutil import utcnow
@@ -129,11 +129,11 @@ def deliver_due(limit: int = 200) -> int:
     claimed = []
     for row in candidates:
         # Claim by moving the next attempt forward; only one worker's update matches.
-        won = db.session.execute(
+        won = rowcount(db.session.execute(
             update(QueuedMail)
             .where(QueuedMail.id == row.id, QueuedMail.next_attempt_at == row.next_attempt_at)
             .values(next_attempt_at=now + timedelta(minutes=10))
-        ).rowcount
+        ))
         if won:
             claimed.append(row.id)
     db.session.commit()
