@@ -5,7 +5,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from campaign.access import public, staff
+from campaign.access import personal, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
@@ -38,7 +38,7 @@ def _pending_user() -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 @limiter.limit("10 per 15 minutes", key_func=account_key, methods=["POST"], deduct_when=failed_attempt)
 def login() -> Response | tuple[str, int] | str:
@@ -59,7 +59,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 def verify() -> Response | tuple[str, int] | str:
     user = _pending_user()
@@ -82,7 +82,7 @@ def _enrol_page(user: User, form: CodeForm, status: int = 200) -> tuple[str, int
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 def enrol() -> Response | tuple[str, int]:
     """Set up the authenticator app, during sign-in (when required) or from the account page."""
@@ -105,7 +105,7 @@ def enrol() -> Response | tuple[str, int]:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-@public
+@personal
 def logout() -> Response | str:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -119,7 +119,7 @@ def logout() -> Response | str:
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@public
+@personal
 def accept_invite(token: str) -> Response | tuple[str, int] | str:
     try:
         user = auth.user_for_invite(token)

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_out
 from nacl.public import PrivateKey
 
-from campaign.access import public, staff
+from campaign import abuse
+from campaign.access import personal, staff
 from campaign.auth.models import Role, User
 from campaign.core.routes import home_sections, public_nav, staff_links
 from campaign.extensions import limiter
@@ -35,12 +36,12 @@ from campaign.intake.forms import (
     UnlockForm,
 )
 from campaign.intake.models import HelpRequest
-from campaign.intake.unlock import store_for
+from campaign.intake.unlock import UnlockStore, store_for
 from campaign.takedowns import services as takedowns
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
-_HANDLE = "intake_unlock"  # the session holds this random handle, never the key
+_HANDLE = "intake_unlock"  # the session holds the unlock secret, encrypted; never the key
 
 if ("intake.help", _l("Ask for help")) not in public_nav:
     public_nav.append(("intake.help", _l("Ask for help")))
@@ -48,13 +49,6 @@ if "intake/_home.html" not in home_sections:
     home_sections.append("intake/_home.html")
 if not any(link[0] == "intake.queue" for link in staff_links):
     staff_links.append(("intake.queue", _l("Help requests"), (Role.CASEWORKER.value,)))
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Nothing from these pages (a receipt code, a decrypted case) may stay in a cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _register_label_filters() -> None:
@@ -73,13 +67,14 @@ def _today() -> date:
 
 
 def team_keyring() -> CaseKeyring:
-    """The keyring for the signed-in caseworker: unlocked only if they unlocked it in this process."""
+    """The keyring for the signed-in caseworker: unlocked while their session names a live unlock."""
     locked = intake.keyring()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    private = store_for(app).get(
-        session.get(_HANDLE), current_user.id, locked.version, app.config["INTAKE_UNLOCK_MINUTES"] * 60
-    )
+    private = _store().get(session.get(_HANDLE), current_user.id, locked.version, current_user.session_version)
     return intake.keyring(private) if private is not None else locked
+
+
+def _store() -> UnlockStore:
+    return store_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _drop_unlock(sender: Flask, **_extra: object) -> None:
@@ -93,10 +88,9 @@ user_logged_out.connect(_drop_unlock, weak=False)
 
 
 @bp.route("/help", methods=["GET", "POST"], endpoint="help")
-@public
-# Per visitor address (hashed). Over Tor every visitor shares one address, so this also caps the
-# whole onion service; raise it there if genuine requests are refused.
-@limiter.limit("10 per hour", methods=["POST"])
+@personal
+# Per visitor address (hashed), only a flood ceiling: over Tor every visitor shares one address.
+@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
 def help_form() -> str | tuple[str, int]:
     form = HelpForm()
     try:
@@ -104,7 +98,7 @@ def help_form() -> str | tuple[str, int]:
     except intake.NoKey:
         return render_template("intake/unavailable.html"), 503
     if form.validate_on_submit():
-        if form.website.data:  # a bot: answer like a success, store nothing
+        if form.website.data or abuse.too_quick():  # a bot: answer like a success, store nothing
             return render_template("intake/receipt.html", code=crypto.new_receipt_code())
         answers = intake.Answers(
             kinds=form.kinds.data or [],
@@ -145,7 +139,7 @@ def _bad_code(form: CodeForm) -> tuple[str, int]:
 
 
 @bp.route("/help/status", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("20 per 10 minutes", methods=["POST"])
 def status() -> str | tuple[str, int]:
     form = CodeForm()
@@ -159,7 +153,7 @@ def status() -> str | tuple[str, int]:
 
 
 @bp.route("/help/status/reply", methods=["POST"])
-@public
+@personal
 @limiter.limit("20 per 10 minutes")
 def status_reply() -> str | tuple[str, int]:
     form = SurvivorReplyForm()
@@ -175,7 +169,7 @@ def status_reply() -> str | tuple[str, int]:
 
 
 @bp.route("/help/status/delete", methods=["POST"])
-@public
+@personal
 @limiter.limit("20 per 10 minutes")
 def status_delete() -> str | tuple[str, int]:
     form = SurvivorDeleteForm()
@@ -233,10 +227,10 @@ def unlock() -> Response | str | tuple[str, int]:
         except crypto.WrongPassphrase:
             form.passphrase.errors = [_("That passphrase does not unlock the key.")]
             return render_template("intake/unlock.html", form=form), 401
-        store = store_for(current_app._get_current_object())  # type: ignore[attr-defined]
+        store = _store()
         store.drop(session.get(_HANDLE))
-        session[_HANDLE] = store.put(ring.private_key(), ring.version, current_user.id)
-        flash(_("Unlocked. The key stays in server memory until you sign out or stay idle."), "info")
+        session[_HANDLE] = store.put(ring.private_key(), ring.version, current_user.id, current_user.session_version)
+        flash(_("Unlocked. The key stays usable until you lock it, sign out or stay idle."), "info")
         return redirect(url_for("intake.queue"))
     return render_template("intake/unlock.html", form=form)
 
@@ -245,7 +239,7 @@ def unlock() -> Response | str | tuple[str, int]:
 @caseworker
 def lock() -> Response:
     if LockForm().validate_on_submit():
-        store_for(current_app._get_current_object()).drop(session.pop(_HANDLE, None))  # type: ignore[attr-defined]
+        _store().drop(session.pop(_HANDLE, None))
         flash(_("Locked. Decrypted details are no longer shown."), "info")
     return redirect(url_for("intake.queue"))
 

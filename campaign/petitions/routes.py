@@ -23,8 +23,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign.links import absolute_url
-from campaign import i18n
-from campaign.access import public, staff
+from campaign import abuse, i18n
+from campaign.access import personal, public, staff
 from campaign.auth.models import Role
 from campaign.core.routes import home_sections, staff_links
 from campaign.exports import csv_stream
@@ -100,13 +100,14 @@ def _render_petition(petition: Petition, form: SignForm) -> str:
 
 @bp.post("/petitions/<slug>/sign")
 @public
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
+@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
 def sign(slug: str) -> Response | tuple[str, int]:
     form = SignForm()
     if not form.validate_on_submit():
         return _render_petition(_petition_or_404(slug), form), 400
-    if form.website.data:
-        # The honeypot was filled in: a bot. Answer as if all went well; save nothing.
+    if form.website.data or abuse.too_quick():
+        # The honeypot was filled in, or the form came back faster than a person types: a bot.
+        # Answer as if all went well; save nothing.
         logger.info("petition %s: honeypot caught a submission", slug)
         return _after_signing(slug, "new")
     try:
@@ -200,7 +201,7 @@ def poster(slug: str, fmt: str) -> Response:
 
 
 @bp.route("/petition-confirm/<token>", methods=["GET", "POST"])
-@public
+@personal
 def confirm(token: str) -> Response | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.CONFIRM_PURPOSE, token)
@@ -220,7 +221,7 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
 
 
 @bp.route("/petition-withdraw/<token>", methods=["GET", "POST"])
-@public
+@personal
 def withdraw(token: str) -> Response | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.WITHDRAW_PURPOSE, token)

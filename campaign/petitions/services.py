@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.links import absolute_url
 from campaign.markup import render_markdown
-from campaign import tokens
+from campaign import abuse, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -340,6 +340,8 @@ def send_due_confirmations(limit: int = 200) -> int:
         petition = db.session.get(Petition, signature.petition_id) if signature else None
         if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
             continue
+        if not abuse.allow_unsolicited(signature.email):
+            continue  # the signer saw the usual answer; the address has had its mails for today
         _queue_confirmation(signature, petition)
         sent += 1
     db.session.commit()
