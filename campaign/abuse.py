@@ -6,8 +6,9 @@ are keyed on what they protect:
   mails a day to one address, across every public form together (signing, subscribing,
   volunteering, /my-data, volunteer sign-in links), from whatever address they come. Only a keyed
   hash of the address and a day's counter are stored.
-- `PUBLIC_FORM_LIMIT`: the per-address limit on public forms is only a flood ceiling, loose enough
-  that dozens of people behind one address can each sign within a minute.
+- `public_form_limit`: the per-address limit on public forms is only a flood ceiling
+  (PUBLIC_FORM_PER_MINUTE, default 120), loose enough that 60 people behind one address can each
+  sign within a minute. Nothing throttles a petition as a whole.
 - `too_quick()`: a form sent sooner than FORM_MIN_SECONDS after the page was made is a bot's; it
   works without JavaScript, from the time Flask-WTF signs into the form's CSRF token.
 """
@@ -33,9 +34,11 @@ from campaign.worker import job
 
 logger = logging.getLogger(__name__)
 
-# Per visitor address (hashed), on public POST forms: a ceiling against one machine flooding the
-# database, not a limit on people; the mail cap below is what stops mail bombing.
-PUBLIC_FORM_LIMIT = "120 per minute"
+
+def public_form_limit() -> str:
+    """Flask-Limiter's limit per visitor address (hashed) on public POST forms: a ceiling against
+    one machine flooding the database, not a limit on people; the mail cap stops mail bombing."""
+    return f"{current_app.config['PUBLIC_FORM_PER_MINUTE']} per minute"
 
 
 class MailCap(db.Model):

@@ -96,6 +96,8 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "PROXY_HOPS": (_int, "0"),
     # Mails that strangers can make the app send to one address per day, all public forms together.
     "UNSOLICITED_MAILS_PER_DAY": (_int, "3"),
+    # Public form posts per minute from one address (hashed): a flood ceiling, not a limit on people.
+    "PUBLIC_FORM_PER_MINUTE": (lambda name, raw: _int(name, raw, 1), "120"),
     # Seconds a public form must have been on screen before it is sent (0 turns the check off).
     "FORM_MIN_SECONDS": (_int, "2"),
     # Only for bench/deploy.py: serve /bench/bare, a route that does no work at all.

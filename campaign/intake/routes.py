@@ -90,7 +90,7 @@ user_logged_out.connect(_drop_unlock, weak=False)
 @bp.route("/help", methods=["GET", "POST"], endpoint="help")
 @personal
 # Per visitor address (hashed), only a flood ceiling: over Tor every visitor shares one address.
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def help_form() -> str | tuple[str, int]:
     form = HelpForm()
     try:

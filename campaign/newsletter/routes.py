@@ -44,7 +44,7 @@ _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none
 
 @bp.route("/subscribe", methods=["GET", "POST"])
 @personal
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def subscribe() -> BaseResponse | str:
     form = SubscribeForm()
     if request.method == "GET":

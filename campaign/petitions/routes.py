@@ -100,7 +100,7 @@ def _render_petition(petition: Petition, form: SignForm) -> str:
 
 @bp.post("/petitions/<slug>/sign")
 @public
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def sign(slug: str) -> Response | tuple[str, int]:
     form = SignForm()
     if not form.validate_on_submit():

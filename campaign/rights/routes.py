@@ -17,7 +17,7 @@ from campaign.rights.forms import AccessForm, RequestForm
 
 @bp.route("/", methods=["GET", "POST"])
 @personal
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def start() -> str:
     form = RequestForm()
     if form.validate_on_submit():

@@ -71,7 +71,7 @@ def _message(title: str, message: str, status: int = 200) -> tuple[str, int]:
 
 @bp.route("/volunteer", methods=["GET", "POST"])
 @personal
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def signup() -> Response | str | tuple[str, int]:
     form = SignupForm()
     groups = services.public_groups()
@@ -118,7 +118,7 @@ def confirm(token: str) -> str | tuple[str, int]:
 
 @bp.route("/volunteer/signin", methods=["GET", "POST"])
 @personal
-@limiter.limit(abuse.PUBLIC_FORM_LIMIT, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def signin() -> str | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():
