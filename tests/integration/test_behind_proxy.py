@@ -39,6 +39,8 @@ def test_forms_work_over_https_with_the_sites_own_referrer(app, make_app, inbox)
         client = site.test_client()
         page = client.get("/petitions/takedown", headers=FORWARDED)
         assert page.headers["Referrer-Policy"] == "same-origin"
+        # A <meta name="referrer"> would override the header in the browser: it must agree.
+        assert '<meta name="referrer" content="same-origin">' in page.text
         ok = client.post("/petitions/takedown/sign", data=_form("a@example.org"),
                          headers={**FORWARDED, "Referer": f"{SITE}/petitions/takedown"})
         assert ok.status_code == 303
