@@ -13,13 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +24,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import Inbox, free_port
+from tests.deploy.stack import NGINX, Stack, start_stack
 
 pytestmark = pytest.mark.deploy
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-NGINX = "/usr/sbin/nginx"
 SECRET = "deploy-test-secret-" + "k" * 40
 PASSPHRASE = "deploy-test-help-desk-passphrase"
 CASEWORKER = ("caseworker@example.org", "deploy test password 2026")
@@ -84,93 +80,6 @@ def _check_services() -> None:
         _missing("openssl is not installed")
 
 
-# --- the pieces ---------------------------------------------------------------------------------
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    for _ in range(600):  # up to about a minute
-        if proc.poll() is not None:
-            raise AssertionError(f"{what} exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{what} did not listen on {port}")
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return cert, key
-
-
-def _replace(text: str, old: str, new: str) -> str:
-    assert old in text, f"deploy/nginx/campaign.conf no longer contains {old!r}: update the deployment test"
-    return text.replace(old, new)
-
-
-def nginx_site(folder: Path, https_port: int, http_port: int, upstreams: list[int], cert: Path, key: Path) -> str:
-    """deploy/nginx/campaign.conf as shipped, pointed at this test's ports, files and folders.
-    Only in this test, nginx names the instance that answered (X-Test-Upstream)."""
-    site = (ROOT / "deploy" / "nginx" / "campaign.conf").read_text()
-    site = _replace(site, "    listen 80;\n    listen [::]:80;\n", f"    listen 127.0.0.1:{http_port};\n")
-    site = _replace(site, "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;\n",
-                    f"    listen 127.0.0.1:{https_port} ssl http2;\n")
-    site = _replace(site, "    server 127.0.0.1:8000;\n",
-                    "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams))
-    site = _replace(site, "/etc/letsencrypt/live/campaign.example.org/fullchain.pem", str(cert))
-    site = _replace(site, "/etc/letsencrypt/live/campaign.example.org/privkey.pem", str(key))
-    site = _replace(site, "/var/log/nginx/campaign.access.log", str(folder / "access.log"))
-    site = _replace(site, "/var/log/nginx/campaign.error.log crit", f"{folder / 'error.log'} warn")
-    site = _replace(site, "/srv/campaign/app/static/", f"{ROOT / 'static'}/")
-    site = _replace(site, "/var/www/letsencrypt", str(folder / "acme"))
-    site = _replace(site, "        proxy_pass http://campaign_app;\n",
-                    "        proxy_pass http://campaign_app;\n        add_header X-Test-Upstream $upstream_addr always;\n")
-    return site
-
-
-def nginx_conf(folder: Path, site: str) -> str:
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "".join(f"    {name}_temp_path {folder / name};\n" for name in
-                   ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return (
-        f"{user}worker_processes 1;\ndaemon off;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 256; }}\n"
-        f"http {{\n    include /etc/nginx/mime.types;\n{temp}{site}\n}}\n"
-    )
-
-
-@dataclass
-class Deployment:
-    url: str
-    upstreams: list[int]
-    folder: Path
-    inbox: Inbox
-    control: Any  # an app on the same database, for seeding and reading
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    @property
-    def access_log(self) -> str:
-        return (self.folder / "access.log").read_text()
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 def _seed(url: str, instance: Path) -> Any:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, text
@@ -202,58 +111,37 @@ def _seed(url: str, instance: Path) -> Any:
     return app
 
 
+@dataclass
+class Deployment:
+    stack: Stack
+    inbox: Inbox
+    control: Any  # an app on the same database, for seeding and reading
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     _check_services()
     folder = tmp_path_factory.mktemp("deploy")
-    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "acme"):
-        (folder / name).mkdir()
     url = _database_url()
     control = _seed(url, folder / "control")
-
     inbox = Inbox()
     smtp_port = free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-
-    https_port, http_port = free_port(), free_port()
-    upstreams = [free_port(), free_port()]
-    base_url = f"https://127.0.0.1:{https_port}"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "TEST_DATABASE"))}
-    env.update(DATABASE_URL=url, REDIS_URL=_redis_url(), SECRET_KEY=SECRET, BASE_URL=base_url, PROXY_HOPS="1",
-               MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port), MAIL_DEFAULT_SENDER="campaign@example.org",
-               FORM_MIN_SECONDS="1", PYTHONUNBUFFERED="1")
-    procs: list[subprocess.Popen[bytes]] = []
+    env.update(DATABASE_URL=url, REDIS_URL=_redis_url(), SECRET_KEY=SECRET, MAIL_SERVER="127.0.0.1",
+               MAIL_PORT=str(smtp_port), MAIL_DEFAULT_SENDER="campaign@example.org", FORM_MIN_SECONDS="1")
     try:
-        for n, port in enumerate(upstreams):  # two hosts: each its own instance folder
-            instance = folder / f"host{n}"
-            log = folder / f"gunicorn{n}.log"
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2",
-                 f"campaign:create_app({{'INSTANCE_PATH': '{instance}'}})"],
-                cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                stdout=log.open("wb"), stderr=subprocess.STDOUT,
-            )
-            procs.append(proc)
-            _wait_for_port(port, proc, f"gunicorn {n}", log)
-        for n in range(2):
-            log = folder / f"worker{n}.log"
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", f"campaign:create_app({{'INSTANCE_PATH': '{folder / f'host{n}'}'}})",
-                 "worker"], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT))
-        cert, key = _certificate(folder)
-        conf = folder / "nginx.conf"
-        conf.write_text(nginx_conf(folder, nginx_site(folder, https_port, http_port, upstreams, cert, key)))
-        check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(conf)], capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        nginx_log = folder / "nginx.out"
-        nginx = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)], stdout=nginx_log.open("wb"),
-                                 stderr=subprocess.STDOUT)
-        procs.append(nginx)
-        _wait_for_port(https_port, nginx, "nginx", nginx_log)
-        yield Deployment(base_url, upstreams, folder, inbox, control, procs)
+        stack = start_stack(folder, env, "campaign:create_app({{'INSTANCE_PATH': '{instance}'}})")
+        try:
+            yield Deployment(stack, inbox, control)
+        finally:
+            stack.stop()
     finally:
-        _stop(list(reversed(procs)))
         smtp.stop()
         from campaign.extensions import db
 
@@ -303,8 +191,8 @@ def test_visitors_and_a_caseworker_through_nginx_over_https(deployment: Deployme
     """Signing (confirmed from the mail), subscribing, volunteering and two help requests through
     nginx over HTTPS; a caseworker signs in with TOTP, unlocks once and reads both cases from both
     instances; the proxy's access log holds no client address and no mailed token."""
-    from playwright.sync_api import expect
     import pyotp
+    from playwright.sync_api import expect
 
     page = _visitor(browser, deployment)
     if os.environ.get("DEPLOY_DEBUG"):
@@ -376,10 +264,10 @@ def test_visitors_and_a_caseworker_through_nginx_over_https(deployment: Deployme
             assert text in staff.content(), f"case {case_id} not decrypted by {response.headers.get('x-test-upstream')}"
             upstream = response.headers["x-test-upstream"]
             served_by[upstream] = served_by.get(upstream, 0) + 1
-    assert set(served_by) == {f"127.0.0.1:{port}" for port in deployment.upstreams}, served_by
+    assert set(served_by) == {f"127.0.0.1:{port}" for port in deployment.stack.upstreams}, served_by
 
     # The proxy's log: requests without any client address, and mailed tokens cut out.
-    log = deployment.access_log
+    log = deployment.stack.access_log
     assert log.count("\n") >= 20
     assert "/petition-confirm/-" in log
     token = link.rsplit("/", 1)[1]
