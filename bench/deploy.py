@@ -56,7 +56,7 @@ def run(full: bool = False) -> list[Figure]:
     concurrency = 24
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder) / "instance"
-        load._prepare(url, instance)  # noqa: SLF001
+        load._prepare(url, instance)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "BENCH_INSTANCE": str(instance),
                "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "MAIL_SERVER": ""}
         stack = start_stack(Path(folder), env, "bench.signing:bench_app()", instances=2, workers=0)
@@ -64,11 +64,11 @@ def run(full: bool = False) -> list[Figure]:
             send = _sender(stack.https_port)
             ports = [stack.https_port]
             run_id = f"{int(time.time())}"
-            bare = asyncio.run(load._bare(ports, min(8.0, seconds / 2), concurrency, send, "/bench/bare"))  # noqa: SLF001
-            result = asyncio.run(load._mixed(ports, seconds, concurrency, run_id, send))  # noqa: SLF001
+            bare = asyncio.run(load._bare(ports, min(8.0, seconds / 2), concurrency, send, "/bench/bare"))
+            result = asyncio.run(load._mixed(ports, seconds, concurrency, run_id, send))
         finally:
             stack.stop()
-        stored = load._counts(run_id)  # noqa: SLF001
+        stored = load._counts(run_id)
     latencies, errors, accepted = result["latencies"], result["errors"], result["accepted"]
     total = sum(len(v) for v in latencies.values())  # type: ignore[attr-defined]
     rate = total / result["elapsed"]  # type: ignore[operator]

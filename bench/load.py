@@ -25,7 +25,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.common import Figure, table
-from bench.signing import ROOT, SECRET, _free_port, _get, _pct, _post, _request, _wait_up, bench_app
+from bench.signing import (
+    ROOT,
+    SECRET,
+    _free_port,
+    _get,
+    _pct,
+    _post,
+    _request,
+    _wait_up,
+    bench_app,
+)
 
 PETITION = "maskpark-takedown"
 ORGANISER = ("organiser@example.org", "maskpark-demo-2026")

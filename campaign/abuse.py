@@ -70,8 +70,8 @@ def allow_unsolicited(email: str) -> bool:
     if cap <= 0:
         return False
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(MailCap).values(address_hash=_address_hash(email), day=utcnow().date(), sent=1)
-    stmt = stmt.on_conflict_do_update(
+    row = insert(MailCap).values(address_hash=_address_hash(email), day=utcnow().date(), sent=1)
+    stmt = row.on_conflict_do_update(
         index_elements=[MailCap.address_hash, MailCap.day],
         set_={"sent": MailCap.sent + 1},
         where=MailCap.sent < cap,

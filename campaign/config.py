@@ -100,8 +100,6 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "PUBLIC_FORM_PER_MINUTE": (lambda name, raw: _int(name, raw, 1), "120"),
     # Seconds a public form must have been on screen before it is sent (0 turns the check off).
     "FORM_MIN_SECONDS": (_int, "2"),
-    # Only for bench/deploy.py: serve /bench/bare, a route that does no work at all.
-    "BENCH_BARE_ROUTE": (_bool, "false"),
 }
 
 

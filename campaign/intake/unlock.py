@@ -21,10 +21,10 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+from flask import Flask
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 from nacl.secret import SecretBox
-from flask import Flask
 from sqlalchemy import delete, func, or_, select, update
 
 from campaign.extensions import db

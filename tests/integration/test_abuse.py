@@ -61,7 +61,7 @@ def test_one_address_gets_at_most_three_unsolicited_mails_a_day_across_all_forms
 
 
 def _main(page: str) -> str:
-    found = re.search(r"<main.*?</main>", page, re.S)
+    found = re.search(r"<main.*?</main>", page, re.DOTALL)
     text = found.group(0) if found else page
     return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", text)
 

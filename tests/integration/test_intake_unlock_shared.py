@@ -12,7 +12,7 @@ from campaign.extensions import db
 from campaign.intake import services as intake
 from campaign.intake.models import HelpRequest, Unlock
 from tests.conftest import Client
-from tests.integration.intake_fixtures import (  # noqa: F401
+from tests.integration.intake_fixtures import (  # noqa: F401, F811
     PASSPHRASE,
     caseworker_client,
     intake_key,
