@@ -41,6 +41,12 @@ def public_form_limit() -> str:
     return f"{current_app.config['PUBLIC_FORM_PER_MINUTE']} per minute"
 
 
+def costly_form_limit() -> str:
+    """The ceiling for public forms that each cost a slow key derivation (the help desk's
+    questionnaire and receipt-code pages): a quarter of PUBLIC_FORM_PER_MINUTE."""
+    return f"{max(1, current_app.config['PUBLIC_FORM_PER_MINUTE'] // 4)} per minute"
+
+
 class MailCap(db.Model):
     """How many unsolicited mails went to one address (as a keyed hash) on one day (UTC)."""
 

@@ -90,7 +90,7 @@ user_logged_out.connect(_drop_unlock, weak=False)
 @bp.route("/help", methods=["GET", "POST"], endpoint="help")
 @personal
 # Per visitor address (hashed), only a flood ceiling: over Tor every visitor shares one address.
-@limiter.limit(abuse.public_form_limit, methods=["POST"])
+@limiter.limit(abuse.costly_form_limit, methods=["POST"])
 def help_form() -> str | tuple[str, int]:
     form = HelpForm()
     try:
@@ -140,7 +140,7 @@ def _bad_code(form: CodeForm) -> tuple[str, int]:
 
 @bp.route("/help/status", methods=["GET", "POST"])
 @personal
-@limiter.limit("20 per 10 minutes", methods=["POST"])
+@limiter.limit(abuse.costly_form_limit, methods=["POST"])
 def status() -> str | tuple[str, int]:
     form = CodeForm()
     if form.validate_on_submit():
@@ -154,7 +154,7 @@ def status() -> str | tuple[str, int]:
 
 @bp.route("/help/status/reply", methods=["POST"])
 @personal
-@limiter.limit("20 per 10 minutes")
+@limiter.limit(abuse.costly_form_limit)
 def status_reply() -> str | tuple[str, int]:
     form = SurvivorReplyForm()
     try:
@@ -170,7 +170,7 @@ def status_reply() -> str | tuple[str, int]:
 
 @bp.route("/help/status/delete", methods=["POST"])
 @personal
-@limiter.limit("20 per 10 minutes")
+@limiter.limit(abuse.costly_form_limit)
 def status_delete() -> str | tuple[str, int]:
     form = SurvivorDeleteForm()
     try:

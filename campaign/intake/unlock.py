@@ -27,6 +27,7 @@ from nacl.public import PrivateKey
 from nacl.secret import SecretBox
 from sqlalchemy import delete, func, or_, select, update
 
+from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.intake.models import Unlock
 from campaign.timeutil import utcnow
@@ -125,10 +126,13 @@ class UnlockStore:
 
 
 def purge_stale(idle: timedelta) -> int:
-    """Delete unlocks idle past `idle` or expired; returns how many (for a periodic job)."""
+    """Delete unlocks idle past `idle`, expired, or of a session version that has since changed
+    (revoked, password changed); returns how many (for a periodic job)."""
     now = utcnow()
+    revoked = select(User.session_version).where(User.id == Unlock.user_id).scalar_subquery()
     result = db.session.execute(
-        delete(Unlock).where(or_(Unlock.last_used_at < now - idle, Unlock.expires_at <= now))
+        delete(Unlock).where(or_(Unlock.last_used_at < now - idle, Unlock.expires_at <= now,
+                                 Unlock.session_version != revoked))
     )
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -104,3 +104,18 @@ def test_stale_unlocks_are_swept_by_the_worker(app, client, caseworker_client):
     app.config["INTAKE_UNLOCK_MINUTES"] = 0
     run_once(app, {"intake.unlock_sweep"})
     assert db.session.scalar(select(db.func.count()).select_from(Unlock)) == 0
+
+
+def test_revoked_caseworkers_unlock_is_swept_even_if_they_never_return(app, client, caseworker_client):
+    """Revoking an account (its session version changes) lets the worker delete its sealed key
+    without waiting for the idle time."""
+    from campaign.auth import services as auth
+    from campaign.worker import run_once
+
+    _case(client)
+    caseworker_client(unlocked=True)
+    row = db.session.scalars(select(Unlock)).one()
+    auth.revoke(db.session.get(User, row.user_id))
+    db.session.commit()
+    run_once(app, {"intake.unlock_sweep"})
+    assert db.session.scalar(select(db.func.count()).select_from(Unlock)) == 0
