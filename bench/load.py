@@ -21,13 +21,28 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.common import Figure, table
-from bench.signing import ROOT, SECRET, _free_port, _get, _pct, _post, _request, _wait_up, bench_app
+from bench.signing import (
+    ROOT,
+    SECRET,
+    _free_port,
+    _get,
+    _pct,
+    _post,
+    _request,
+    _wait_up,
+    bench_app,
+)
 
 PETITION = "maskpark-takedown"
 ORGANISER = ("organiser@example.org", "maskpark-demo-2026")
+# Answers a raw request sent to a port: (status, raw response). Plain TCP by default.
+Send = Callable[[int, bytes], Awaitable[tuple[int, bytes]]]
+# The session cookie: `__Host-session` under HTTPS.
+_COOKIE = rb"Set-Cookie: ((?:__Host-)?session=[^;]+)"
 # route -> weight: most visitors read, some write, a few staff work.
 MIX = {"home": 20, "petition": 25, "count_json": 10, "sign": 20, "subscribe": 8, "volunteer": 5,
        "staff_petitions": 6, "staff_volunteers": 6}
@@ -71,15 +86,15 @@ def _counts(run_id: str) -> dict[str, int]:
     return {k: v or 0 for k, v in found.items()}
 
 
-async def _session(port: int, staff: bool) -> tuple[str, str]:
+async def _session(port: int, staff: bool, send: Send = _request) -> tuple[str, str]:
     """A browser-like session: cookie and CSRF token from a page; signed in when `staff`."""
-    _status, data = await _request(port, _get(f"/petitions/{PETITION}"))
-    cookie = re.search(rb"Set-Cookie: (session=[^;]+)", data).group(1).decode()  # type: ignore[union-attr]
+    _status, data = await send(port, _get(f"/petitions/{PETITION}"))
+    cookie = re.search(_COOKIE, data).group(1).decode()  # type: ignore[union-attr]
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', data).group(1).decode()  # type: ignore[union-attr]
     if staff:
-        _status, data = await _request(port, _post("/login", {"csrf_token": token, "email": ORGANISER[0],
+        _status, data = await send(port, _post("/login", {"csrf_token": token, "email": ORGANISER[0],
                                                               "password": ORGANISER[1]}, cookie))
-        cookie = re.search(rb"Set-Cookie: (session=[^;]+)", data).group(1).decode()  # type: ignore[union-attr]
+        cookie = re.search(_COOKIE, data).group(1).decode()  # type: ignore[union-attr]
     return cookie, token
 
 
@@ -114,13 +129,14 @@ def _make(route: str, n: int, run_id: str, cookie: str, token: str) -> bytes:
     return _get("/staff/volunteers", cookie)
 
 
-async def _mixed(ports: list[int], seconds: float, concurrency: int, run_id: str) -> dict[str, object]:
+async def _mixed(ports: list[int], seconds: float, concurrency: int, run_id: str,
+                 send: Send = _request) -> dict[str, object]:
     rng = random.Random(3)
     routes = [r for r, w in MIX.items() for _ in range(w)]
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     accepted: dict[str, int] = defaultdict(int)
-    sessions = [await _session(ports[i % len(ports)], staff=True) for i in range(concurrency)]
+    sessions = [await _session(ports[i % len(ports)], staff=True, send=send) for i in range(concurrency)]
     counter = iter(range(10**9))
     deadline = time.perf_counter() + seconds
 
@@ -132,7 +148,7 @@ async def _mixed(ports: list[int], seconds: float, concurrency: int, run_id: str
             raw = _make(route, next(counter), run_id, cookie, token)
             began = time.perf_counter()
             try:
-                status, _data = await _request(port, raw)
+                status, _data = await send(port, raw)
             except OSError:
                 status = 0
             latencies[route].append(time.perf_counter() - began)
@@ -147,14 +163,15 @@ async def _mixed(ports: list[int], seconds: float, concurrency: int, run_id: str
     return {"latencies": latencies, "errors": errors, "accepted": accepted, "elapsed": elapsed}
 
 
-async def _bare(ports: list[int], seconds: float, concurrency: int) -> float:
+async def _bare(ports: list[int], seconds: float, concurrency: int, send: Send = _request,
+                path: str = "/healthz") -> float:
     done = 0
     deadline = time.perf_counter() + seconds
 
     async def user(index: int) -> None:
         nonlocal done
         while time.perf_counter() < deadline:
-            await _request(ports[index % len(ports)], _get("/healthz"))
+            await send(ports[index % len(ports)], _get(path))
             done += 1
 
     began = time.perf_counter()

@@ -56,8 +56,14 @@ SECRET = "bench-secret-" + "x" * 32
 def bench_app() -> Flask:
     """The app gunicorn serves: `gunicorn 'bench.signing:bench_app()'` (settings from the env)."""
     from campaign import create_app
+    from campaign.access import public
 
-    return create_app({"RATELIMIT_ENABLED": False, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]})
+    # Bench clients send a form as soon as they have its token: the time-to-submit check is off.
+    app = create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]})
+    # A truly bare endpoint (no database, no template, no session) to measure the stack beneath
+    # the app (nginx, TLS, gunicorn) against; only the bench app has it.
+    app.add_url_rule("/bench/bare", "bench_bare", public(lambda: "ok"))
+    return app
 
 
 def _prepare(url: str, instance: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -28,11 +28,24 @@ class Access:
     kind: str  # "public", "staff" or a feature's own kind, such as "volunteer"
     roles: frozenset[Role] = frozenset()
     hide: bool = False  # answer 404 instead of 403, so the route's existence is not revealed
+    personal: bool = False  # a public page that shows personal data or a secret link's content
+
+    @property
+    def no_store(self) -> bool:
+        """Whether no cache (the browser's, a proxy's) may keep the answer."""
+        return self.kind != "public" or self.personal
 
 
 def public(view: F) -> F:
     """Anyone may open this view."""
     view._access = Access("public")  # type: ignore[attr-defined]
+    return view
+
+
+def personal(view: F) -> F:
+    """Anyone may open this view, and its answer is never cached: it shows what a mailed link or a
+    receipt code opens, a person's own data, or a form about the visitor's own situation."""
+    view._access = Access("public", personal=True)  # type: ignore[attr-defined]
     return view
 
 
@@ -79,5 +92,18 @@ def check_request() -> ResponseReturnValue | None:
     return checker(access)
 
 
+def forbid_caching(response: Response) -> Response:
+    """after_request: staff pages, feature spaces (volunteers) and personal public pages get
+    `Cache-Control: no-store`, decided by the same declaration that decides who may see them."""
+    endpoint = request.endpoint
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    access = declared(view) if view is not None else None
+    if access is not None and access.no_store:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.before_request(check_request)
+    app.after_request(forbid_caching)

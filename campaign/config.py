@@ -90,6 +90,16 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "INTAKE_RETENTION_DAYS": (_int, "180"),
     # An unlocked case key is dropped after this many minutes without use.
     "INTAKE_UNLOCK_MINUTES": (_int, "30"),
+    # Trusted reverse proxies in front of the app (nginx, Caddy, the onion service's proxy). With
+    # N > 0 the scheme, host and client address come from the last N X-Forwarded-* values; with 0
+    # the forwarded headers are ignored, so a visitor cannot claim another address or HTTPS.
+    "PROXY_HOPS": (_int, "0"),
+    # Mails that strangers can make the app send to one address per day, all public forms together.
+    "UNSOLICITED_MAILS_PER_DAY": (_int, "3"),
+    # Public form posts per minute from one address (hashed): a flood ceiling, not a limit on people.
+    "PUBLIC_FORM_PER_MINUTE": (lambda name, raw: _int(name, raw, 1), "120"),
+    # Seconds a public form must have been on screen before it is sent (0 turns the check off).
+    "FORM_MIN_SECONDS": (_int, "2"),
 }
 
 
@@ -143,6 +153,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
+        # Under HTTPS the __Host- prefix makes browsers refuse the cookie from another subdomain
+        # or over plain HTTP (it needs Secure, Path=/ and no Domain, which is what Flask sends).
+        SESSION_COOKIE_NAME="__Host-session" if https else "session",
+        REMEMBER_COOKIE_NAME="__Host-remember_token" if https else "remember_token",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
         SESSION_REFRESH_EACH_REQUEST=True,
         REMEMBER_COOKIE_HTTPONLY=True,

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,7 +18,11 @@ def add_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", _CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a POST whose Referer is missing or
+    # names another host (WTF_CSRF_SSL_STRICT), and browsers send one only to our own origin.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
     if current_app.config["HSTS"]:
@@ -49,6 +54,17 @@ def refuse_nul_bytes() -> None:
                 raise NulCharacter()
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS trusted proxies, take scheme, host, port and client address from their
+    X-Forwarded-* headers; with none, ignore those headers (a visitor could write them)."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+        )
+
+
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
     app.before_request(refuse_nul_bytes)
     app.after_request(add_headers)

@@ -143,6 +143,8 @@ def _base_config(url: str, instance: Path, smtp_port: int) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_TIMEOUT": 5.0,
         "MAIL_DEFAULT_SENDER": "campaign@example.org",
+        # Tests fill forms faster than a person; tests/integration/test_abuse.py turns it back on.
+        "FORM_MIN_SECONDS": 0,
     }
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from campaign.access import public, staff
+from campaign.access import personal, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
@@ -39,7 +39,7 @@ def _pending_user() -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 @limiter.limit("10 per 15 minutes", key_func=account_key, methods=["POST"], deduct_when=failed_attempt)
 def login() -> Response | tuple[str, int] | str:
@@ -60,7 +60,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 def verify() -> Response | tuple[str, int] | str:
     user = _pending_user()
@@ -83,7 +83,7 @@ def _enrol_page(user: User, form: CodeForm, status: int = 200) -> tuple[str, int
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
 def enrol() -> Response | tuple[str, int]:
     """Set up the authenticator app, during sign-in (when required) or from the account page."""
@@ -106,7 +106,7 @@ def enrol() -> Response | tuple[str, int]:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-@public
+@personal
 def logout() -> Response | str:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -120,7 +120,7 @@ def logout() -> Response | str:
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@public
+@personal
 def accept_invite(token: str) -> Response | tuple[str, int] | str:
     try:
         user = auth.user_for_invite(token)

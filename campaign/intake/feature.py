@@ -35,7 +35,10 @@ feature = Feature(
         StaffCard("intake.queue", _l("Help requests"), ("caseworker",)),
         StaffCard("takedowns.index", _l("Takedown tracker"), ("caseworker",)),
     ),
-    jobs=(Job("intake.retention", tasks.delete_expired_cases, every=3600),),
+    jobs=(
+        Job("intake.retention", tasks.delete_expired_cases, every=3600),
+        Job("intake.unlock_sweep", tasks.sweep_unlocks, every=300),
+    ),
     commands=(intake_cli,),
     demo=_seed,
 )

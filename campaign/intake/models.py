@@ -127,3 +127,20 @@ class CaseNote(Model):
 
     def __repr__(self) -> str:
         return f"<CaseNote {self.id}>"
+
+
+class Unlock(Model):
+    """One caseworker's unlocked key, sealed under a secret that only their session holds."""
+
+    __tablename__ = "intake_unlocks"
+
+    row_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # hash of the secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_version: Mapped[int]
+    session_version: Mapped[int]
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary(128))
+    last_used_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+    def __repr__(self) -> str:  # never print key material
+        return f"<Unlock user={self.user_id} v{self.key_version}>"

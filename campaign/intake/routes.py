@@ -14,7 +14,8 @@ from flask_login import current_user, user_logged_out
 from nacl.public import PrivateKey
 from werkzeug.wrappers import Response
 
-from campaign.access import public, staff
+from campaign import abuse
+from campaign.access import personal, staff
 from campaign.auth.models import Role, User
 from campaign.extensions import limiter
 from campaign.forms import choice_list
@@ -36,18 +37,11 @@ from campaign.intake.forms import (
 )
 from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns import services as takedowns
-from campaign.intake.unlock import store_for
+from campaign.intake.unlock import UnlockStore, store_for
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
-_HANDLE = "intake_unlock"  # the session holds this random handle, never the key
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Nothing from these pages (a receipt code, a decrypted case) may stay in a cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+_HANDLE = "intake_unlock"  # the session holds the unlock secret, encrypted; never the key
 
 
 def _register_label_filters() -> None:
@@ -66,13 +60,14 @@ def _today() -> date:
 
 
 def team_keyring() -> CaseKeyring:
-    """The keyring for the signed-in caseworker: unlocked only if they unlocked it in this process."""
+    """The keyring for the signed-in caseworker: unlocked while their session names a live unlock."""
     locked = intake.keyring()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    private = store_for(app).get(
-        session.get(_HANDLE), current_user.id, locked.version, app.config["INTAKE_UNLOCK_MINUTES"] * 60
-    )
+    private = _store().get(session.get(_HANDLE), current_user.id, locked.version, current_user.session_version)
     return intake.keyring(private) if private is not None else locked
+
+
+def _store() -> UnlockStore:
+    return store_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _drop_unlock(sender: Flask, **_extra: object) -> None:
@@ -86,10 +81,9 @@ user_logged_out.connect(_drop_unlock, weak=False)
 
 
 @bp.route("/help", methods=["GET", "POST"], endpoint="help")
-@public
-# Per visitor address (hashed). Over Tor every visitor shares one address, so this also caps the
-# whole onion service; raise it there if genuine requests are refused.
-@limiter.limit("10 per hour", methods=["POST"])
+@personal
+# Per visitor address (hashed), only a flood ceiling: over Tor every visitor shares one address.
+@limiter.limit(abuse.costly_form_limit, methods=["POST"])
 def help_form() -> str | tuple[str, int]:
     form = HelpForm()
     try:
@@ -97,7 +91,7 @@ def help_form() -> str | tuple[str, int]:
     except intake.NoKey:
         return render_template("intake/unavailable.html"), 503
     if form.validate_on_submit():
-        if form.website.data:  # a bot: answer like a success, store nothing
+        if form.website.data or abuse.too_quick():  # a bot: answer like a success, store nothing
             return render_template("intake/receipt.html", code=crypto.new_receipt_code())
         answers = intake.Answers(
             kinds=form.kinds.data or [],
@@ -138,8 +132,8 @@ def _bad_code(form: CodeForm) -> tuple[str, int]:
 
 
 @bp.route("/help/status", methods=["GET", "POST"])
-@public
-@limiter.limit("20 per 10 minutes", methods=["POST"])
+@personal
+@limiter.limit(abuse.costly_form_limit, methods=["POST"])
 def status() -> str | tuple[str, int]:
     form = CodeForm()
     if form.validate_on_submit():
@@ -152,8 +146,8 @@ def status() -> str | tuple[str, int]:
 
 
 @bp.route("/help/status/reply", methods=["POST"])
-@public
-@limiter.limit("20 per 10 minutes")
+@personal
+@limiter.limit(abuse.costly_form_limit)
 def status_reply() -> str | tuple[str, int]:
     form = SurvivorReplyForm()
     try:
@@ -168,8 +162,8 @@ def status_reply() -> str | tuple[str, int]:
 
 
 @bp.route("/help/status/delete", methods=["POST"])
-@public
-@limiter.limit("20 per 10 minutes")
+@personal
+@limiter.limit(abuse.costly_form_limit)
 def status_delete() -> str | tuple[str, int]:
     form = SurvivorDeleteForm()
     try:
@@ -226,10 +220,10 @@ def unlock() -> Response | str | tuple[str, int]:
         except crypto.WrongPassphrase:
             form.passphrase.errors = [_("That passphrase does not unlock the key.")]
             return render_template("intake/unlock.html", form=form), 401
-        store = store_for(current_app._get_current_object())  # type: ignore[attr-defined]
+        store = _store()
         store.drop(session.get(_HANDLE))
-        session[_HANDLE] = store.put(ring.private_key(), ring.version, current_user.id)
-        flash(_("Unlocked. The key stays in server memory until you sign out or stay idle."), "info")
+        session[_HANDLE] = store.put(ring.private_key(), ring.version, current_user.id, current_user.session_version)
+        flash(_("Unlocked. The key stays usable until you lock it, sign out or stay idle."), "info")
         return redirect(url_for("intake.queue"))
     return render_template("intake/unlock.html", form=form)
 
@@ -238,7 +232,7 @@ def unlock() -> Response | str | tuple[str, int]:
 @caseworker
 def lock() -> Response:
     if LockForm().validate_on_submit():
-        store_for(current_app._get_current_object()).drop(session.pop(_HANDLE, None))  # type: ignore[attr-defined]
+        _store().drop(session.pop(_HANDLE, None))
         flash(_("Locked. Decrypted details are no longer shown."), "info")
     return redirect(url_for("intake.queue"))
 

@@ -1,10 +1,14 @@
 """Transactional mail: the queue that every feature's mail goes through."""
 from __future__ import annotations
 
+from campaign import abuse
 from campaign.features import Feature, Job, Lane
 from campaign.mail import tasks
 
 feature = Feature(
     name="mail",
-    jobs=(Job("mail.retry", tasks.retry_mail, every=30, lane=Lane.MAIL),),
+    jobs=(
+        Job("mail.retry", tasks.retry_mail, every=30, lane=Lane.MAIL),
+        Job("abuse.mail_cap_sweep", abuse.forget_old_counts, every=3600),
+    ),
 )

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.access import public, staff
+from campaign import abuse
+from campaign.access import personal, public, staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
@@ -37,8 +38,8 @@ _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none
 
 
 @bp.route("/subscribe", methods=["GET", "POST"])
-@public
-@limiter.limit("5 per minute", methods=["POST"])
+@personal
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def subscribe() -> BaseResponse | str:
     form = SubscribeForm()
     if request.method == "GET":
@@ -52,7 +53,7 @@ def subscribe() -> BaseResponse | str:
 
 
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
-@public
+@personal
 def confirm(token: str) -> BaseResponse | str:
     # GET only shows a button: link scanners that follow every link must not confirm anyone.
     form = ConfirmForm()
@@ -67,7 +68,7 @@ def confirm(token: str) -> BaseResponse | str:
 
 
 @bp.route("/newsletter/preferences/<token>", methods=["GET", "POST"])
-@public
+@personal
 def preferences(token: str) -> BaseResponse | str:
     try:
         subscriber = services.subscriber_for_link(token)
@@ -84,7 +85,7 @@ def preferences(token: str) -> BaseResponse | str:
 
 
 @bp.route("/newsletter/unsubscribe/<token>", methods=["GET", "POST"])
-@public
+@personal
 @csrf.exempt
 def unsubscribe(token: str) -> tuple[str, int] | str:
     """RFC 8058: a POST (urlencoded or multipart, no cookie or CSRF token) unsubscribes and answers

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
-from campaign import tokens
+from campaign import abuse, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
@@ -78,15 +78,16 @@ def request_subscription(email: str, name: str, locale: str, topics: Iterable[st
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
-    mail.send_template(
-        subscriber.email,
-        "newsletter_confirm",
-        "en" if subscriber.locale == "en" else "zh_Hans",
-        _l("Please confirm your newsletter subscription"),
-        to_name=subscriber.name,
-        link=link,
-        days=CONFIRM_DAYS,
-    )
+    if abuse.allow_unsolicited(subscriber.email):
+        mail.send_template(
+            subscriber.email,
+            "newsletter_confirm",
+            "en" if subscriber.locale == "en" else "zh_Hans",
+            _l("Please confirm your newsletter subscription"),
+            to_name=subscriber.name,
+            link=link,
+            days=CONFIRM_DAYS,
+        )
     db.session.commit()
 
 

@@ -23,8 +23,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign import i18n
-from campaign.access import public, staff
+from campaign import abuse, i18n
+from campaign.access import personal, public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
@@ -94,13 +94,14 @@ def _render_petition(petition: Petition, form: SignForm) -> str:
 
 @bp.post("/petitions/<slug>/sign")
 @public
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def sign(slug: str) -> BaseResponse | tuple[str, int]:
     form = SignForm()
     if not form.validate_on_submit():
         return _render_petition(_petition_or_404(slug), form), 400
-    if form.website.data:
-        # The honeypot was filled in: a bot. Answer as if all went well; save nothing.
+    if form.website.data or abuse.too_quick():
+        # The honeypot was filled in, or the form came back faster than a person types: a bot.
+        # Answer as if all went well; save nothing.
         logger.info("petition %s: honeypot caught a submission", slug)
         return _after_signing(slug, "new")
     try:
@@ -194,7 +195,7 @@ def poster(slug: str, fmt: str) -> Response:
 
 
 @bp.route("/petition-confirm/<token>", methods=["GET", "POST"])
-@public
+@personal
 def confirm(token: str) -> BaseResponse | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.CONFIRM_PURPOSE, token)
@@ -214,7 +215,7 @@ def confirm(token: str) -> BaseResponse | str | tuple[str, int]:
 
 
 @bp.route("/petition-withdraw/<token>", methods=["GET", "POST"])
-@public
+@personal
 def withdraw(token: str) -> BaseResponse | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.WITHDRAW_PURPOSE, token)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import tokens
+from campaign import abuse, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
@@ -342,6 +342,8 @@ def send_due_confirmations(limit: int = 200) -> int:
         petition = db.session.get(Petition, signature.petition_id) if signature else None
         if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
             continue
+        if not abuse.allow_unsolicited(signature.email):
+            continue  # the signer saw the usual answer; the address has had its mails for today
         _queue_confirmation(signature, petition)
         sent += 1
     db.session.commit()

@@ -7,7 +7,8 @@ from flask import Response, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from campaign.access import public
+from campaign import abuse
+from campaign.access import personal
 from campaign.extensions import limiter
 from campaign.rights import bp
 from campaign.rights import services as rights
@@ -15,8 +16,8 @@ from campaign.rights.forms import AccessForm, RequestForm
 
 
 @bp.route("/", methods=["GET", "POST"])
-@public
-@limiter.limit("5 per 10 minutes", methods=["POST"])
+@personal
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def start() -> str:
     form = RequestForm()
     if form.validate_on_submit():
@@ -26,7 +27,7 @@ def start() -> str:
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("10 per 10 minutes", methods=["POST"])
 def open_link(token: str) -> Response | str | tuple[str, int]:
     form = AccessForm()

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign import tokens
+from campaign import abuse, tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
 from campaign.features import registry
@@ -52,8 +52,9 @@ def request_link(email: str, locale: str) -> None:
         return
     token = tokens.make(PURPOSE, _fingerprint(address))
     link = absolute_url("rights.open_link", token=token)
-    mail.send_template(address, "rights_link", locale, _l("Your data at %(org)s", org=current_app.config["ORG_NAME"]),
-                       link=link, hours=LINK_HOURS)
+    if abuse.allow_unsolicited(address):
+        subject = _l("Your data at %(org)s", org=current_app.config["ORG_NAME"])
+        mail.send_template(address, "rights_link", locale, subject, link=link, hours=LINK_HOURS)
     db.session.commit()
 
 

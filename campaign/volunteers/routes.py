@@ -6,7 +6,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from campaign.access import Access, F, public
+from campaign import abuse
+from campaign.access import Access, F, personal
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
 from campaign.markup import render_markdown
@@ -60,14 +61,14 @@ def _message(title: str, message: str, status: int = 200) -> tuple[str, int]:
 
 
 @bp.route("/volunteer", methods=["GET", "POST"])
-@public
-@limiter.limit("5 per minute;30 per day", methods=["POST"])
+@personal
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def signup() -> Response | str | tuple[str, int]:
     form = SignupForm()
     groups = services.public_groups()
     form.groups.choices = [(grp.id, grp.name(get_locale())) for grp in groups]
     if form.validate_on_submit():
-        if not form.website.data:  # a filled honeypot gets the same answer and nothing is kept
+        if not form.website.data and not abuse.too_quick():  # a bot (honeypot, speed): same answer, nothing kept
             services.sign_up(_answers(form, with_public=True), _locale())
         return _message(_("Check your mail"), _(
             "We sent you a mail. Open the link in it to confirm your sign-up; until then we do not see it."))
@@ -91,7 +92,7 @@ def _answers(form: ProfileForm | SignupForm, with_public: bool = False) -> servi
 
 
 @bp.route("/volunteer/confirm/<token>", methods=["GET", "POST"])
-@public
+@personal
 def confirm(token: str) -> str | tuple[str, int]:
     # GET only shows a button: mail scanners follow links, and must not confirm for the person.
     form = ConfirmForm()
@@ -112,8 +113,8 @@ def confirm(token: str) -> str | tuple[str, int]:
 
 
 @bp.route("/volunteer/signin", methods=["GET", "POST"])
-@public
-@limiter.limit("5 per minute;20 per day", methods=["POST"])
+@personal
+@limiter.limit(abuse.public_form_limit, methods=["POST"])
 def signin() -> str | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():
@@ -124,7 +125,7 @@ def signin() -> str | tuple[str, int]:
 
 
 @bp.route("/volunteer/signin/<token>", methods=["GET", "POST"])
-@public
+@personal
 @limiter.limit("20 per hour", methods=["POST"])
 def signin_link(token: str) -> Response | str | tuple[str, int]:
     form = ConfirmForm()
@@ -142,7 +143,7 @@ def signin_link(token: str) -> Response | str | tuple[str, int]:
 
 
 @bp.route("/volunteer/invitation/<token>/<any(accept, decline):answer>", methods=["GET", "POST"])
-@public
+@personal
 def invitation(token: str, answer: str) -> str | tuple[str, int]:
     try:
         invite = work.invitation_for(token)

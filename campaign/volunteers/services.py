@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
-from campaign import tokens
+from campaign import abuse, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -136,8 +136,9 @@ def sign_up(answers: Answers, locale: str) -> None:
     db.session.flush()
     link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
-    mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
-                       link=link, nickname=answers.nickname.strip()[:60])
+    if abuse.allow_unsolicited(address):
+        mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
+                           link=link, nickname=answers.nickname.strip()[:60])
     db.session.commit()
 
 
@@ -367,8 +368,9 @@ def request_signin(email: str, locale: str) -> None:
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
     link = absolute_url("volunteers.signin_link", token=token)
-    mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
-                       _l("Your sign-in link"), link=link)
+    if abuse.allow_unsolicited(volunteer.email):
+        mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
+                           _l("Your sign-in link"), link=link)
     db.session.commit()
 
 
