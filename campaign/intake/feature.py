@@ -10,7 +10,7 @@ import random
 from flask_babel import lazy_gettext as _l
 
 from campaign.features import Feature, Job, NavEntry, StaffCard
-from campaign.intake import bp, tasks
+from campaign.intake import bp, keyring, tasks
 from campaign.intake import routes as _routes  # noqa: F401  (attaches the views to bp)
 from campaign.intake.cli import intake_cli
 from campaign.intake.demo import seed_intake, seed_takedowns
@@ -41,4 +41,5 @@ feature = Feature(
     ),
     commands=(intake_cli,),
     demo=_seed,
+    setup=keyring.setup,
 )

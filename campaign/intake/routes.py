@@ -1,16 +1,16 @@
 """The public questionnaire and status page, and the caseworkers' queue and case pages.
 
-Views stay thin: the keyring is built here from the session's unlock handle and handed to the
-services, which do all sealing and opening.
+Views stay thin: the keyring comes from the session's unlock (campaign/intake/keyring.py) and is
+handed to the services, which do all sealing and opening.
 """
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, user_logged_out
+from flask_login import current_user
 from nacl.public import PrivateKey
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,7 @@ from campaign.access import personal, staff
 from campaign.auth.models import Role, User
 from campaign.extensions import limiter
 from campaign.forms import choice_list
-from campaign.intake import bp, crypto
+from campaign.intake import bp, crypto, keyring
 from campaign.intake import services as intake
 from campaign.intake.choices import CONTACT, HELP_WANTED, KINDS, PLATFORMS, label
 from campaign.intake.crypto import CaseKeyring
@@ -35,13 +35,12 @@ from campaign.intake.forms import (
     TeamReplyForm,
     UnlockForm,
 )
+from campaign.intake.keyring import team_keyring
 from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns import services as takedowns
-from campaign.intake.unlock import UnlockStore, store_for
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
-_HANDLE = "intake_unlock"  # the session holds the unlock secret, encrypted; never the key
 
 
 def _register_label_filters() -> None:
@@ -57,24 +56,6 @@ _register_label_filters()
 
 def _today() -> date:
     return utcnow().date()
-
-
-def team_keyring() -> CaseKeyring:
-    """The keyring for the signed-in caseworker: unlocked while their session names a live unlock."""
-    locked = intake.keyring()
-    private = _store().get(session.get(_HANDLE), current_user.id, locked.version, current_user.session_version)
-    return intake.keyring(private) if private is not None else locked
-
-
-def _store() -> UnlockStore:
-    return store_for(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def _drop_unlock(sender: Flask, **_extra: object) -> None:
-    store_for(sender).drop(session.pop(_HANDLE, None))
-
-
-user_logged_out.connect(_drop_unlock, weak=False)
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -220,9 +201,7 @@ def unlock() -> Response | str | tuple[str, int]:
         except crypto.WrongPassphrase:
             form.passphrase.errors = [_("That passphrase does not unlock the key.")]
             return render_template("intake/unlock.html", form=form), 401
-        store = _store()
-        store.drop(session.get(_HANDLE))
-        session[_HANDLE] = store.put(ring.private_key(), ring.version, current_user.id, current_user.session_version)
+        keyring.hold(ring)
         flash(_("Unlocked. The key stays usable until you lock it, sign out or stay idle."), "info")
         return redirect(url_for("intake.queue"))
     return render_template("intake/unlock.html", form=form)
@@ -232,7 +211,7 @@ def unlock() -> Response | str | tuple[str, int]:
 @caseworker
 def lock() -> Response:
     if LockForm().validate_on_submit():
-        _store().drop(session.pop(_HANDLE, None))
+        keyring.release()
         flash(_("Locked. Decrypted details are no longer shown."), "info")
     return redirect(url_for("intake.queue"))
 

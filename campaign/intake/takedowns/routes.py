@@ -13,7 +13,7 @@ from campaign.access import public, staff
 from campaign.auth.models import Role
 from campaign.intake import services as intake
 from campaign.intake.choices import PLATFORMS
-from campaign.intake.routes import team_keyring
+from campaign.intake.keyring import team_keyring
 from campaign.intake.takedowns import bp
 from campaign.intake.takedowns import services as tracker
 from campaign.intake.takedowns.forms import RESPONSE_LABELS, TakedownForm
