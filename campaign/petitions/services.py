@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.links import absolute_url
 from campaign.markup import render_markdown
-from campaign import tokens
+from campaign import tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.features import Lane
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.models import (
@@ -198,6 +199,8 @@ def sign(
                 # would get no mail and sign again. Confirming, which counts, stays fully durable.
                 connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             inserted = connection.execute(_INSERT_IF_OPEN, params).first()
+            if inserted is not None:
+                worker.notify_in(connection, Lane.MAIL)
     except IntegrityError:
         petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
         raise _already_signed(petition_id or 0, address) from None
@@ -206,6 +209,7 @@ def sign(
         if petition is None or petition.status == PetitionStatus.DRAFT.value:
             raise PetitionNotFound(slug)
         raise PetitionClosed()
+    worker.wake(Lane.MAIL)  # its confirmation mail is composed and sent by the MAIL lane
     return int(inserted.id)
 
 
@@ -227,6 +231,8 @@ def _already_signed(petition_id: int, address: str) -> AlreadySigned:
         )
         .values(mail_due=True)
     ).rowcount
+    if resent:
+        worker.wake_after_commit(Lane.MAIL)
     db.session.commit()
     return AlreadySigned(confirmed=False, resent=bool(resent))
 
@@ -340,10 +346,15 @@ def send_due_confirmations(limit: int = 200) -> int:
         petition = db.session.get(Petition, signature.petition_id) if signature else None
         if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
             continue
-        _queue_confirmation(signature, petition)
+        try:
+            _queue_confirmation(signature, petition)
+        except Exception as exc:  # one unsendable signature must not hold back every later one
+            signature.mail_error = f"unsendable: {type(exc).__name__}"
+            logger.warning("signature %s: no confirmation mail (%s)", signature_id, type(exc).__name__)
+            continue
+        signature.mail_error = ""
         sent += 1
     db.session.commit()
-    mail.deliver_committed()
     return sent
 
 
