@@ -46,12 +46,12 @@ class UndeliverableAddress(ValueError):
 
 
 def needs_smtputf8(address: str) -> bool:
-    local, _sep, _domain = address.rpartition("@")
-    return not local.isascii()
+    """Whether only an SMTPUTF8 server can carry `address` (non-ASCII letters, e.g. josé@, 用户@)."""
+    return not address.isascii()
 
 
 def deliverable(address: str) -> bool:
-    """Whether mail to `address` can leave: ASCII before the @, or a server offering SMTPUTF8."""
+    """Whether mail to `address` can leave: all ASCII, or MAIL_SMTPUTF8 says the server offers SMTPUTF8."""
     return not needs_smtputf8(address) or bool(current_app.config["MAIL_SMTPUTF8"])
 
 
@@ -83,7 +83,7 @@ def build_message(
     msg["From"] = sender_address()
     if needs_smtputf8(to):
         if not deliverable(to):
-            raise UndeliverableAddress("non-ASCII local part and MAIL_SMTPUTF8 is off")
+            raise UndeliverableAddress("non-ASCII address and MAIL_SMTPUTF8 is off")
         local, _sep, domain = to.rpartition("@")
         msg["To"] = Address(display_name=one_line(to_name), username=local, domain=domain)
     else:

@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
 from campaign.links import absolute_url
-from campaign import tokens
+from campaign import tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.features import Lane
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
 from campaign.newsletter.models import (
@@ -385,6 +386,7 @@ def start_send(issue_id: int, actor: User) -> int:
         raise NewsletterError(_l("Write a subject and a text first."))
     count = _freeze(issue)
     audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
+    worker.wake_after_commit(Lane.BULK)
     db.session.commit()
     return count
 
@@ -419,6 +421,7 @@ def start_scheduled() -> int:
     ).all()
     for issue in due:
         _freeze(issue)
+        worker.wake_after_commit(Lane.BULK)
         db.session.commit()
     return len(due)
 
@@ -442,6 +445,7 @@ def pause(issue_id: int, actor: User) -> None:
 
 def resume(issue_id: int, actor: User) -> None:
     _set_status(issue_id, {IssueStatus.PAUSED.value}, IssueStatus.SENDING, actor, "newsletter.resume")
+    worker.wake_after_commit(Lane.BULK)
     db.session.commit()
 
 
