@@ -1,11 +1,9 @@
 """The campaign toolkit: create_app() builds the Flask application from a short list of steps."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from campaign import access, errors, i18n, security, worker
+from campaign import features as house
 from campaign import config as settings
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
 from campaign.extensions import mail as flask_mail
@@ -23,10 +22,13 @@ from campaign.extensions import mail as flask_mail
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None, features: Iterable[house.Feature] | None = None
+) -> Flask:
     """Build the app. `config` holds settings that replace settings read from the environment.
 
     `INSTANCE_PATH` among the overrides moves the instance folder (tests use a temporary one).
+    `features` are the manifests to install (every shipped feature when not given).
     """
     overrides = dict(config or {})
     app = Flask(
@@ -39,10 +41,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path, overrides))
     _configure_logging()
     _init_extensions(app)
-    _register_blueprints(app)
+    house.install(app, features if features is not None else default_features())
     _register_templating(app)
     _register_cli(app)
     return app
+
+
+def default_features() -> tuple[house.Feature, ...]:
+    """Every feature that ships, in menu order."""
+    from campaign.admin.feature import feature as admin
+    from campaign.auth.feature import feature as auth
+    from campaign.core.feature import feature as core
+    from campaign.intake.feature import feature as intake
+    from campaign.mail.feature import feature as mail
+    from campaign.newsletter.feature import feature as newsletter
+    from campaign.petitions.feature import feature as petitions
+    from campaign.reports.feature import feature as reports
+    from campaign.rights.feature import feature as rights
+    from campaign.volunteers.feature import feature as volunteers
+
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)
 
 
 def _configure_logging() -> None:
@@ -92,26 +110,8 @@ def _init_extensions(app: Flask) -> None:
     worker.init_app(app)
 
 
-# Feature packages, in menu order. Each has `bp`; its view modules (`routes`, `staff_routes`), worker
-# jobs (`tasks`), commands (`cli`) and data-rights holder (`rights`), when present, are imported so
-# they register themselves.
-FEATURES = (
-    "core", "auth", "admin", "petitions", "newsletter", "volunteers", "intake", "takedowns", "reports", "rights",
-)
-
-
-def _register_blueprints(app: Flask) -> None:
-    importlib.import_module("campaign.mail.tasks")
-    for name in FEATURES:
-        package = importlib.import_module(f"campaign.{name}")
-        for module in ("routes", "staff_routes", "tasks", "cli", "rights"):
-            if importlib.util.find_spec(f"campaign.{name}.{module}") is not None:
-                importlib.import_module(f"campaign.{name}.{module}")
-        app.register_blueprint(package.bp)
-
-
 def _register_templating(app: Flask) -> None:
-    from campaign.core.routes import public_nav
+    features = house.registry(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -121,7 +121,8 @@ def _register_templating(app: Flask) -> None:
             "current_lang": current,
             "html_lang": "zh-Hans" if current == "zh" else "en",
             "org_name": app.config["ORG_NAME"],
-            "public_nav": public_nav,
+            "public_nav": features.public_nav,
+            "has_feature": features.has,
         }
 
     @app.template_global()

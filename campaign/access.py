@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from campaign.auth.models import Role
 from campaign.extensions import login_manager
+from campaign.features import registry
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -48,14 +49,6 @@ def declared(view: Callable[..., object]) -> Access | None:
     return getattr(view, "_access", None)
 
 
-# Feature-specific kinds (the volunteer space, for instance) register their checker here.
-_checkers: dict[str, Callable[[Access], object]] = {}
-
-
-def register_checker(kind: str, checker: Callable[[Access], object]) -> None:
-    _checkers[kind] = checker
-
-
 def _check_staff(access: Access) -> object:
     if not current_user.is_authenticated:
         if access.hide:
@@ -78,12 +71,12 @@ def check_request() -> object:
         return None
     if access.kind == "staff":
         return _check_staff(access)
-    checker = _checkers.get(access.kind)
+    # Feature-specific kinds (the volunteer space, for instance) come from the feature manifests.
+    checker = registry().access_checkers.get(access.kind)
     if checker is None:
         abort(403)
     return checker(access)
 
 
 def init_app(app: Flask) -> None:
-    register_checker("staff", _check_staff)
     app.before_request(check_request)

@@ -1,7 +1,8 @@
 """`flask demo seed`: a realistic demo of the Maskpark campaign, in Chinese with English versions.
 
-Each feature adds a seeder to SEEDERS; a seeder does nothing when its part is already there, so
-running the command twice changes nothing.
+The staff accounts come first, then each feature's seeder from its manifest, in the app's feature
+order; a seeder does nothing when its part is already there, so running the command twice changes
+nothing.
 """
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ from flask.cli import AppGroup
 
 from campaign.auth import services as auth
 from campaign.auth.models import Role
-from campaign.petitions.demo import seed_petitions
-from campaign.newsletter.demo import seed_newsletter
-from campaign.volunteers.demo import seed_volunteers
-from campaign.intake.demo import DEMO_PASSPHRASE, seed_intake, seed_takedowns
+from campaign.features import registry
+from campaign.intake.demo import DEMO_PASSPHRASE
 
 demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
@@ -40,18 +39,15 @@ def seed_staff(rng: random.Random) -> None:
             auth.create_user(email, roles, password=password)
 
 
-# Called in order with one shared, seeded random generator, so the demo is the same every time.
-SEEDERS: list[Callable[[random.Random], None]] = [
-    seed_staff, seed_newsletter, seed_petitions, seed_volunteers, seed_intake, seed_takedowns,
-]
-
 
 @demo_cli.command("seed")
 def seed() -> None:
     """Fill the database with the demo campaign (safe to run again)."""
     # Reproducible demo data, not secrets.
     rng = random.Random(2025)  # nosec B311
-    with click.progressbar(SEEDERS, label="seeding demo", show_pos=True) as steps:
+    # Called in order with one shared, seeded random generator, so the demo is the same every time.
+    seeders: list[Callable[[random.Random], None]] = [seed_staff, *registry().seeders]
+    with click.progressbar(seeders, label="seeding demo", show_pos=True) as steps:
         for seeder in steps:
             seeder(rng)
     password = os.environ.get(DEMO_PASSWORD_ENV, DEMO_PASSWORD)

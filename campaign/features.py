@@ -12,7 +12,7 @@ Nothing here imports a feature: the host asks, the features answer.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -60,12 +60,27 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A live figure or to-do on a staff-home card, linking to the list it counts."""
+
+    label: object
+    value: int | str
+    endpoint: str
+    args: tuple[tuple[str, str], ...] = ()  # query arguments that filter the list
+    todo: bool = False  # something waiting for someone, rather than a figure to read
+
+
+@dataclass(frozen=True)
 class StaffCard:
-    """A card on the staff home, shown to staff holding any of `roles` (everyone when empty)."""
+    """A card on the staff home, shown to staff holding any of `roles` (everyone when empty).
+
+    `figures()` runs per request for the signed-in staff member and returns what they may see.
+    """
 
     endpoint: str
     label: object
     roles: tuple[str, ...] = ()
+    figures: Callable[[], list[Figure]] | None = None
 
 
 AudienceQuery = Callable[[str | None], Select[tuple[int]]]
@@ -184,19 +199,3 @@ def registry(app: Flask | None = None) -> Registry:
     target = app if app is not None else current_app
     found: Registry = target.extensions[_EXTENSION_KEY]
     return found
-
-
-def default_features() -> Sequence[Feature]:
-    """Every feature that ships, in menu order."""
-    from campaign.admin.feature import feature as admin
-    from campaign.auth.feature import feature as auth
-    from campaign.core.feature import feature as core
-    from campaign.intake.feature import feature as intake
-    from campaign.mail.feature import feature as mail
-    from campaign.newsletter.feature import feature as newsletter
-    from campaign.petitions.feature import feature as petitions
-    from campaign.reports.feature import feature as reports
-    from campaign.rights.feature import feature as rights
-    from campaign.volunteers.feature import feature as volunteers
-
-    return (core, auth, admin, mail, petitions, newsletter, volunteers, intake, reports, rights)

@@ -32,7 +32,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
@@ -41,7 +41,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from campaign.extensions import db
-from campaign.features import Job, Lane
+from campaign.features import Job, Lane, registry
 from campaign.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -152,37 +152,9 @@ def _listen(app: Flask, stop: threading.Event, lanes: set[Lane]) -> None:
 # --- jobs -----------------------------------------------------------------------------------------
 
 
-# Jobs registered with the `job` decorator, for features not yet declaring a manifest.
-_legacy: dict[str, Job] = {}
-_LEGACY_LANES: dict[str, tuple[Lane, bool, float | None]] = {
-    "mail.retry": (Lane.MAIL, False, 2.0),
-    "petitions.confirmations": (Lane.MAIL, False, None),
-    "newsletter.dispatch": (Lane.BULK, False, None),
-    "newsletter.schedule": (Lane.BULK, False, None),
-    "reports.weekly_summary": (Lane.UPKEEP, True, 7 * 86400.0),
-}
-
-
-def job(name: str, every: float) -> Callable[[Callable[[], int | None]], Callable[[], int | None]]:
-    """Register `func` to run every `every` seconds (superseded by feature manifests)."""
-
-    def register(func: Callable[[], int | None]) -> Callable[[], int | None]:
-        lane, every_period, period = _LEGACY_LANES.get(name, (Lane.UPKEEP, False, None))
-        _legacy[name] = Job(name, func, period or every, lane=lane, every_period=every_period)
-        return func
-
-    return register
-
-
 def jobs(app: Flask) -> list[Job]:
-    """The app's jobs: from its feature registry, or those registered with `job`."""
-    from campaign.features import _EXTENSION_KEY as features_key
-
-    if features_key in app.extensions:
-        from campaign.features import registry
-
-        return list(registry(app).jobs)
-    return list(_legacy.values())
+    """The jobs the app's features declare in their manifests (campaign/features.py)."""
+    return list(registry(app).jobs)
 
 
 def worker_name() -> str:

@@ -9,7 +9,7 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -26,6 +26,7 @@ from campaign import create_app
 from campaign.auth import services as auth
 from campaign.auth.models import Role, User
 from campaign.extensions import db, limiter
+from campaign.features import Feature
 
 TEST_SECRET = "test-secret-" + "x" * 32
 
@@ -180,13 +181,13 @@ def _empty_tables() -> None:
 def make_app(
     database_url: str, smtp_server: tuple[Inbox, int], tmp_path: Path
 ) -> Iterator[Callable[..., Flask]]:
-    """Build an app on the test database; settings may be overridden per test."""
+    """Build an app on the test database; settings (and the features installed) may be chosen per test."""
     apps: list[Flask] = []
 
-    def build(**overrides: Any) -> Flask:
+    def build(features: Iterable[Feature] | None = None, **overrides: Any) -> Flask:
         config = _base_config(database_url, tmp_path / "instance", smtp_server[1])
         config.update(overrides)
-        app = create_app(config)
+        app = create_app(config, features=features)
         apps.append(app)
         return app
 

@@ -10,27 +10,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from campaign.access import public, staff
 from campaign.core import bp
 from campaign.extensions import db
+from campaign.features import registry
 
 logger = logging.getLogger(__name__)
 
-# Features add to these when their blueprint is registered (see campaign/__init__.py):
-# templates included on the home page, (endpoint, label) links in the public menu, and
-# (endpoint, label, roles) cards on the staff start page.
-home_sections: list[str] = []
-public_nav: list[tuple[str, object]] = []
-staff_links: list[tuple[str, object, tuple[str, ...]]] = []
 
 
 @bp.route("/")
 @public
 def index() -> str:
-    return render_template("core/index.html", sections=home_sections)
+    return render_template("core/index.html", sections=registry().home_sections)
 
 
 @bp.route("/staff")
 @staff()
 def staff_home() -> str:
-    return render_template("core/staff_home.html", links=staff_links)
+    return render_template("core/staff_home.html", cards=registry().staff_cards)
 
 
 @bp.route("/healthz")

@@ -14,8 +14,8 @@ from campaign.auth import services as auth
 from campaign.extensions import db
 from campaign.intake import services as intake
 from campaign.intake.models import HelpRequest, Status
-from campaign.takedowns import services as tracker
-from campaign.takedowns.models import Response, Takedown
+from campaign.intake.takedowns import services as tracker
+from campaign.intake.takedowns.models import Response, Takedown
 from campaign.timeutil import utcnow
 
 # Published on purpose: the caseworker queue warns until `flask intake rotate` replaces it.

@@ -10,13 +10,11 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_out
 from nacl.public import PrivateKey
 
 from campaign.access import public, staff
 from campaign.auth.models import Role, User
-from campaign.core.routes import home_sections, public_nav, staff_links
 from campaign.extensions import limiter
 from campaign.intake import bp, crypto
 from campaign.intake import services as intake
@@ -36,18 +34,11 @@ from campaign.intake.forms import (
 )
 from campaign.intake.models import HelpRequest
 from campaign.intake.unlock import store_for
-from campaign.takedowns import services as takedowns
+from campaign.intake.takedowns import services as takedowns
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
 _HANDLE = "intake_unlock"  # the session holds this random handle, never the key
-
-if ("intake.help", _l("Ask for help")) not in public_nav:
-    public_nav.append(("intake.help", _l("Ask for help")))
-if "intake/_home.html" not in home_sections:
-    home_sections.append("intake/_home.html")
-if not any(link[0] == "intake.queue" for link in staff_links):
-    staff_links.append(("intake.queue", _l("Help requests"), (Role.CASEWORKER.value,)))
 
 
 @bp.after_request

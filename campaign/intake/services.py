@@ -20,7 +20,7 @@ from campaign.extensions import db
 from campaign.intake import crypto
 from campaign.intake.crypto import CaseKeyring, WrappedKey
 from campaign.intake.models import CaseMessage, CaseNote, HelpRequest, IntakeKey, Status
-from campaign.takedowns.models import Takedown
+from campaign.intake.takedowns.models import Takedown
 
 logger = logging.getLogger(__name__)
 

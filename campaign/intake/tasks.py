@@ -5,10 +5,8 @@ from flask import current_app
 
 from campaign.intake import services as intake
 from campaign.timeutil import utcnow
-from campaign.worker import job
 
 
-@job("intake.retention", every=3600)
 def delete_expired_cases() -> int:
     """Delete help requests closed more than INTAKE_RETENTION_DAYS ago."""
     return intake.purge_expired(utcnow().date(), current_app.config["INTAKE_RETENTION_DAYS"])

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from campaign.mail.services import deliver_due
-from campaign.worker import job
 
 
-@job("mail.retry", every=30)
 def retry_mail() -> int:
-    """Deliver transactional mail that could not leave at once (server down or slow)."""
+    """Deliver queued transactional mail in batches over one connection (the MAIL lane)."""
     return deliver_due()

@@ -4,15 +4,16 @@ from __future__ import annotations
 import time
 
 import click
+from flask.cli import AppGroup
 
 from campaign.extensions import db
-from campaign.newsletter import bp, dispatch
+from campaign.newsletter import dispatch
 from campaign.newsletter.models import Issue, IssueStatus
 
-bp.cli.help = "The newsletter: follow a send from the terminal."
+newsletter_cli = AppGroup("newsletter", help="The newsletter: follow a send from the terminal.")
 
 
-@bp.cli.command("send-progress")
+@newsletter_cli.command("send-progress")
 @click.argument("issue_id", type=int)
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between updates.")
 def send_progress(issue_id: int, interval: float) -> None:

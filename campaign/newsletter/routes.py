@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.access import public, staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
-from campaign.core.routes import public_nav, staff_links
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
-from campaign.newsletter import audiences as _audiences  # noqa: F401  (registers segments)
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportConfirmForm,
@@ -27,12 +24,6 @@ from campaign.newsletter.forms import (
 from campaign.newsletter.models import Issue, IssueStatus
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
-
-if not any(entry[0] == "newsletter.archive" for entry in public_nav):
-    public_nav.append(("newsletter.subscribe", _l("Newsletter")))
-    public_nav.append(("newsletter.archive", _l("Past issues")))
-if not any(link[0] == "newsletter.staff_index" for link in staff_links):
-    staff_links.append(("newsletter.staff_index", _l("Newsletter"), ("organiser", "admin")))
 
 # The preview shows the mail itself, whose styles are inline (mail clients need them).
 _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'"

@@ -1,77 +1,41 @@
-"""Audience segments other features add to the newsletter's composer.
+"""The audience narrowing an issue may carry, as contributed by the features that own the data.
 
-A segment narrows an issue's audience to subscribers that another feature knows about. Register
-one when your blueprint is set up (at import of your routes or tasks module):
-
-    from campaign.newsletter.segments import register_segment
-
-    def _signers(value: str | None) -> Select[tuple[int]]:
-        # Subscriber ids of people who signed petition `value` and opted in to the newsletter.
-        return select(Subscriber.id).join(...).where(Signature.petition_id == int(value))
-
-    register_segment(
-        "petition", _l("Signers of a petition"), _signers,
-        choices=lambda: [(str(p.id), p.title) for p in open_petitions()],
-    )
-
-- `key`: a short stable name; an issue stores "key" or, with choices, "key:value".
-- `label`: shown in the composer (use lazy_gettext).
-- `query_fn(value)`: returns a SELECT of `Subscriber.id`; value is None for segments without choices.
-  The newsletter still applies its own rules on top: only confirmed subscribers, the issue's topics
-  and languages. So a segment can never reach someone who has not opted in.
-- `choices()`: optional; (value, label) pairs, e.g. one per petition or per volunteer status.
+Features declare `Audience`s in their manifest (campaign/features.py). An issue stores "key" or,
+for an audience with choices, "key:value". The newsletter applies its own rules on top of every
+audience (confirmed subscribers, the issue's topics and languages), so an audience can never reach
+someone who has not opted in.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from sqlalchemy import Select
 
-QueryFn = Callable[[str | None], Select[tuple[int]]]
-ChoicesFn = Callable[[], list[tuple[str, str]]]
+from campaign.features import registry
 
 
 class UnknownSegment(Exception):
-    """The issue names a segment that is not (or no longer) registered."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    key: str
-    label: object
-    query_fn: QueryFn
-    choices: ChoicesFn | None = None
-
-
-_segments: dict[str, Segment] = {}
-
-
-def register_segment(key: str, label: object, query_fn: QueryFn, choices: ChoicesFn | None = None) -> None:
-    """Add (or replace, on a second registration) the segment `key`."""
-    if ":" in key:
-        raise ValueError("segment keys cannot contain ':'")
-    _segments[key] = Segment(key, label, query_fn, choices)
+    """The issue names an audience that no feature of this app contributes."""
 
 
 def options() -> list[tuple[str, str]]:
-    """(stored value, label) for every segment and choice, for the composer's select."""
+    """(stored value, label) for every audience and choice, for the composer's select."""
     found: list[tuple[str, str]] = []
-    for segment in _segments.values():
-        if segment.choices is None:
-            found.append((segment.key, str(segment.label)))
+    for audience in registry().audiences.values():
+        if audience.choices is None:
+            found.append((audience.key, str(audience.label)))
         else:
-            found.extend((f"{segment.key}:{value}", f"{segment.label}: {label}") for value, label in segment.choices())
+            found.extend(
+                (f"{audience.key}:{value}", f"{audience.label}: {label}") for value, label in audience.choices()
+            )
     return found
 
 
 def query(stored: str) -> Select[tuple[int]]:
     """The subscriber-id SELECT of a stored "key" or "key:value"."""
     key, _sep, value = stored.partition(":")
-    segment = _segments.get(key)
-    if segment is None:
+    audience = registry().audiences.get(key)
+    if audience is None:
         raise UnknownSegment(key)
-    return segment.query_fn(value if segment.choices is not None else None)
+    return audience.query(value if audience.choices is not None else None)
 
 
 def label(stored: str) -> str:

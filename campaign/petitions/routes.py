@@ -26,7 +26,6 @@ from campaign.links import absolute_url
 from campaign import i18n
 from campaign.access import public, staff
 from campaign.auth.models import Role
-from campaign.core.routes import home_sections, staff_links
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
 from campaign.petitions import bp, share
@@ -40,17 +39,11 @@ from campaign.petitions.forms import (
     WithdrawForm,
 )
 from campaign.petitions.models import TRANSLATED, Petition, Signature
-from campaign.rights import registry as rights
 
 logger = logging.getLogger(__name__)
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 
-rights.register(rights.Holder("petitions", petitions.records_for, petitions.erase_for))
-if "petitions/_home.html" not in home_sections:
-    home_sections.append("petitions/_home.html")
-if not any(link[0] == "petitions.staff_list" for link in staff_links):
-    staff_links.append(("petitions.staff_list", _l("Petitions"), (Role.ORGANISER.value, Role.ADMIN.value)))
 
 
 @bp.app_context_processor

@@ -393,7 +393,7 @@ def purge_pending(days: int) -> int:
 # --- data rights (campaign.rights) ---------------------------------------------------------------
 
 
-def records_for(address: str) -> list[dict[str, Any]]:
+def collect_personal_data(address: str) -> list[dict[str, Any]]:
     """Every signature an address made, for the person's own copy of their data."""
     rows = db.session.execute(
         select(Signature, Petition.slug)
@@ -411,7 +411,7 @@ def records_for(address: str) -> list[dict[str, Any]]:
     ]
 
 
-def erase_for(address: str) -> int:
+def erase_personal_data(address: str) -> int:
     """Erase an address's signatures in the caller's transaction (no commit).
 
     Pending ones go; confirmed ones stay counted as anonymous signatures with no name, region,

@@ -10,16 +10,12 @@ from flask_login import current_user
 
 from campaign.access import staff
 from campaign.auth.models import Role
-from campaign.core.routes import staff_links
 from campaign.exports import csv_stream
 from campaign.reports import bp, charts
 from campaign.reports import services as reports
 from campaign.reports.exports import frame_csv, frames_xlsx
 from campaign.reports.forms import ReportFilterForm
 from campaign.reports.frames import ReportFilter
-
-if not any(link[0] == "reports.index" for link in staff_links):
-    staff_links.append(("reports.index", _l("Reports"), ("organiser", "admin", "caseworker")))
 
 campaign_staff = staff(Role.ORGANISER, Role.ADMIN)
 case_staff = staff(Role.CASEWORKER, Role.ADMIN)

@@ -19,7 +19,7 @@ from campaign.audit import services as audit
 from campaign.extensions import db
 from campaign.mail import services as mail
 from campaign.privacy import normalise_email
-from campaign.rights.registry import holders
+from campaign.features import registry
 from campaign.timeutil import utcnow
 
 PURPOSE = "my-data"
@@ -41,7 +41,7 @@ def _fingerprint(email: str) -> str:
 
 def collect(email: str) -> dict[str, list[dict[str, Any]]]:
     address = normalise_email(email)
-    found = {holder.key: holder.collect(address) for holder in holders()}
+    found = {holder.key: holder.collect(address) for holder in registry().data_rights}
     return {key: records for key, records in found.items() if records}
 
 
@@ -78,7 +78,7 @@ def export(address: str) -> dict[str, Any]:
 
 def erase(address: str) -> dict[str, int]:
     """Erase the personal fields everywhere, in one transaction; counts and history stay."""
-    touched = {holder.key: holder.erase(address) for holder in holders()}
+    touched = {holder.key: holder.erase(address) for holder in registry().data_rights}
     audit.record(None, "data_rights.erase", "person", "", ", ".join(f"{k}: {n}" for k, n in touched.items() if n))
     db.session.commit()
     return touched

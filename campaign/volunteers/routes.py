@@ -4,15 +4,11 @@ from __future__ import annotations
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from campaign.markup import render_markdown
-from campaign.access import F, Access, public, register_checker
+from campaign.access import F, Access, public
 from campaign.auth.forms import ConfirmForm
-from campaign.core.routes import public_nav
 from campaign.extensions import db, limiter
-from campaign.rights.registry import Holder
-from campaign.rights.registry import register as register_holder
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -30,7 +26,7 @@ from campaign.volunteers.permissions import can_see_task, is_lead, membership
 SESSION_KEY = "volunteer"
 
 
-def _check_volunteer(access: Access) -> object:
+def check_volunteer(access: Access) -> object:
     volunteer = services.from_session(session.get(SESSION_KEY, ""))
     if volunteer is None:
         session.pop(SESSION_KEY, None)
@@ -42,8 +38,6 @@ def _check_volunteer(access: Access) -> object:
     return None
 
 
-register_checker("volunteer", _check_volunteer)
-register_holder(Holder("volunteers", services.rights_collect, services.rights_erase))
 volunteer_only = Access("volunteer")
 
 
@@ -51,10 +45,6 @@ def volunteer(view: F) -> F:
     """Only a volunteer signed in by magic link may open this view."""
     view._access = volunteer_only  # type: ignore[attr-defined]
     return view
-
-
-if ("volunteers.signup", _l("Volunteer")) not in public_nav:
-    public_nav.append(("volunteers.signup", _l("Volunteer")))
 
 
 def _locale() -> str:

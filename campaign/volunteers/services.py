@@ -436,7 +436,7 @@ def _erase(volunteer: Volunteer) -> None:
 # --- data rights (/my-data): what we hold on an address, and its erasure -------------------------
 
 
-def rights_collect(address: str) -> list[dict[str, Any]]:
+def collect_personal_data(address: str) -> list[dict[str, Any]]:
     """The person's own record: their answers, history and groups. Staff notes and tags are
     internal assessments and stay out, like the vetting details of who vouched."""
     volunteer = find(address)
@@ -455,7 +455,7 @@ def rights_collect(address: str) -> list[dict[str, Any]]:
     }]
 
 
-def rights_erase(address: str) -> int:
+def erase_personal_data(address: str) -> int:
     """Erase in the caller's transaction (the data-rights page erases every feature at once)."""
     volunteer = find(address)
     if volunteer is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,7 +11,6 @@ from campaign.markup import render_markdown
 from campaign.access import staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
-from campaign.core.routes import staff_links
 from campaign.exports import csv_stream
 from campaign.extensions import db
 from campaign.volunteers import bp, services, work
@@ -38,12 +36,6 @@ from campaign.volunteers.permissions import staff_group_ids, staff_sees
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 PAGE = 50
-
-for _link in (("volunteers.review", _l("Volunteers"), ("organiser", "admin")),
-              ("volunteers.groups", _l("Working groups"), ("organiser", "admin"))):
-    if _link not in staff_links:
-        staff_links.append(_link)
-
 
 def _visible_groups() -> list[WorkingGroup]:
     ids = staff_group_ids(current_user)

@@ -6,7 +6,7 @@ from campaign.access import declared
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake import services as intake
-from campaign.takedowns import services as tracker
+from campaign.intake.takedowns import services as tracker
 from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 PUBLIC_ENDPOINTS = {"intake.help", "intake.status", "intake.status_reply", "intake.status_delete", "takedowns.monitoring"}

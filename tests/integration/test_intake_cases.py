@@ -11,7 +11,7 @@ from campaign.intake import crypto
 from campaign.intake import services as intake
 from campaign.intake.models import CaseNote, HelpRequest, IntakeKey
 from campaign.intake.unlock import store_for
-from campaign.takedowns import services as tracker
+from campaign.intake.takedowns import services as tracker
 from campaign.timeutil import utcnow
 from campaign.worker import run_once
 from tests.integration.intake_fixtures import (  # noqa: F401

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from campaign.extensions import db
 from campaign.intake import services as intake
 from campaign.intake.models import CaseMessage, HelpRequest
-from campaign.takedowns import services as tracker
-from campaign.takedowns.models import Takedown
+from campaign.intake.takedowns import services as tracker
+from campaign.intake.takedowns.models import Takedown
 from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 

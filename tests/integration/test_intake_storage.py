@@ -13,7 +13,7 @@ from campaign.extensions import db
 from campaign.intake import crypto
 from campaign.intake import services as intake
 from campaign.intake.models import HelpRequest
-from campaign.takedowns.models import Takedown
+from campaign.intake.takedowns.models import Takedown
 from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 MARKER = "MARKER-7f3a9c1e"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from campaign import worker
 from campaign.auth.models import Role
 from campaign.extensions import db
+from campaign.features import Audience, Feature, registry
 from campaign.newsletter import segments, services
 from campaign.newsletter.models import Issue, OutboxRow, Subscriber
 from tests.integration.newsletter_helpers import add_subscribers, counting_sink, start_issue
@@ -196,14 +197,15 @@ def test_issue_page_controls_and_live_progress(login_as, app, inbox):
 
 
 def test_segment_registry_narrows_the_audience(app, make_user):
-    """Another feature's segment narrows an issue to its people, and never past confirmed subscribers."""
+    """An audience another feature contributes narrows an issue to its people, and never past confirmed subscribers."""
     add_subscribers(6, prefix="vip")
     add_subscribers(4, prefix="other")
     add_subscribers(3, prefix="vipwaiting", status="pending")
-    segments.register_segment(
+    vip = Audience(
         "test-vip", "VIPs", lambda value: select(Subscriber.id).where(Subscriber.email.startswith(value or "")),
         choices=lambda: [("vip", "VIP readers")],
     )
+    registry(app).add(Feature(name="vip-readers", audiences=(vip,)))
     assert ("test-vip:vip", "VIPs: VIP readers") in segments.options()
     issue = services.create_issue(
         services.IssueData(subject="s", body="b", segment="test-vip:vip"), make_user(Role.ORGANISER)

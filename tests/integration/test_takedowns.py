@@ -5,7 +5,7 @@ from campaign.audit.models import AuditEvent
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake.models import HelpRequest
-from campaign.takedowns.models import Takedown
+from campaign.intake.takedowns.models import Takedown
 from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
 

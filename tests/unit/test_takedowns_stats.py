@@ -1,7 +1,7 @@
 from datetime import date
 
-from campaign.takedowns.models import Takedown
-from campaign.takedowns.services import platform_stats
+from campaign.intake.takedowns.models import Takedown
+from campaign.intake.takedowns.services import platform_stats
 
 
 def _row(platform, response, reported, removed=None):

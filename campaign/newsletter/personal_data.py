@@ -11,11 +11,10 @@ from sqlalchemy import select, update
 
 from campaign.extensions import db
 from campaign.newsletter.models import OutboxRow, OutboxStatus, Subscriber, SubscriberStatus
-from campaign.rights.registry import Holder, register
 from campaign.timeutil import utcnow
 
 
-def collect(email: str) -> list[dict[str, Any]]:
+def collect_personal_data(email: str) -> list[dict[str, Any]]:
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
     if subscriber is None:
         return []
@@ -28,7 +27,7 @@ def collect(email: str) -> list[dict[str, Any]]:
              "unsubscribed_at": subscriber.unsubscribed_at, "issues_received": list(received)}]
 
 
-def erase(email: str) -> int:
+def erase_personal_data(email: str) -> int:
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
     if subscriber is None:
         return 0
@@ -48,4 +47,3 @@ def erase(email: str) -> int:
     return 1
 
 
-register(Holder("newsletter", collect, erase))

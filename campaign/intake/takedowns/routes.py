@@ -3,27 +3,20 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign.access import public, staff
 from campaign.auth.models import Role
-from campaign.core.routes import public_nav, staff_links
 from campaign.intake import services as intake
 from campaign.intake.choices import PLATFORMS
 from campaign.intake.routes import team_keyring
-from campaign.takedowns import bp
-from campaign.takedowns import services as tracker
-from campaign.takedowns.forms import RESPONSE_LABELS, TakedownForm
-from campaign.takedowns.models import Takedown
+from campaign.intake.takedowns import bp
+from campaign.intake.takedowns import services as tracker
+from campaign.intake.takedowns.forms import RESPONSE_LABELS, TakedownForm
+from campaign.intake.takedowns.models import Takedown
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
-
-if ("takedowns.monitoring", _l("Platform monitoring")) not in public_nav:
-    public_nav.append(("takedowns.monitoring", _l("Platform monitoring")))
-if not any(link[0] == "takedowns.index" for link in staff_links):
-    staff_links.append(("takedowns.index", _l("Takedown tracker"), (Role.CASEWORKER.value,)))
 
 
 @bp.route("/monitoring")

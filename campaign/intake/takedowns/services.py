@@ -15,7 +15,7 @@ from campaign.extensions import db
 from campaign.intake.crypto import CaseKeyring
 from campaign.intake.models import HelpRequest
 from campaign.intake.services import hold_key
-from campaign.takedowns.models import Response, Takedown
+from campaign.intake.takedowns.models import Response, Takedown
 
 
 class TakedownError(Exception):

@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from campaign.intake.choices import KINDS, PLATFORMS
-from campaign.takedowns.models import Response
+from campaign.intake.takedowns.models import Response
 
 RESPONSE_LABELS = {
     Response.NONE.value: _l("No answer yet"),

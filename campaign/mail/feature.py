@@ -1,0 +1,12 @@
+"""Transactional mail: the queue that every feature's mail goes through."""
+from __future__ import annotations
+
+from campaign.features import Feature, Job, Lane
+from campaign.mail import tasks
+
+feature = Feature(
+    name="mail",
+    # Woken by every commit that queues mail; polling every 2 s is the fallback (SQLite with a
+    # separate worker process, or a lost PostgreSQL listener).
+    jobs=(Job("mail.retry", tasks.retry_mail, every=2, lane=Lane.MAIL),),
+)

@@ -1,0 +1,35 @@
+"""The newsletter audience this feature owns: signers of a petition who opted in there.
+
+It only narrows the list: the newsletter still sends to confirmed subscribers alone, so a signer
+who did not opt in (or left) is never reached through it.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from campaign.extensions import db
+from campaign.features import Audience
+from campaign.newsletter.models import Subscriber
+from campaign.petitions.models import Petition, Signature, SignatureStatus
+
+
+def _as_int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else -1
+
+
+def _signers(value: str | None) -> Select[tuple[int]]:
+    """Subscribers who signed petition `value`, confirmed their signature and opted in there."""
+    return select(Subscriber.id).join(Signature, Signature.email == Subscriber.email).where(
+        Signature.petition_id == _as_int(value),
+        Signature.status == SignatureStatus.CONFIRMED.value,
+        Signature.newsletter.is_(True),
+    )
+
+
+def _petitions() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Petition.id, Petition.title_zh).order_by(Petition.id.desc())).all()
+    return [(str(pid), title) for pid, title in rows]
+
+
+SIGNERS = Audience("petition", _l("Signers of a petition"), _signers, choices=_petitions)

@@ -1,0 +1,24 @@
+"""Petitions: open letters that the public signs, confirms by mail, and organisers deliver."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from campaign.features import DataRights, Feature, Job, Lane, StaffCard
+from campaign.petitions import bp, services, tasks
+from campaign.petitions import routes as _routes  # noqa: F401  (attaches the views to bp)
+from campaign.petitions.audiences import SIGNERS
+from campaign.petitions.demo import seed_petitions
+
+feature = Feature(
+    name="petitions",
+    blueprints=(bp,),
+    home_sections=("petitions/_home.html",),
+    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), ("organiser", "admin")),),
+    jobs=(
+        Job("petitions.confirmations", tasks.send_confirmations, every=2, lane=Lane.MAIL),
+        Job("petitions.purge_pending", tasks.purge_pending, every=3600),
+    ),
+    data_rights=DataRights("petitions", services.collect_personal_data, services.erase_personal_data),
+    audiences=(SIGNERS,),
+    demo=seed_petitions,
+)

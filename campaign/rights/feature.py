@@ -1,0 +1,8 @@
+"""Data rights: anyone can get a copy of what is held on their address, or have it erased."""
+from __future__ import annotations
+
+from campaign.features import Feature
+from campaign.rights import bp
+from campaign.rights import routes as _routes  # noqa: F401  (attaches the views to bp)
+
+feature = Feature(name="rights", blueprints=(bp,))
