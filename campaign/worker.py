@@ -184,7 +184,10 @@ def claim_period(entry: Job, period: str) -> bool:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    won = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()).rowcount
+    # RETURNING says whether this insert won (rowcount is not reliable here on psycopg).
+    won = db.session.execute(
+        dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    ).first() is not None
     if not won:
         # Taken: take it over only when its run died and its lease is over.
         lease = timedelta(seconds=float(current_app.config["WORKER_PERIOD_LEASE"]))
@@ -195,7 +198,8 @@ def claim_period(entry: Job, period: str) -> bool:
                 PeriodRun.finished_at.is_(None), PeriodRun.started_at < utcnow() - lease,
             )
             .values(claimed_by=values["claimed_by"], started_at=values["started_at"])
-        ).rowcount
+            .returning(PeriodRun.id)
+        ).first() is not None
         if won:
             logger.warning("job %s: taking over period %s from a run that did not finish", entry.name, period)
     db.session.commit()
@@ -266,7 +270,8 @@ def run_lane(app: Flask, lane: Lane, stop: threading.Event, tick: float = 1.0) -
         if busy or stop.is_set():
             continue
         soonest = min(next_run.values(), default=time.monotonic() + tick)
-        if bell.wait(max(0.0, soonest - time.monotonic())):
+        # At most `tick` at a time, so that `stop` is seen promptly.
+        if bell.wait(min(tick, max(0.0, soonest - time.monotonic()))):
             # Woken: work was queued for this lane; its queue-draining jobs run now.
             for entry in entries:
                 if not entry.every_period:

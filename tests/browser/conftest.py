@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from campaign import worker
 from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -23,16 +24,23 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app.config["BASE_URL"] = self.url
+        self.app = app
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.stop_worker: threading.Event | None = None
 
     def __enter__(self) -> LiveServer:
+        # As `flask serve` does: the worker's lanes run in threads beside the server, woken by
+        # the commits of requests (mail is never sent inside a request).
+        self.stop_worker = worker.start_in_thread(self.app)
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.thread.join(5)
+        if self.stop_worker is not None:
+            self.stop_worker.set()
 
 
 @pytest.fixture()
