@@ -257,7 +257,13 @@ def run_lane(app: Flask, lane: Lane, stop: threading.Event, tick: float = 1.0) -
     bell = bells(app)[lane]
     next_run = {entry.name: 0.0 for entry in entries}
     while not stop.is_set():
-        bell.clear()  # set again by any commit that queues work from here on
+        if bell.is_set():
+            # Woken: work was queued for this lane (by a request, another lane or this one); its
+            # queue-draining jobs run now. Cleared first, so a wake-up during the run is kept.
+            bell.clear()
+            for entry in entries:
+                if not entry.every_period:
+                    next_run[entry.name] = 0.0
         busy = False
         now = time.monotonic()
         for entry in entries:
@@ -271,11 +277,7 @@ def run_lane(app: Flask, lane: Lane, stop: threading.Event, tick: float = 1.0) -
             continue
         soonest = min(next_run.values(), default=time.monotonic() + tick)
         # At most `tick` at a time, so that `stop` is seen promptly.
-        if bell.wait(min(tick, max(0.0, soonest - time.monotonic()))):
-            # Woken: work was queued for this lane; its queue-draining jobs run now.
-            for entry in entries:
-                if not entry.every_period:
-                    next_run[entry.name] = 0.0
+        bell.wait(min(tick, max(0.0, soonest - time.monotonic())))
 
 
 def start_lanes(app: Flask, stop: threading.Event, lanes: Iterable[Lane] | None = None) -> list[threading.Thread]:

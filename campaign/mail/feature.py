@@ -6,7 +6,7 @@ from campaign.mail import tasks
 
 feature = Feature(
     name="mail",
-    # Woken by every commit that queues mail; polling every 2 s is the fallback (SQLite with a
-    # separate worker process, or a lost PostgreSQL listener).
-    jobs=(Job("mail.retry", tasks.retry_mail, every=2, lane=Lane.MAIL),),
+    # Woken by every commit that queues mail; polling every second is the fallback (SQLite with
+    # a separate worker process, or a lost PostgreSQL listener): one indexed SELECT.
+    jobs=(Job("mail.retry", tasks.retry_mail, every=1, lane=Lane.MAIL),),
 )
