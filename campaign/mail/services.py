@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from campaign.extensions import db
 from campaign.features import Lane
@@ -127,6 +127,20 @@ def queue(msg: EmailMessage) -> QueuedMail:
     db.session.flush()
     wake_after_commit(Lane.MAIL)
     return row
+
+
+def queue_built(messages: Sequence[tuple[str, bytes]]) -> int:
+    """Queue already-built messages (recipient, bytes) in one statement, in the current transaction."""
+    if not messages:
+        return 0
+    now = utcnow()
+    db.session.execute(
+        insert(QueuedMail),
+        [{"recipient": to, "message": data, "next_attempt_at": now, "created_at": now, "attempts": 0,
+          "last_error": ""} for to, data in messages],
+    )
+    wake_after_commit(Lane.MAIL)
+    return len(messages)
 
 
 def claim_due(limit: int) -> list[int]:
