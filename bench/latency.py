@@ -25,7 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure, table
-from bench.signing import ROOT, SECRET, SLUG, _free_port, _get, _pct, _post, _request, _sessions, _wait_up
+from bench.signing import (
+    ROOT,
+    SECRET,
+    SLUG,
+    _free_port,
+    _get,
+    _pct,
+    _post,
+    _request,
+    _sessions,
+    _wait_up,
+)
 
 TARGET_SECONDS = 2.0
 BULK = 20_000

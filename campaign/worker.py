@@ -179,15 +179,16 @@ def claim_period(entry: Job, period: str) -> bool:
         return False
     table = PeriodRun.__table__
     values = {"job": entry.name, "period": period, "claimed_by": worker_name()[:100], "started_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     # RETURNING says whether this insert won (rowcount is not reliable here on psycopg).
-    won = db.session.execute(
-        dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    ).first() is not None
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    won = db.session.execute(stmt).first() is not None
     if not won:
         # Taken: take it over only when its run died and its lease is over.
         lease = timedelta(seconds=float(current_app.config["WORKER_PERIOD_LEASE"]))

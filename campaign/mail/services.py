@@ -203,7 +203,7 @@ def _deliver(ids: Sequence[int]) -> int:
                 _fail(row_id, without_addresses(str(exc)))
                 handled += 1
                 continue
-            except Exception as exc:  # a poison row (e.g. an address no command can carry) fails alone
+            except Exception as exc:  # noqa: BLE001  (a poison row, e.g. an address no command can carry, fails alone)
                 _fail(row_id, f"unsendable: {type(exc).__name__}")
                 handled += 1
                 continue

@@ -21,7 +21,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from campaign.mail.services import UndeliverableAddress, needs_smtputf8, one_line, render, sender_address
+from campaign.mail.services import (
+    UndeliverableAddress,
+    needs_smtputf8,
+    one_line,
+    render,
+    sender_address,
+)
 
 _SLOT = re.compile(rb"QZ([A-Z]+[0-9]*)QZ")
 _TEXT_BODY = b"QZTEXTBODYQZ"
