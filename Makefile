@@ -44,6 +44,12 @@ serve:
 worker:
 	$(FLASK) worker
 
+# Lint and types (configured in pyproject.toml); .ci/run runs this before the tests.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
 bench: install
 	$(PY) -m bench
 

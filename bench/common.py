@@ -33,6 +33,7 @@ def table(figures: list[Figure]) -> str:
     for f in figures:
         sign = ">=" if f.higher_is_better else "<="
         lines.append(
-            f"{f.name:<44} {f.value:>12.1f} {f.baseline:>12.1f} {f.unit:<10} {f.ratio:>7.2f} {sign}{f.target:>7.2f}  {'yes' if f.met else 'NO'}"
+            f"{f.name:<44} {f.value:>12.1f} {f.baseline:>12.1f} {f.unit:<10} {f.ratio:>7.2f} "
+            f"{sign}{f.target:>7.2f}  {'yes' if f.met else 'NO'}"
         )
     return "\n".join(lines)

@@ -143,10 +143,15 @@ def _run(count: int, port: int, database_url: str | None) -> tuple[float, float]
         db.session.commit()
         body = ("{{name|朋友}}，你好！\n\n" + "我们继续追踪 Telegram 频道的下架情况，并向平台提交了新的举报。" * 12
                 + "\n\n- 第一条进展\n- 第二条进展\n\n[阅读全文](https://campaign.example.org/news)\n")
-        issue = services.create_issue(services.IssueData(
-            subject="通讯第十二期：平台问责的新进展", body=body,
-            subject_en="Issue 12: news on platform accountability", body_en="Hello {{name|friend}},\n\n" + "We keep tracking takedowns. " * 40,
-        ), organiser)
+        issue = services.create_issue(
+            services.IssueData(
+                subject="通讯第十二期：平台问责的新进展",
+                body=body,
+                subject_en="Issue 12: news on platform accountability",
+                body_en="Hello {{name|friend}},\n\n" + "We keep tracking takedowns. " * 40,
+            ),
+            organiser,
+        )
 
         started = time.perf_counter()
         services.start_send(issue.id, organiser)
@@ -158,7 +163,10 @@ def _run(count: int, port: int, database_url: str | None) -> tuple[float, float]
             select(OutboxRow.id, OutboxRow.subscriber_id, OutboxRow.email, OutboxRow.name, OutboxRow.locale)
         ).all()
         messages = [
-            (row.email, prepared[row.locale].message(row.id, row.email, row.name, compose.manage_token(row.subscriber_id)))
+            (
+                row.email,
+                prepared[row.locale].message(row.id, row.email, row.name, compose.manage_token(row.subscriber_id)),
+            )
             for row in outbox
         ]
         size = sum(len(m) for _a, m in messages) / len(messages)

@@ -8,8 +8,9 @@
 Deployed as the README says: gunicorn (-w 2) serves the app, one `flask worker` process runs
 every lane, and an aiosmtpd sink in its own process notes when each mail arrives. Two phases:
 idle, and while the worker sends a 20,000-recipient newsletter. Signatures are posted at a steady
-pace (10 a second; 33 a second during the send, and only those posted while it ran count) by a browser-like client; the clock starts before each POST is sent and stops
-when the sink has the mail. Prints p50 and p99 of each phase. Target: p99 <= 2 s in both.
+pace (10 a second; 33 a second during the send, and only those posted while it ran count) by a
+browser-like client; the clock starts before each POST is sent and stops when the sink has the mail.
+Prints p50 and p99 of each phase. Target: p99 <= 2 s in both.
 """
 from __future__ import annotations
 

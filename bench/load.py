@@ -60,8 +60,12 @@ def _counts(run_id: str) -> dict[str, int]:
         like = f"%+{run_id}-%"
         found = {
             "sign": db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email.like(like))),
-            "subscribe": db.session.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.email.like(like))),
-            "volunteer": db.session.scalar(select(func.count()).select_from(Volunteer).where(Volunteer.email.like(like))),
+            "subscribe": db.session.scalar(
+                select(func.count()).select_from(Subscriber).where(Subscriber.email.like(like))
+            ),
+            "volunteer": db.session.scalar(
+                select(func.count()).select_from(Volunteer).where(Volunteer.email.like(like))
+            ),
         }
         db.engine.dispose()
     return {k: v or 0 for k, v in found.items()}
@@ -88,8 +92,18 @@ def _make(route: str, n: int, run_id: str, cookie: str, token: str) -> bytes:
     if route == "count_json":
         return _get(f"/petitions/{PETITION}.json")
     if route == "sign":
-        return _post(f"/petitions/{PETITION}/sign", {"csrf_token": token, "name": "负载 测试", "email": email,
-                                                     "region": "广东", "display": "initials", "src": "telegram"}, cookie)
+        return _post(
+            f"/petitions/{PETITION}/sign",
+            {
+                "csrf_token": token,
+                "name": "负载 测试",
+                "email": email,
+                "region": "广东",
+                "display": "initials",
+                "src": "telegram",
+            },
+            cookie,
+        )
     if route == "subscribe":
         return _post("/subscribe", {"csrf_token": token, "email": email, "language": "zh"}, cookie)
     if route == "volunteer":
@@ -192,7 +206,9 @@ def bench_database(label: str, url: str, instances: int, seconds: float, concurr
 
 def run(full: bool = False) -> list[Figure]:
     seconds = 60.0 if full else 20.0
-    figures = bench_database("SQLite", f"sqlite:///{tempfile.gettempdir()}/bench-load-{os.getpid()}.sqlite3", 1, seconds)
+    figures = bench_database(
+        "SQLite", f"sqlite:///{tempfile.gettempdir()}/bench-load-{os.getpid()}.sqlite3", 1, seconds
+    )
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         figures += bench_database("PostgreSQL x2 hosts", url, 2, seconds)

@@ -51,11 +51,20 @@ def generate(path: Path, signatures: int, subscribers: int, volunteers: int) -> 
         for i in range(signatures):
             created = start + timedelta(minutes=rng.randrange(60 * 24 * 300))
             confirmed = rng.random() < 0.85
-            batch.append({
-                "petition_id": 1, "email": f"s{i}@example.org", "name": f"签名者{i}", "region": rng.choice(regions),
-                "comment": "支持" if rng.random() < 0.1 else "", "display": "initials", "status": "confirmed" if confirmed else "pending",
-                "src": rng.choice(channels), "created_at": created, "confirmed_at": created + timedelta(minutes=30) if confirmed else None,
-            })
+            batch.append(
+                {
+                    "petition_id": 1,
+                    "email": f"s{i}@example.org",
+                    "name": f"签名者{i}",
+                    "region": rng.choice(regions),
+                    "comment": "支持" if rng.random() < 0.1 else "",
+                    "display": "initials",
+                    "status": "confirmed" if confirmed else "pending",
+                    "src": rng.choice(channels),
+                    "created_at": created,
+                    "confirmed_at": created + timedelta(minutes=30) if confirmed else None,
+                }
+            )
             if len(batch) == 50_000:
                 conn.execute(t.signatures.insert(), batch)
                 batch.clear()
@@ -67,13 +76,22 @@ def generate(path: Path, signatures: int, subscribers: int, volunteers: int) -> 
              "created_at": start + timedelta(minutes=rng.randrange(60 * 24 * 300))}
             for i in range(subscribers)
         ])
-        conn.execute(t.volunteers.insert(), [
-            {"email": f"v{i}@example.org", "nickname": f"v{i}", "status": rng.choice(["new", "contacted", "vetted", "invited", "active"]),
-             "skills": ",".join(rng.sample(["law", "design", "translation", "research", "tech"], 2)),
-             "languages": rng.choice(["zh", "zh,en", "en"]), "region": rng.choice(regions),
-             "created_at": start + timedelta(days=rng.randrange(300)), "confirmed_at": start + timedelta(days=rng.randrange(300))}
-            for i in range(volunteers)
-        ])
+        conn.execute(
+            t.volunteers.insert(),
+            [
+                {
+                    "email": f"v{i}@example.org",
+                    "nickname": f"v{i}",
+                    "status": rng.choice(["new", "contacted", "vetted", "invited", "active"]),
+                    "skills": ",".join(rng.sample(["law", "design", "translation", "research", "tech"], 2)),
+                    "languages": rng.choice(["zh", "zh,en", "en"]),
+                    "region": rng.choice(regions),
+                    "created_at": start + timedelta(days=rng.randrange(300)),
+                    "confirmed_at": start + timedelta(days=rng.randrange(300)),
+                }
+                for i in range(volunteers)
+            ],
+        )
         db.session.commit()
 
 
@@ -169,14 +187,39 @@ def run(full: bool = False) -> list[Figure]:
         csv, xlsx = _measure("csv", path), _measure("xlsx", path)
     print(f"report frames: {ours['seconds']:.2f} s, {ours['peak_mb']:.0f} MB; baseline {baseline['seconds']:.2f} s, "
           f"{baseline['peak_mb']:.0f} MB", file=sys.stderr)
-    print(f"export {csv['rows']:,} signatures: CSV {csv['rows'] / csv['seconds']:,.0f} rows/s, {csv['peak_mb']:.0f} MB; "
-          f"XLSX {xlsx['rows'] / xlsx['seconds']:,.0f} rows/s, {xlsx['peak_mb']:.0f} MB", file=sys.stderr)
+    print(
+        f"export {csv['rows']:,} signatures: CSV {csv['rows'] / csv['seconds']:,.0f} rows/s, {csv['peak_mb']:.0f} MB; "
+        f"XLSX {xlsx['rows'] / xlsx['seconds']:,.0f} rows/s, {xlsx['peak_mb']:.0f} MB",
+        file=sys.stderr,
+    )
     return [
-        Figure("report frames: time vs read_sql+pandas", ours["seconds"], baseline["seconds"], "s", 0.5, higher_is_better=False),
+        Figure(
+            "report frames: time vs read_sql+pandas",
+            ours["seconds"],
+            baseline["seconds"],
+            "s",
+            0.5,
+            higher_is_better=False,
+        ),
         Figure("report frames: peak MB (vs 200 MB ceiling)", ours["peak_mb"], 200, "MB", 1.0, higher_is_better=False),
-        Figure(f"CSV export {csv['rows']:,} rows: peak MB (vs 400)", csv["peak_mb"], 400, "MB", 1.0, higher_is_better=False),
-        Figure(f"XLSX export {xlsx['rows']:,} rows: peak MB (vs 400)", xlsx["peak_mb"], 400, "MB", 1.0, higher_is_better=False),
-        Figure("XLSX export: rows/s vs CSV rows/s", xlsx["rows"] / xlsx["seconds"], csv["rows"] / csv["seconds"], "rows/s", 0.1),
+        Figure(
+            f"CSV export {csv['rows']:,} rows: peak MB (vs 400)", csv["peak_mb"], 400, "MB", 1.0, higher_is_better=False
+        ),
+        Figure(
+            f"XLSX export {xlsx['rows']:,} rows: peak MB (vs 400)",
+            xlsx["peak_mb"],
+            400,
+            "MB",
+            1.0,
+            higher_is_better=False,
+        ),
+        Figure(
+            "XLSX export: rows/s vs CSV rows/s",
+            xlsx["rows"] / xlsx["seconds"],
+            csv["rows"] / csv["seconds"],
+            "rows/s",
+            0.1,
+        ),
     ]
 
 

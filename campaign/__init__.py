@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from campaign import access, errors, i18n, security, worker
-from campaign import features as house
 from campaign import config as settings
+from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
 from campaign.extensions import mail as flask_mail
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from campaign.auth.models import Role
@@ -49,7 +50,7 @@ def declared(view: Callable[..., object]) -> Access | None:
     return getattr(view, "_access", None)
 
 
-def _check_staff(access: Access) -> object:
+def _check_staff(access: Access) -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         if access.hide:
             abort(404)
@@ -59,7 +60,7 @@ def _check_staff(access: Access) -> object:
     return None
 
 
-def check_request() -> object:
+def check_request() -> ResponseReturnValue | None:
     """before_request: enforce the view's declaration; refuse views that have none."""
     endpoint = request.endpoint
     if endpoint is None or endpoint in _BUILTIN_PUBLIC:

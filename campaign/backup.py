@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+
 # Runs pg_dump/pg_restore with fixed arguments, no shell.
 import subprocess  # nosec B404
 import sys
@@ -56,7 +57,12 @@ def _need(tool: str) -> str:
 
 
 @click.command("backup")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: instance/backups/<time>).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: instance/backups/<time>).",
+)
 def backup_command(out: Path | None) -> None:
     """Write a consistent snapshot of the database while the app keeps running."""
     dialect = db.engine.dialect.name
@@ -74,7 +80,7 @@ def backup_command(out: Path | None) -> None:
         target.close()
     else:
         # Fixed argument list, no shell.
-        subprocess.run(  # nosec B603
+        subprocess.run(  # nosec B603  # noqa: S603
             [_need("pg_dump"), "--format=custom", "--no-owner", f"--file={out}", _libpq_url()], check=True
         )
     click.echo(f"backup written to {out}")
@@ -95,7 +101,7 @@ def restore_command(path: Path, yes: bool) -> None:
         target.close()
     else:
         # Fixed argument list, no shell.
-        subprocess.run(  # nosec B603
+        subprocess.run(  # nosec B603  # noqa: S603
             [_need("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
              f"--dbname={_libpq_url()}", str(path)],
             check=True,

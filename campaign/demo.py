@@ -22,9 +22,9 @@ demo_cli = AppGroup("demo", help="Demo data for trying the toolkit out.")
 
 # The demo accounts' documented password (README); only `flask demo seed` uses it.
 # The name of a setting.
-DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"  # nosec B105
+DEMO_PASSWORD_ENV = "DEMO_ADMIN_PASSWORD"  # nosec B105  # noqa: S105
 # Documented demo password.
-DEMO_PASSWORD = "maskpark-demo-2026"  # nosec B105
+DEMO_PASSWORD = "maskpark-demo-2026"  # nosec B105  # noqa: S105
 STAFF = [
     ("admin@example.org", [Role.ADMIN, Role.ORGANISER]),
     ("organiser@example.org", [Role.ORGANISER]),
@@ -44,7 +44,7 @@ def seed_staff(rng: random.Random) -> None:
 def seed() -> None:
     """Fill the database with the demo campaign (safe to run again)."""
     # Reproducible demo data, not secrets.
-    rng = random.Random(2025)  # nosec B311
+    rng = random.Random(2025)  # nosec B311  # noqa: S311
     # Called in order with one shared, seeded random generator, so the demo is the same every time.
     seeders: list[Callable[[random.Random], None]] = [seed_staff, *registry().seeders]
     with click.progressbar(seeders, label="seeding demo", show_pos=True) as steps:

@@ -24,8 +24,14 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
     413: (_l("Too large"), _l("What you sent is too large. Shorten it and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Please wait and try again.")),
-    500: (_l("Something went wrong"), _l("An error occurred on our side and nothing was saved. Please try again later.")),
-    503: (_l("Temporarily unavailable"), _l("The site cannot reach its database right now. Please try again in a few minutes.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side and nothing was saved. Please try again later."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The site cannot reach its database right now. Please try again in a few minutes."),
+    ),
 }
 
 
@@ -46,7 +52,10 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
 
 
 def _nul_character(exc: NulCharacter) -> tuple[str, int]:
-    return _render(400, str(_l("What you typed contains an invisible control character (NUL) that cannot be stored. Remove it, for example by typing the text again, and send the form once more.")))
+    return _render(400, str(_l(
+        "What you typed contains an invisible control character (NUL) that cannot be stored. "
+        "Remove it, for example by typing the text again, and send the form once more."
+    )))
 
 
 def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:

@@ -22,6 +22,8 @@ from flask import Blueprint, Flask, current_app
 from sqlalchemy import Select
 
 if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
     from campaign.access import Access
 
 _EXTENSION_KEY = "campaign.features"
@@ -83,7 +85,7 @@ class StaffCard:
     figures: Callable[[], list[Figure]] | None = None
 
 
-AudienceQuery = Callable[[str | None], Select[tuple[int]]]
+AudienceQuery = Callable[[str | None], Select[int]]
 AudienceChoices = Callable[[], list[tuple[str, str]]]
 
 
@@ -115,7 +117,7 @@ class DataRights:
     erase: Callable[[str], int]
 
 
-Checker = Callable[["Access"], object]
+Checker = Callable[["Access"], "ResponseReturnValue | None"]
 Seeder = Callable[[random.Random], None]
 
 

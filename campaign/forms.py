@@ -1,11 +1,23 @@
 """Form pieces shared by features."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, widgets
+
+# WTForms 3.3 added SelectChoice (tuple choices are deprecated); types-wtforms 3.2 does not know
+# it yet, so mypy sees Any here. Import it from this module.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import ValidationError
+
+__all__ = ["MultiCheckboxField", "SelectChoice", "choice_list"]
+
+
+def choice_list(pairs: Iterable[tuple[Any, object]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices; a label may be a lazy string."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -40,7 +40,7 @@ from sqlalchemy import String, UniqueConstraint, event, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model, db, table_of
 from campaign.features import Job, Lane, registry
 from campaign.timeutil import utcnow
 
@@ -53,7 +53,7 @@ _MONDAY = 3 * 86400  # the Unix epoch began on a Thursday; periods start on Mond
 _PERIOD_CHECK = 60.0  # seconds between checks whether a periodic job's period has come
 
 
-class PeriodRun(db.Model):
+class PeriodRun(Model):
     """One run of a periodic job in one period, claimed by the worker that inserted it."""
 
     __tablename__ = "worker_period_runs"
@@ -177,7 +177,7 @@ def claim_period(entry: Job, period: str) -> bool:
     if done_already is not None:
         db.session.rollback()
         return False
-    table = PeriodRun.__table__
+    table = table_of(PeriodRun)
     values = {"job": entry.name, "period": period, "claimed_by": worker_name()[:100], "started_at": utcnow()}
     # RETURNING says whether this insert won (rowcount is not reliable here on psycopg).
     if db.session.get_bind().dialect.name == "postgresql":

@@ -254,7 +254,9 @@ def client(app: Flask) -> FlaskClient:
 def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(*roles: Role | str, email: str | None = None, password: str = "correct horse battery", totp: bool = False) -> User:
+    def make(
+        *roles: Role | str, email: str | None = None, password: str = "correct horse battery", totp: bool = False
+    ) -> User:
         address = email or f"staff{next(counter)}@example.org"
         user = auth.create_user(address, [Role(r) for r in roles], password=password)
         if totp:

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from campaign.extensions import db
-from campaign.petitions.models import Petition, Signature
 from campaign.markup import render_markdown
+from campaign.petitions.models import Petition, Signature
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
 

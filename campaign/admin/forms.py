@@ -6,7 +6,7 @@ from wtforms import DateField, EmailField, IntegerField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from campaign.auth.models import Role
-from campaign.forms import MultiCheckboxField
+from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),
@@ -15,8 +15,8 @@ ROLE_LABELS = {
 }
 
 
-def _role_choices() -> list[tuple[str, object]]:
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+def _role_choices() -> list[SelectChoice]:
+    return choice_list((role.value, label) for role, label in ROLE_LABELS.items())
 
 
 class InviteForm(FlaskForm):

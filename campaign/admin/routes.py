@@ -4,11 +4,12 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from campaign.access import staff
 from campaign.admin import bp
@@ -36,7 +37,9 @@ def invite() -> Response | str:
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            auth.invite(form.email.data, [Role(r) for r in form.roles.data], current_user, str(get_locale()))
+            auth.invite(
+                form.email.data or "", [Role(r) for r in form.roles.data or []], current_user, str(get_locale())
+            )
         except auth.AuthError as exc:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
@@ -58,7 +61,7 @@ def user(user_id: int) -> Response | str:
     person = _user_or_404(user_id)
     form = RolesForm(roles=[r.value for r in person.roles])
     if form.validate_on_submit():
-        auth.set_roles(person, [Role(r) for r in form.roles.data], current_user)
+        auth.set_roles(person, [Role(r) for r in form.roles.data or []], current_user)
         flash(_("Roles saved."), "info")
         return redirect(url_for("admin.user", user_id=person.id))
     return render_template("admin/user.html", person=person, form=form, confirm=ConfirmForm())
@@ -130,5 +133,5 @@ def mailbox_message(name: str) -> str:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(raw, policy=policy.default)
 

@@ -45,7 +45,7 @@ class AuditFilter:
 HELP_DESK_ACTIONS = ("intake.", "takedown.")
 
 
-def query(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
+def query(filters: AuditFilter) -> Select[AuditEvent]:
     """Entries matching the filters, newest first."""
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if not filters.include_help_desk:

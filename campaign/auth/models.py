@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
@@ -21,7 +21,7 @@ class Role(str, enum.Enum):
 TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.CASEWORKER})
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class User(db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
@@ -83,7 +83,7 @@ class UserRole(db.Model):
         return f"<UserRole {self.user_id} {self.role}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time second-factor code, stored as a hash and deleted when used."""
 
     __tablename__ = "recovery_codes"

@@ -1,9 +1,10 @@
 """Sign-in (password, then a second factor), sign-out, invitations and the account page."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from campaign.access import public, staff
 from campaign.auth import bp
@@ -16,7 +17,7 @@ from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
 # A session key name, not a secret.
-_ENROL_SECRET = "enrol_secret"  # nosec B105
+_ENROL_SECRET = "enrol_secret"  # nosec B105  # noqa: S105
 
 
 def _finish_login(user: User) -> Response:
@@ -46,7 +47,7 @@ def login() -> Response | tuple[str, int] | str:
         return redirect(url_for("core.staff_home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = auth.check_password(form.email.data, form.password.data)
+        user = auth.check_password(form.email.data or "", form.password.data or "")
         if user is None:
             flash(_("That email and password do not match an active account."), "error")
             return render_template("auth/login.html", form=form), 401
@@ -67,7 +68,7 @@ def verify() -> Response | tuple[str, int] | str:
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if auth.second_factor_ok(user, form.code.data):
+        if auth.second_factor_ok(user, form.code.data or ""):
             return _finish_login(user)
         flash(_("That code is not right. Try the newest code from your app."), "error")
         return render_template("auth/verify.html", form=form), 401
@@ -94,7 +95,7 @@ def enrol() -> Response | tuple[str, int]:
     session.setdefault(_ENROL_SECRET, auth.new_totp_secret())
     form = CodeForm()
     if form.validate_on_submit():
-        if not auth.totp_ok(session[_ENROL_SECRET], form.code.data):
+        if not auth.totp_ok(session[_ENROL_SECRET], form.code.data or ""):
             flash(_("That code is not right. Check the time on your phone and try again."), "error")
             return _enrol_page(user, form, 401)
         codes = auth.enable_totp(user, session.pop(_ENROL_SECRET))
@@ -127,7 +128,7 @@ def accept_invite(token: str) -> Response | tuple[str, int] | str:
         return render_template("core/message.html", title=_("Invitation"), message=str(exc)), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
-        auth.set_password(user, form.password.data)
+        auth.set_password(user, form.password.data or "")
         flash(_("Your password is set. Please sign in."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, email=user.email)
@@ -138,7 +139,7 @@ def accept_invite(token: str) -> Response | tuple[str, int] | str:
 def account() -> Response | str:
     form = SetPasswordForm()
     if form.validate_on_submit():
-        auth.set_password(current_user, form.password.data)
+        auth.set_password(current_user, form.password.data or "")
         flash(_("Your password is changed. Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     return render_template(

@@ -16,11 +16,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import RecoveryCode, Role, User, UserRole
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow

@@ -123,7 +123,7 @@ def new_receipt_code() -> str:
 def normalise_code(raw: str) -> str | None:
     """Canonical form of a typed code (case, spaces, dashes, O/0 and I/L/1 forgiven), or None."""
     cleaned = "".join(ch for ch in raw.upper() if not ch.isspace() and ch not in "-_")
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != CODE_GROUPS * CODE_GROUP_LEN or any(ch not in CODE_ALPHABET for ch in cleaned):
         return None
     return cleaned

@@ -19,18 +19,18 @@ from campaign.intake.takedowns.models import Response, Takedown
 from campaign.timeutil import utcnow
 
 # Published on purpose: the caseworker queue warns until `flask intake rotate` replaces it.
-DEMO_PASSPHRASE = "demo-passphrase"  # nosec B105
+DEMO_PASSPHRASE = "demo-passphrase"  # nosec B105  # noqa: S105
 
 # (kinds, platforms, where, found, help wanted, contact, details) written as a survivor might.
 _REQUESTS = [
-    (["partner"], ["telegram"], "Telegram 频道「校园回忆录」（示例）", "上个月", ["takedown", "legal"], "signal",
-     "前男友在分手后把我们在一起时他偷拍的视频发到了频道里，配了我的学校名字。"),
-    (["hidden_camera"], ["telegram", "adult_site"], "t.me/demo_hotel_cam （示例）", "3月初", ["takedown", "evidence"], "email",
-     "朋友告诉我，我在酒店住过的房间被偷拍，视频在一个频道里被转卖。"),
-    (["deepfake"], ["weibo", "telegram"], "微博账号 @示例账号，还有一个 Telegram 群", "一周前", ["takedown", "psychological"], "none",
-     "有人用我朋友圈的照片做了换脸裸照，发给了我的同事。"),
-    (["doxxing", "extortion"], ["telegram"], "群组「开盒大队」（示例）", "昨天", ["legal", "evidence"], "telegram",
-     "我的姓名、电话和住址被公开，对方说不给钱就发更多照片。"),
+    (["partner"], ["telegram"], "Telegram 频道「校园回忆录」（示例）", "上个月", ["takedown", "legal"],
+     "signal", "前男友在分手后把我们在一起时他偷拍的视频发到了频道里，配了我的学校名字。"),
+    (["hidden_camera"], ["telegram", "adult_site"], "t.me/demo_hotel_cam （示例）", "3月初",
+     ["takedown", "evidence"], "email", "朋友告诉我，我在酒店住过的房间被偷拍，视频在一个频道里被转卖。"),
+    (["deepfake"], ["weibo", "telegram"], "微博账号 @示例账号，还有一个 Telegram 群", "一周前",
+     ["takedown", "psychological"], "none", "有人用我朋友圈的照片做了换脸裸照，发给了我的同事。"),
+    (["doxxing", "extortion"], ["telegram"], "群组「开盒大队」（示例）", "昨天", ["legal", "evidence"],
+     "telegram", "我的姓名、电话和住址被公开，对方说不给钱就发更多照片。"),
     (["hidden_camera"], ["douyin"], "抖音上的一个账号在卖针孔摄像头教程（示例）", "", ["report_only"], "none",
      "我只是想报告这个账号，他们在教人怎么在更衣室装摄像头。"),
     (["partner"], ["wechat", "qq"], "QQ 群号 000000（示例）", "去年年底", ["psychological", "legal"], "email",
@@ -116,11 +116,19 @@ def seed_takedowns(rng: random.Random) -> None:
                     removed_on = min(reported + timedelta(days=days), today)
                     response = Response.REMOVED.value
                 else:
-                    response = rng.choice([Response.ACKNOWLEDGED.value, Response.MORE_INFO.value, Response.REFUSED.value])
+                    response = rng.choice(
+                        [Response.ACKNOWLEDGED.value, Response.MORE_INFO.value, Response.REFUSED.value]
+                    )
             entry = tracker.Entry(
-                platform=platform, content_type=rng.choice(kinds),
-                target=f"https://t.me/demo_{platform}_{n:03d}" if platform == "telegram" else f"{platform} demo item {n:03d}",
-                reported_on=reported, reference=f"DEMO-{platform[:2].upper()}-{rng.randint(1000, 9999)}",
-                response=response, removed_on=removed_on, notes="",
+                platform=platform,
+                content_type=rng.choice(kinds),
+                target=f"https://t.me/demo_{platform}_{n:03d}"
+                if platform == "telegram"
+                else f"{platform} demo item {n:03d}",
+                reported_on=reported,
+                reference=f"DEMO-{platform[:2].upper()}-{rng.randint(1000, 9999)}",
+                response=response,
+                removed_on=removed_on,
+                notes="",
             )
             tracker.create(ring, entry, worker, case.id if case is not None else None)

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from campaign.forms import MultiCheckboxField
+from campaign.forms import MultiCheckboxField, choice_list
 from campaign.intake.choices import CONTACT, HELP_WANTED, KINDS, PLATFORMS
 from campaign.intake.models import Status
 
@@ -33,11 +33,11 @@ STATUS_LABELS = {
 
 class HelpForm(FlaskForm):
     kinds = MultiCheckboxField(
-        _l("What happened?"), choices=KINDS,
+        _l("What happened?"), choices=choice_list(KINDS),
         validators=[DataRequired(_l("Choose at least one. \"Something else\" is fine."))],
         description=_l("The only required question. Choose all that apply."),
     )
-    platforms = MultiCheckboxField(_l("Where does the content appear?"), choices=PLATFORMS)
+    platforms = MultiCheckboxField(_l("Where does the content appear?"), choices=choice_list(PLATFORMS))
     where = TextAreaField(
         _l("Channel or group names and links"),
         validators=[Optional(), Length(max=3000)],
@@ -47,12 +47,12 @@ class HelpForm(FlaskForm):
         _l("When did you find it?"), validators=[Optional(), Length(max=200)],
         description=_l("A date or a rough time, such as \"early March\"."),
     )
-    help_wanted = MultiCheckboxField(_l("What help would you like?"), choices=HELP_WANTED)
+    help_wanted = MultiCheckboxField(_l("What help would you like?"), choices=choice_list(HELP_WANTED))
     details = TextAreaField(
         _l("Anything else you want us to know"), validators=[Optional(), Length(max=5000)],
         description=_l("Optional. Write only what you are comfortable sharing."),
     )
-    contact_method = RadioField(_l("How may we contact you?"), choices=CONTACT, default="none")
+    contact_method = RadioField(_l("How may we contact you?"), choices=choice_list(CONTACT), default="none")
     contact_detail = StringField(
         _l("Your email address, Signal or Telegram username"), validators=[Length(max=200)],
         description=_l("Only if you chose a way to contact you above."),
@@ -106,13 +106,15 @@ class UnlockForm(FlaskForm):
 
 
 class CaseForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Status"), choices=choice_list(STATUS_LABELS.items()))
     assignee = SelectField(_l("Assigned to"), coerce=str)
     tags = StringField(
         _l("Tags"), validators=[Optional(), Length(max=200)],
         description=_l("Short labels separated by commas, such as urgent, legal. Never personal details."),
     )
-    remind_on = DateField(_l("Reminder"), validators=[Optional()], description=_l("A date to follow up; shown in the queue."))
+    remind_on = DateField(
+        _l("Reminder"), validators=[Optional()], description=_l("A date to follow up; shown in the queue.")
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -123,8 +125,11 @@ class NoteForm(FlaskForm):
 
 
 class TeamReplyForm(FlaskForm):
-    text = TextAreaField(_l("Message to the person"), validators=[InputRequired(_l("Write a message first.")), Length(max=5000)],
-                         description=_l("They read it on the status page with their receipt code."))
+    text = TextAreaField(
+        _l("Message to the person"),
+        validators=[InputRequired(_l("Write a message first.")), Length(max=5000)],
+        description=_l("They read it on the status page with their receipt code."),
+    )
     submit = SubmitField(_l("Send message"))
 
 

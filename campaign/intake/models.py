@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.auth.models import User
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
@@ -21,7 +21,7 @@ class Status(str, enum.Enum):
     CLOSED = "closed"
 
 
-class IntakeKey(db.Model):
+class IntakeKey(Model):
     """The group's key pair: the public key, and the private key wrapped with a passphrase."""
 
     __tablename__ = "intake_keys"
@@ -41,7 +41,7 @@ class IntakeKey(db.Model):
         return f"<IntakeKey v{self.version}>"
 
 
-class HelpRequest(db.Model):
+class HelpRequest(Model):
     __tablename__ = "help_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +88,7 @@ class HelpRequest(db.Model):
         return [t for t in self.tags.split(",") if t]
 
 
-class CaseMessage(db.Model):
+class CaseMessage(Model):
     """A message between the survivor and the team, sealed twice: to the team key and to the
     request's own key, so both the code holder and an unlocked caseworker can read it."""
 
@@ -110,7 +110,7 @@ class CaseMessage(db.Model):
         return f"<CaseMessage {self.id}>"
 
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     """A caseworker's private note, sealed to the team key only."""
 
     __tablename__ = "intake_notes"

@@ -8,14 +8,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
 from nacl.public import PrivateKey
+from werkzeug.wrappers import Response
 
 from campaign.access import public, staff
 from campaign.auth.models import Role, User
 from campaign.extensions import limiter
+from campaign.forms import choice_list
 from campaign.intake import bp, crypto
 from campaign.intake import services as intake
 from campaign.intake.choices import CONTACT, HELP_WANTED, KINDS, PLATFORMS, label
@@ -33,8 +35,8 @@ from campaign.intake.forms import (
     UnlockForm,
 )
 from campaign.intake.models import HelpRequest
-from campaign.intake.unlock import store_for
 from campaign.intake.takedowns import services as takedowns
+from campaign.intake.unlock import store_for
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
@@ -142,10 +144,10 @@ def status() -> str | tuple[str, int]:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            req, code_key = intake.find_by_code(form.code.data)
+            req, code_key = intake.find_by_code(form.code.data or "")
         except intake.BadCode:
             return _bad_code(form)
-        return _status_page(req, code_key, form.code.data)
+        return _status_page(req, code_key, form.code.data or "")
     return render_template("intake/status_login.html", form=form)
 
 
@@ -159,10 +161,10 @@ def status_reply() -> str | tuple[str, int]:
     except intake.BadCode:
         return _bad_code(CodeForm(formdata=None))
     if not form.validate_on_submit():
-        return _status_page(req, code_key, form.code.data, reply=form), 400
-    intake.survivor_reply(intake.keyring(), req, form.text.data, _today())
+        return _status_page(req, code_key, form.code.data or "", reply=form), 400
+    intake.survivor_reply(intake.keyring(), req, form.text.data or "", _today())
     flash(_("Your message was sent. It is encrypted; only the team can read it."), "info")
-    return _status_page(req, code_key, form.code.data)
+    return _status_page(req, code_key, form.code.data or "")
 
 
 @bp.route("/help/status/delete", methods=["POST"])
@@ -175,7 +177,7 @@ def status_delete() -> str | tuple[str, int]:
     except intake.BadCode:
         return _bad_code(CodeForm(formdata=None))
     if not form.validate_on_submit():
-        return _status_page(req, code_key, form.code.data, delete=form), 400
+        return _status_page(req, code_key, form.code.data or "", delete=form), 400
     intake.survivor_delete(req)
     return render_template("intake/deleted.html")
 
@@ -218,7 +220,7 @@ def unlock() -> Response | str | tuple[str, int]:
     form = UnlockForm()
     if form.validate_on_submit():
         try:
-            ring = intake.unlock(form.passphrase.data, _user())
+            ring = intake.unlock(form.passphrase.data or "", _user())
         except intake.NoKey:
             abort(404)
         except crypto.WrongPassphrase:
@@ -253,9 +255,9 @@ def _case_form(req: HelpRequest, formdata: bool = False) -> CaseForm:
         formdata=None, status=req.status, assignee=str(req.assignee_id or ""),
         tags=", ".join(req.tag_list), remind_on=req.remind_on,
     )
-    form.assignee.choices = [("", _("Nobody"))] + [
+    form.assignee.choices = choice_list([("", _("Nobody"))] + [
         (str(u.id), u.display_name or u.email) for u in intake.caseworkers()
-    ]
+    ])
     return form
 
 
@@ -289,8 +291,13 @@ def case_update(request_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             intake.update_case(
-                req, _user(), status=form.status.data, assignee_id=int(form.assignee.data) if form.assignee.data else None,
-                tags=form.tags.data or "", remind_on=form.remind_on.data, today=_today(),
+                req,
+                _user(),
+                status=form.status.data,
+                assignee_id=int(form.assignee.data) if form.assignee.data else None,
+                tags=form.tags.data or "",
+                remind_on=form.remind_on.data,
+                today=_today(),
             )
         except intake.NotCaseworker:
             form.assignee.errors = [_("Cases can only be assigned to caseworkers.")]
@@ -306,7 +313,7 @@ def case_note(request_id: int) -> Response | tuple[str, int]:
     req = _case_or_404(request_id)
     form = NoteForm()
     if form.validate_on_submit():
-        intake.add_note(team_keyring(), req, _user(), form.text.data, _today())
+        intake.add_note(team_keyring(), req, _user(), form.text.data or "", _today())
         flash(_("Note added."), "info")
         return redirect(url_for("intake.case", request_id=req.id))
     return _case_page(req, 400, note_form=form)
@@ -318,7 +325,7 @@ def case_message(request_id: int) -> Response | tuple[str, int]:
     req = _case_or_404(request_id)
     form = TeamReplyForm()
     if form.validate_on_submit():
-        intake.team_reply(team_keyring(), req, _user(), form.text.data, _today())
+        intake.team_reply(team_keyring(), req, _user(), form.text.data or "", _today())
         flash(_("Message sent. The person reads it with their receipt code."), "info")
         return redirect(url_for("intake.case", request_id=req.id))
     return _case_page(req, 400, reply_form=form)

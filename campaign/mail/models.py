@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
-class QueuedMail(db.Model):
+class QueuedMail(Model):
     __tablename__ = "queued_mail"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -250,7 +250,8 @@ def _fail(row_id: int, reason: str) -> None:
 
 def failed_count() -> int:
     """How many queued mails failed for good (an admin may look into why)."""
-    return int(db.session.scalar(select(db.func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_not(None))) or 0)
+    failed = select(db.func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_not(None))
+    return int(db.session.scalar(failed) or 0)
 
 
 def dev_mailbox() -> list[Path]:

@@ -31,7 +31,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Connection, and_, func, or_, select, text, update
 
-from campaign.extensions import db
+from campaign.extensions import db, table_of
 from campaign.mail.services import without_addresses
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from campaign.newsletter.compose import Prepared, manage_token, prepare
@@ -119,7 +119,7 @@ def _mine(ids: list[int], owner: str) -> Any:
     )
 
 
-_outbox = OutboxRow.__table__
+_outbox = table_of(OutboxRow)
 
 
 def _write_sent(conn: Connection, ids: list[int], rest: list[int], owner: str) -> None:

@@ -17,16 +17,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from campaign.forms import Deliverable, MultiCheckboxField
+from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
 from campaign.newsletter.services import LANGUAGES, TOPICS
 
 
-def _topic_choices() -> list[tuple[str, str]]:
-    return [(key, str(label)) for key, label in TOPICS.items()]
+def _topic_choices() -> list[SelectChoice]:
+    return choice_list((key, str(label)) for key, label in TOPICS.items())
 
 
-def _language_choices() -> list[tuple[str, str]]:
-    return [(key, str(label)) for key, label in LANGUAGES.items()]
+def _language_choices() -> list[SelectChoice]:
+    return choice_list((key, str(label)) for key, label in LANGUAGES.items())
 
 
 class SubscribeForm(FlaskForm):
@@ -107,7 +107,7 @@ class IssueForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.topics.choices = _topic_choices()
         self.languages.choices = _language_choices()
-        self.segment.choices = [("", str(_l("Everyone who matches")))] + list(segment_options or [])
+        self.segment.choices = choice_list([("", str(_l("Everyone who matches")))] + list(segment_options or []))
 
 
 class TestSendForm(FlaskForm):

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
@@ -22,7 +22,7 @@ class SubscriberStatus(str, enum.Enum):
     COMPLAINED = "complained"
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     __tablename__ = "subscribers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +52,7 @@ class IssueStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class Issue(db.Model):
+class Issue(Model):
     """One newsletter issue: its text, its audience and the state of its send."""
 
     __tablename__ = "newsletter_issues"
@@ -88,7 +88,7 @@ class OutboxStatus(str, enum.Enum):
     SKIPPED = "skipped"  # unsubscribed or bounced after the audience was frozen, or cancelled
 
 
-class OutboxRow(db.Model):
+class OutboxRow(Model):
     """One recipient of one issue. The address is copied so the send is what was frozen."""
 
     __tablename__ = "newsletter_outbox"

@@ -19,7 +19,9 @@ def collect_personal_data(email: str) -> list[dict[str, Any]]:
     if subscriber is None:
         return []
     received = db.session.scalars(
-        select(OutboxRow.issue_id).where(OutboxRow.subscriber_id == subscriber.id, OutboxRow.status == OutboxStatus.SENT.value)
+        select(OutboxRow.issue_id).where(
+            OutboxRow.subscriber_id == subscriber.id, OutboxRow.status == OutboxStatus.SENT.value
+        )
     ).all()
     return [{"email": subscriber.email, "name": subscriber.name, "language": subscriber.locale,
              "topics": subscriber.topics, "status": subscriber.status, "source": subscriber.source,
@@ -32,11 +34,14 @@ def erase_personal_data(email: str) -> int:
     if subscriber is None:
         return 0
     db.session.execute(
-        update(OutboxRow).where(OutboxRow.subscriber_id == subscriber.id, OutboxRow.status == OutboxStatus.PENDING.value)
+        update(OutboxRow)
+        .where(OutboxRow.subscriber_id == subscriber.id, OutboxRow.status == OutboxStatus.PENDING.value)
         .values(status=OutboxStatus.SKIPPED.value)
     )
     db.session.execute(
-        update(OutboxRow).where(OutboxRow.subscriber_id == subscriber.id).values(email=f"erased-{subscriber.id}@invalid", name="")
+        update(OutboxRow)
+        .where(OutboxRow.subscriber_id == subscriber.id)
+        .values(email=f"erased-{subscriber.id}@invalid", name="")
     )
     subscriber.email = f"erased-{subscriber.id}@invalid"
     subscriber.name = ""

@@ -1,6 +1,10 @@
 """Newsletter pages: sign-up, preferences, one-click unsubscribe, archive, and the staff composer."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.access import public, staff
 from campaign.auth.forms import ConfirmForm
-from campaign.auth.models import Role
+from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
 from campaign.newsletter import bp, compose, dispatch, segments, services
@@ -40,7 +44,9 @@ def subscribe() -> BaseResponse | str:
     if request.method == "GET":
         form.language.data = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
     if form.validate_on_submit():
-        services.request_subscription(form.email.data, form.name.data or "", form.language.data, form.topics.data or [])
+        services.request_subscription(
+            form.email.data or "", form.name.data or "", form.language.data, form.topics.data or []
+        )
         return render_template("newsletter/check_mail.html")
     return render_template("newsletter/subscribe.html", form=form)
 
@@ -129,7 +135,7 @@ def _issue_or_404(issue_id: int) -> Issue:
 
 def _issue_data(form: IssueForm) -> services.IssueData:
     return services.IssueData(
-        subject=form.subject.data, body=form.body.data, subject_en=form.subject_en.data or "",
+        subject=form.subject.data or "", body=form.body.data or "", subject_en=form.subject_en.data or "",
         body_en=form.body_en.data or "", topics=form.topics.data or [], languages=form.languages.data or [],
         segment=form.segment.data or "",
     )
@@ -221,7 +227,7 @@ def issue_test(issue_id: int) -> BaseResponse:
     _issue_or_404(issue_id)
     form = TestSendForm()
     if form.validate_on_submit():
-        count = services.test_send(issue_id, form.addresses.data.split(","), form.language.data, current_user)
+        count = services.test_send(issue_id, (form.addresses.data or "").split(","), form.language.data, current_user)
         flash(_("Test sent to %(n)d addresses.", n=count), "info")
     else:
         for errors in form.errors.values():
@@ -235,7 +241,7 @@ def issue_schedule(issue_id: int) -> BaseResponse:
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            services.schedule(issue_id, form.when.data, current_user)
+            services.schedule(issue_id, cast(datetime, form.when.data), current_user)  # DataRequired
             flash(_("The issue will be sent at the chosen time."), "info")
         except services.NewsletterError as exc:
             flash(str(exc), "error")
@@ -244,7 +250,7 @@ def issue_schedule(issue_id: int) -> BaseResponse:
     return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, Callable[[int, User], object]] = {
     "send": services.start_send,
     "pause": services.pause,
     "resume": services.resume,
@@ -255,7 +261,10 @@ _ACTIONS = {
 }
 
 
-@bp.route("/staff/newsletter/issues/<int:issue_id>/<any(send, pause, resume, cancel, publish, unpublish, unschedule):action>", methods=["POST"])
+@bp.route(
+    "/staff/newsletter/issues/<int:issue_id>/<any(send, pause, resume, cancel, publish, unpublish, unschedule):action>",
+    methods=["POST"],
+)
 @organisers
 def issue_action(issue_id: int, action: str) -> BaseResponse:
     _issue_or_404(issue_id)
@@ -292,7 +301,7 @@ def import_confirm() -> BaseResponse:
     form = ImportConfirmForm()
     if form.validate_on_submit():
         result = services.import_subscribers(
-            form.csv_data.data, form.source.data, "en" if form.language.data == "en" else "zh", current_user
+            form.csv_data.data or "", form.source.data or "", "en" if form.language.data == "en" else "zh", current_user
         )
         flash(_("%(n)d subscribers imported.", n=len(result.accepted)), "info")
     else:

@@ -29,7 +29,7 @@ def options() -> list[tuple[str, str]]:
     return found
 
 
-def query(stored: str) -> Select[tuple[int]]:
+def query(stored: str) -> Select[int]:
     """The subscriber-id SELECT of a stored "key" or "key:value"."""
     key, _sep, value = stored.partition(":")
     audience = registry().audiences.get(key)

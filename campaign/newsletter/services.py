@@ -14,12 +14,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
-from campaign.links import absolute_url
 from campaign import tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
-from campaign.extensions import db
+from campaign.extensions import db, rowcount
 from campaign.features import Lane
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
 from campaign.newsletter.models import (
@@ -231,6 +231,8 @@ def preview_import(data: str) -> ImportPreview:
     if not rows:
         return preview
     header = rows[0]
+    name_col: int | None
+    date_col: int | None
     email_col = _column(header, "email", "e-mail", "邮箱", "邮件")
     start = 1
     if email_col is None:  # no header row: email, name, date
@@ -336,7 +338,7 @@ def update_issue(issue_id: int, data: IssueData) -> Issue:
     return issue
 
 
-def audience(issue: Issue) -> Select[tuple[int]]:
+def audience(issue: Issue) -> Select[int]:
     """Subscriber ids the issue goes to: confirmed, matching topics, languages and segment."""
     stmt = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.CONFIRMED.value)
     if issue.languages:
@@ -374,7 +376,7 @@ def _freeze(issue: Issue) -> int:
     result = db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
     issue.status = IssueStatus.SENDING.value
     issue.started_at = now
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def start_send(issue_id: int, actor: User) -> int:

@@ -18,7 +18,7 @@ def _as_int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else -1
 
 
-def _signers(value: str | None) -> Select[tuple[int]]:
+def _signers(value: str | None) -> Select[int]:
     """Subscribers who signed petition `value`, confirmed their signature and opted in there."""
     return select(Subscriber.id).join(Signature, Signature.email == Subscriber.email).where(
         Signature.petition_id == _as_int(value),

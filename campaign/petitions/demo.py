@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from campaign.extensions import db
-from campaign.petitions.models import Display, Petition, PetitionStatus, Signature, SignatureStatus
 from campaign.markup import render_markdown
+from campaign.petitions.models import Display, Petition, PetitionStatus, Signature, SignatureStatus
 from campaign.petitions.services import next_milestone
 from campaign.timeutil import utcnow
 
@@ -117,7 +117,7 @@ def seed_petitions(rng: random.Random) -> None:
         title_en="Platforms: open a fast takedown channel. Authorities: pursue those who film and share.",
         summary_zh="Maskpark 频道传播了大量偷拍和深度伪造内容。我们要求平台 24 小时内下架，要求执法机关依法追查。",
         summary_en="The Maskpark channels spread covert recordings and deepfake nudes of women. We ask platforms "
-                   "to take them down within 24 hours and the authorities to pursue those responsible.",
+        "to take them down within 24 hours and the authorities to pursue those responsible.",
         body_zh=BODY_ZH,
         body_en=BODY_EN,
         target_zh="Telegram 及各社交平台；公安机关与网信部门",
@@ -125,7 +125,8 @@ def seed_petitions(rng: random.Random) -> None:
         thanks_zh="谢谢你！每一个确认的签名都会被计入，并在递交时按你选择的方式显示。",
         thanks_en="Thank you! Every confirmed signature counts and is shown as you chose when we deliver the letter.",
         share_text_zh="我签了：要求平台快速下架偷拍内容、追查传播者。你也来签名吧",
-        share_text_en="I signed: platforms must take down covert recordings fast, and those who share them must be pursued.",
+        share_text_en="I signed: platforms must take down covert recordings fast, "
+        "and those who share them must be pursued.",
         created_at=now - timedelta(days=DAYS + 1),
     )
     petition.body_html_zh = render_markdown(BODY_ZH)

@@ -15,10 +15,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from campaign.forms import Deliverable
+from campaign.forms import Deliverable, SelectChoice
 from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
 
 EMAIL_SHAPE = r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+\Z"
@@ -91,8 +90,12 @@ class PetitionForm(FlaskForm):
         description=_l("The petition's address: /petitions/<slug>"),
     )
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=PetitionStatus.DRAFT.value)
-    goal = IntegerField(_l("Signature goal"), default=100, validators=[DataRequired(), NumberRange(min=1, max=100_000_000)],
-                        description=_l("Rises by itself to the next milestone when reached."))
+    goal = IntegerField(
+        _l("Signature goal"),
+        default=100,
+        validators=[DataRequired(), NumberRange(min=1, max=100_000_000)],
+        description=_l("Rises by itself to the next milestone when reached."),
+    )
     closes_on = DateField(_l("Closing date (optional)"), validators=[Optional()])
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
@@ -34,7 +34,7 @@ class Display(str, enum.Enum):
 TRANSLATED = ("title", "summary", "body", "target", "thanks", "share_text")
 
 
-class Petition(db.Model):
+class Petition(Model):
     __tablename__ = "petitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,7 +89,7 @@ class Petition(db.Model):
         return min(100, self.signature_count * 100 // self.goal) if self.goal else 100
 
 
-class Signature(db.Model):
+class Signature(Model):
     __tablename__ = "petition_signatures"
     __table_args__ = (
         UniqueConstraint("petition_id", "email"),

@@ -21,13 +21,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.links import absolute_url
 from campaign import i18n
 from campaign.access import public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
+from campaign.links import absolute_url
 from campaign.petitions import bp, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
@@ -94,7 +95,7 @@ def _render_petition(petition: Petition, form: SignForm) -> str:
 @bp.post("/petitions/<slug>/sign")
 @public
 @limiter.limit("10 per minute; 100 per hour", methods=["POST"])
-def sign(slug: str) -> Response | tuple[str, int]:
+def sign(slug: str) -> BaseResponse | tuple[str, int]:
     form = SignForm()
     if not form.validate_on_submit():
         return _render_petition(_petition_or_404(slug), form), 400
@@ -105,8 +106,8 @@ def sign(slug: str) -> Response | tuple[str, int]:
     try:
         petitions.sign(
             slug,
-            email=form.email.data,
-            name=form.name.data,
+            email=form.email.data or "",
+            name=form.name.data or "",
             region=form.region.data or "",
             comment=form.comment.data or "",
             display=form.display.data,
@@ -123,7 +124,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
     return _after_signing(slug, "new")
 
 
-def _after_signing(slug: str, outcome: str) -> Response:
+def _after_signing(slug: str, outcome: str) -> BaseResponse:
     # The outcome travels in the address, not in a flash message: writing the session cookie
     # was a sizeable share of a signature's cost (bench/signing.py).
     return redirect(url_for("petitions.thanks", slug=slug, signed=outcome), 303)
@@ -194,7 +195,7 @@ def poster(slug: str, fmt: str) -> Response:
 
 @bp.route("/petition-confirm/<token>", methods=["GET", "POST"])
 @public
-def confirm(token: str) -> Response | str | tuple[str, int]:
+def confirm(token: str) -> BaseResponse | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.CONFIRM_PURPOSE, token)
     except petitions.LinkInvalid:
@@ -214,7 +215,7 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
 
 @bp.route("/petition-withdraw/<token>", methods=["GET", "POST"])
 @public
-def withdraw(token: str) -> Response | str | tuple[str, int]:
+def withdraw(token: str) -> BaseResponse | str | tuple[str, int]:
     try:
         signature = petitions.signature_from_token(petitions.WITHDRAW_PURPOSE, token)
     except petitions.LinkInvalid:
@@ -251,17 +252,17 @@ def staff_list() -> str:
 
 @bp.route("/staff/petitions/new", methods=["GET", "POST"])
 @organisers
-def create() -> Response | str:
+def create() -> BaseResponse | str:
     return _edit(None)
 
 
 @bp.route("/staff/petitions/<int:petition_id>/edit", methods=["GET", "POST"])
 @organisers
-def edit(petition_id: int) -> Response | str:
+def edit(petition_id: int) -> BaseResponse | str:
     return _edit(_by_id(petition_id))
 
 
-def _edit(petition: Petition | None) -> Response | str:
+def _edit(petition: Petition | None) -> BaseResponse | str:
     form = PetitionForm(obj=petition)
     if form.validate_on_submit():
         fields: dict[str, Any] = {name: getattr(form, name).data for name in ("slug", "status", "goal", "closes_on")}
@@ -297,9 +298,12 @@ def signatures(petition_id: int) -> str:
     )
 
 
-@bp.post("/staff/petitions/<int:petition_id>/signatures/<int:signature_id>/<any(hide, show):action>/<any(signature, comment):part>")
+@bp.post(
+    "/staff/petitions/<int:petition_id>/signatures/<int:signature_id>"
+    "/<any(hide, show):action>/<any(signature, comment):part>"
+)
 @organisers
-def set_hidden(petition_id: int, signature_id: int, action: str, part: str) -> Response:
+def set_hidden(petition_id: int, signature_id: int, action: str, part: str) -> BaseResponse:
     signature = db.session.get(Signature, signature_id)
     if signature is None or signature.petition_id != petition_id:
         abort(404)

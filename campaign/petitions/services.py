@@ -10,15 +10,15 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign.links import absolute_url
-from campaign.markup import render_markdown
 from campaign import tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
-from campaign.extensions import db
+from campaign.extensions import db, rowcount, table_of
 from campaign.features import Lane
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
+from campaign.markup import render_markdown
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.models import (
     TRANSLATED,
@@ -128,7 +128,7 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
 
 
 _DISPLAYS = frozenset(d.value for d in Display)
-_SIGNATURES = Signature.__table__
+_SIGNATURES = table_of(Signature)
 # What a new signature row holds; everything but the petition id comes from bound parameters.
 _NEW_SIGNATURE_COLUMNS = (
     "email", "name", "region", "comment", "display", "newsletter", "locale", "src", "status",
@@ -222,7 +222,7 @@ def _already_signed(petition_id: int, address: str) -> AlreadySigned:
     if existing is None or existing.status == SignatureStatus.CONFIRMED.value:
         return AlreadySigned(confirmed=existing is not None, resent=False)
     now = utcnow()
-    resent = db.session.execute(
+    resent = rowcount(db.session.execute(
         update(Signature)
         .where(
             Signature.id == existing.id,
@@ -231,7 +231,7 @@ def _already_signed(petition_id: int, address: str) -> AlreadySigned:
             or_(Signature.last_mailed_at.is_(None), Signature.last_mailed_at <= now - RESEND_AFTER),
         )
         .values(mail_due=True)
-    ).rowcount
+    ))
     if resent:
         worker.wake_after_commit(Lane.MAIL)
     db.session.commit()
@@ -267,11 +267,11 @@ def signature_from_token(purpose: str, token: str) -> Signature:
 def confirm(signature: Signature) -> bool:
     """Confirm a pending signature and count it; returns False if it was confirmed already."""
     now = utcnow()
-    won = db.session.execute(
+    won = rowcount(db.session.execute(
         update(Signature)
         .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING.value)
         .values(status=SignatureStatus.CONFIRMED.value, confirmed_at=now, mail_due=False)
-    ).rowcount
+    ))
     if not won:
         db.session.rollback()
         return False
@@ -287,7 +287,9 @@ def confirm(signature: Signature) -> bool:
         .values(goal=next_milestone(count))
     )
     if signature.newsletter:
-        subscribe_confirmed(signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}")
+        subscribe_confirmed(
+            signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}"
+        )
     db.session.commit()
     db.session.refresh(signature)
     return True
@@ -410,11 +412,11 @@ def _queue_confirmation(signature: Signature, petition: Petition) -> None:
 def purge_pending(days: int) -> int:
     """Delete signatures still unconfirmed after `days` days, with all they hold."""
     cutoff = utcnow() - timedelta(days=days)
-    removed = db.session.execute(
+    removed = rowcount(db.session.execute(
         delete(Signature).where(
             Signature.status == SignatureStatus.PENDING.value, Signature.created_at < cutoff
         )
-    ).rowcount
+    ))
     db.session.commit()
     if removed:
         logger.info("removed %s unconfirmed signatures", removed)
@@ -448,10 +450,10 @@ def erase_personal_data(address: str) -> int:
     Pending ones go; confirmed ones stay counted as anonymous signatures with no name, region,
     comment or address (the address becomes `erased-<id>`, which no one can sign with).
     """
-    pending = db.session.execute(
+    pending = rowcount(db.session.execute(
         delete(Signature).where(Signature.email == address, Signature.status == SignatureStatus.PENDING.value)
-    ).rowcount
-    confirmed = db.session.execute(
+    ))
+    confirmed = rowcount(db.session.execute(
         update(Signature)
         .where(Signature.email == address)
         .values(
@@ -460,7 +462,7 @@ def erase_personal_data(address: str) -> int:
             mail_due=False, last_mailed_at=None,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     return int(pending + confirmed)
 
 
@@ -476,7 +478,7 @@ class SignatureFilter:
     hidden: str = ""  # "", "hidden", "visible"
 
 
-def signature_query(petition: Petition, filters: SignatureFilter) -> Select[tuple[Signature]]:
+def signature_query(petition: Petition, filters: SignatureFilter) -> Select[Signature]:
     stmt = select(Signature).where(Signature.petition_id == petition.id)
     if filters.q:
         needle = filters.q.strip()
@@ -523,7 +525,7 @@ def channel_counts(petition: Petition) -> list[tuple[str, int]]:
     return [(src, n) for src, n in rows]
 
 
-def _confirmed(petition: Petition) -> Select[tuple[Signature]]:
+def _confirmed(petition: Petition) -> Select[Signature]:
     return (
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.CONFIRMED.value)

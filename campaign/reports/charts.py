@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -17,12 +18,16 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
 ACCENT = "#a4161a"
 SECOND = "#1a5fb4"
 
 
 @cache
-def _style() -> dict[str, object]:
+def _style() -> dict[RcKeyType, Any]:
     cjk = [f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name]
     return {
         "font.family": "sans-serif",
@@ -37,7 +42,7 @@ def _style() -> dict[str, object]:
     }
 
 
-def _encode(fig: plt.Figure) -> str:
+def _encode(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)

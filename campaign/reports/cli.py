@@ -23,7 +23,9 @@ def _private_file(path: Path) -> int:
 
 
 @reports_cli.command("export")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into."
+)
 @click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
 @click.option("--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option("--no-personal", is_flag=True, help="Leave out the raw lists that hold personal data.")

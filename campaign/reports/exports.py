@@ -23,7 +23,9 @@ def _cell(value: Any) -> Any:
 
 
 def frame_csv(frame: pd.DataFrame) -> Iterator[str]:
-    return csv_stream([str(c) for c in frame.columns], (map(_cell, row) for row in frame.itertuples(index=False)))
+    return csv_stream(
+        [str(c) for c in frame.columns], ([_cell(cell) for cell in row] for row in frame.itertuples(index=False))
+    )
 
 
 def write_xlsx(target: IO[bytes] | str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ class ReportFilter:
     include_confidential: bool = False  # confidential working groups: admins only
     today: date | None = None  # for "overdue" and "went quiet"; defaults to the real today
 
-    def bounds(self, column: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+    def bounds(self, column: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
         """WHERE clauses limiting a datetime (or date) column to the filter's dates."""
         clauses = []
         if self.since:
@@ -41,7 +42,7 @@ class ReportFilter:
         return self.today or date.today()
 
 
-def _frame(conn: Connection, stmt: sa.Select, columns: list[str]) -> pd.DataFrame:
+def _frame(conn: Connection, stmt: sa.Select[*tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     rows = conn.execute(stmt).all()
     return pd.DataFrame.from_records(rows, columns=columns)
 
@@ -87,7 +88,7 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
         [{"signed": total, "confirmed": done, "rate": round(done / total, 4) if total else 0.0}]
     )
 
-    def by(column: sa.ColumnElement, name: str) -> pd.DataFrame:
+    def by(column: sa.ColumnElement[Any], name: str) -> pd.DataFrame:
         key = sa.func.coalesce(sa.func.nullif(column, ""), "—").label(name)
         return _frame(conn, sa.select(key, sa.func.count().label("signatures")).where(*confirmed, *scope)
                       .group_by(key).order_by(sa.func.count().desc(), key), [name, "signatures"])
@@ -116,12 +117,14 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         people.append(v.c.id.in_(sa.select(t.memberships.c.volunteer_id).where(t.memberships.c.group_id == f.group_id)))
 
     total = conn.execute(sa.select(sa.func.count()).select_from(v).where(*people)).scalar_one()
-    reached = dict(conn.execute(
+    reached: dict[str, int] = dict(conn.execute(
         sa.select(h.c.to_status, sa.func.count(sa.distinct(h.c.volunteer_id)))
         .where(h.c.volunteer_id.in_(sa.select(v.c.id).where(*people)))
         .group_by(h.c.to_status)
     ).all())
-    current = dict(conn.execute(sa.select(v.c.status, sa.func.count()).where(*people).group_by(v.c.status)).all())
+    current: dict[str, int] = dict(
+        conn.execute(sa.select(v.c.status, sa.func.count()).where(*people).group_by(v.c.status)).all()
+    )
     funnel = pd.DataFrame(
         [{"stage": stage, "reached": total if stage == "new" else max(reached.get(stage, 0), current.get(stage, 0)),
           "now": current.get(stage, 0)} for stage in FUNNEL]
@@ -137,7 +140,9 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
     if waits.empty:
         contact = pd.DataFrame([{"contacted": 0, "median_days": None, "mean_days": None}])
     else:
-        days = (pd.to_datetime(waits["contacted_at"]) - pd.to_datetime(waits["confirmed_at"])).dt.total_seconds() / 86400
+        days = (
+            pd.to_datetime(waits["contacted_at"]) - pd.to_datetime(waits["confirmed_at"])
+        ).dt.total_seconds() / 86400
         contact = pd.DataFrame([{"contacted": len(days), "median_days": round(float(days.median()), 1),
                                  "mean_days": round(float(days.mean()), 1)}])
 
@@ -155,7 +160,9 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
     quiet_since = datetime.combine(f.day() - timedelta(days=30), time.min)
     recent = sa.union(
         sa.select(t.task_events.c.actor_volunteer_id.label("vid")).where(t.task_events.c.at >= quiet_since),
-        sa.select(t.task_comments.c.author_volunteer_id.label("vid")).where(t.task_comments.c.created_at >= quiet_since),
+        sa.select(t.task_comments.c.author_volunteer_id.label("vid")).where(
+            t.task_comments.c.created_at >= quiet_since
+        ),
     ).subquery()
     quiet = conn.execute(
         sa.select(sa.func.count()).select_from(v).where(
@@ -166,8 +173,12 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         "funnel": funnel,
         "time_to_first_contact": contact,
         "by_group": by_group,
-        "by_skill": _explode_counts(lists["skills"], "skill") if not lists.empty else pd.DataFrame(columns=["skill", "count"]),
-        "by_language": _explode_counts(lists["languages"], "language") if not lists.empty else pd.DataFrame(columns=["language", "count"]),
+        "by_skill": _explode_counts(lists["skills"], "skill")
+        if not lists.empty
+        else pd.DataFrame(columns=["skill", "count"]),
+        "by_language": _explode_counts(lists["languages"], "language")
+        if not lists.empty
+        else pd.DataFrame(columns=["language", "count"]),
         "went_quiet": pd.DataFrame([{"active_without_activity_30_days": quiet}]),
     }
 
@@ -177,7 +188,7 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
 
 def group_frames(conn: Connection, f: ReportFilter) -> Frames:
     g, k, m = t.groups, t.tasks, t.memberships
-    visible = [] if f.include_confidential else [g.c.confidential.is_(False)]
+    visible: list[sa.ColumnElement[bool]] = [] if f.include_confidential else [g.c.confidential.is_(False)]
     if f.group_id:
         visible.append(g.c.id == f.group_id)
     today = f.day()
@@ -193,7 +204,7 @@ def group_frames(conn: Connection, f: ReportFilter) -> Frames:
     for column in ("open", "done", "overdue"):
         tasks[column] = tasks[column].fillna(0).astype(int)
 
-    active = dict(conn.execute(
+    active: dict[int, int] = dict(conn.execute(
         sa.select(m.c.group_id, sa.func.count()).join(t.volunteers, t.volunteers.c.id == m.c.volunteer_id)
         .where(t.volunteers.c.status == "active").group_by(m.c.group_id)
     ).all())

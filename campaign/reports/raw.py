@@ -13,7 +13,7 @@ from campaign.reports.frames import ReportFilter
 CHUNK = 5000
 
 
-def _stream(conn: Connection, stmt: sa.Select) -> Iterator[Sequence[Any]]:
+def _stream(conn: Connection, stmt: sa.Select[*tuple[Any, ...]]) -> Iterator[Sequence[Any]]:
     result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
     for partition in result.partitions():
         yield from partition
@@ -46,7 +46,9 @@ def volunteers(conn: Connection, f: ReportFilter) -> tuple[list[str], Iterator[S
             .where(v.c.confirmed_at.is_not(None), v.c.erased_at.is_(None), *f.bounds(v.c.confirmed_at))
             .order_by(v.c.id))
     if f.group_id:
-        stmt = stmt.where(v.c.id.in_(sa.select(t.memberships.c.volunteer_id).where(t.memberships.c.group_id == f.group_id)))
+        stmt = stmt.where(
+            v.c.id.in_(sa.select(t.memberships.c.volunteer_id).where(t.memberships.c.group_id == f.group_id))
+        )
     return ["nickname", "email", "contact_kind", "contact", "region", "languages", "skills", "hours_per_week",
             "status", "tags", "confirmed_at"], _stream(conn, stmt)
 

@@ -7,10 +7,12 @@ from flask import Response, abort, redirect, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.access import staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
+from campaign.forms import choice_list
 from campaign.reports import bp, charts
 from campaign.reports import services as reports
 from campaign.reports.exports import frame_csv, frames_xlsx
@@ -105,8 +107,8 @@ def _filter(form: ReportFilterForm) -> ReportFilter:
 def _form() -> ReportFilterForm:
     form = ReportFilterForm(request.args)
     petitions, groups = reports.choices()
-    form.petition.choices = [(0, str(_l("All")))] + petitions
-    form.group.choices = [(0, str(_l("All")))] + groups
+    form.petition.choices = choice_list([(0, str(_l("All")))] + petitions)
+    form.group.choices = choice_list([(0, str(_l("All")))] + groups)
     return form
 
 
@@ -127,7 +129,7 @@ def _page(key: str) -> str:
 
 @bp.route("/")
 @staff(Role.ORGANISER, Role.ADMIN, Role.CASEWORKER)
-def index() -> Response:
+def index() -> BaseResponse:
     if reports.may_see_campaign(current_user):
         return redirect(url_for("reports.section", key="petitions"))
     return redirect(url_for("reports.intake"))
@@ -155,8 +157,11 @@ def _download_table(key: str, table: str) -> Response:
 
 def _download_xlsx(key: str) -> Response:
     frames = reports.section(key, _filter(_form()))
-    return Response(frames_xlsx({key: frames}), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={key}.xlsx"})
+    return Response(
+        frames_xlsx({key: frames}),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={key}.xlsx"},
+    )
 
 
 @bp.route(f"/<any({CAMPAIGN_SECTIONS}):key>/<table>.csv")
@@ -188,9 +193,9 @@ def intake_xlsx() -> Response:
 def raw_list(kind: str, fmt: str) -> Response:
     """A personal-data list: organisers only, and every download is audit-logged."""
     result = reports.raw_export(kind, fmt, _filter(_form()), current_user)
-    if fmt == "csv":
-        header, rows = result  # type: ignore[misc]
+    if isinstance(result, tuple):  # CSV: the header and the streamed rows
+        header, rows = result
         return Response(stream_with_context(csv_stream(header, rows)), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={kind}.csv"})
-    return send_file(result, as_attachment=True, download_name=f"{kind}.xlsx",  # type: ignore[arg-type]
+    return send_file(result, as_attachment=True, download_name=f"{kind}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

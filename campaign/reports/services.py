@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign.links import absolute_url
 from campaign.audit import services as audit
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.reports import frames as fr
 from campaign.reports import raw
@@ -47,14 +49,16 @@ def choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     return [(p.id, p.title_zh or p.title_en) for p in petitions], [(g.id, g.name_zh or g.name_en) for g in groups]
 
 
-def raw_export(kind: str, fmt: str, f: fr.ReportFilter, actor: User) -> io.BytesIO | tuple[list[str], object]:
+def raw_export(
+    kind: str, fmt: str, f: fr.ReportFilter, actor: User
+) -> io.BytesIO | tuple[list[str], Iterator[Sequence[Any]]]:
     """Record the export in the audit log, then hand back the streamed rows (CSV) or a file (XLSX)."""
     audit.record(actor, "export.personal_data", kind, "", f"format: {fmt}")
     db.session.commit()
     conn = db.engine.connect()
     header, rows = raw.LISTS[kind](conn, f)
 
-    def closing_rows():  # the connection lives as long as the download
+    def closing_rows() -> Iterator[Sequence[Any]]:  # the connection lives as long as the download
         try:
             yield from rows
         finally:
@@ -83,11 +87,17 @@ def weekly_summary() -> int:
         petitions = fr.petition_frames(conn, week)
         newsletter = fr.newsletter_frames(conn, week)
         volunteers = fr.volunteer_frames(conn, week)
-    figures = {
-        "signatures": int(petitions["signatures_per_day"]["signatures"].sum()) if not petitions["signatures_per_day"].empty else 0,
-        "subscribers": int(newsletter["subscribers_over_time"]["joined"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
-        "unsubscribed": int(newsletter["subscribers_over_time"]["unsubscribed"].sum()) if not newsletter["subscribers_over_time"].empty else 0,
-        "volunteers": int(volunteers["funnel"].loc[0, "reached"]),
+    figures: dict[str, Any] = {
+        "signatures": int(petitions["signatures_per_day"]["signatures"].sum())
+        if not petitions["signatures_per_day"].empty
+        else 0,
+        "subscribers": int(newsletter["subscribers_over_time"]["joined"].sum())
+        if not newsletter["subscribers_over_time"].empty
+        else 0,
+        "unsubscribed": int(newsletter["subscribers_over_time"]["unsubscribed"].sum())
+        if not newsletter["subscribers_over_time"].empty
+        else 0,
+        "volunteers": int(volunteers["funnel"]["reached"].iloc[0]),
     }
     organisers = db.session.scalars(sa.select(User).where(User.disabled_at.is_(None))).all()
     sent = 0
@@ -104,5 +114,7 @@ def weekly_summary() -> int:
 
 def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
     """Header and rows for an HTML table."""
-    rows = [[None if (isinstance(v, float) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)]
+    rows = [
+        [None if (isinstance(v, float) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)
+    ]
     return [str(c) for c in frame.columns], rows

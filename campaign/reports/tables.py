@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from campaign.intake.models import HelpRequest
+from campaign.intake.takedowns.models import Takedown
 from campaign.newsletter.models import Issue, OutboxRow, Subscriber
 from campaign.petitions.models import Petition, Signature
-from campaign.intake.takedowns.models import Takedown
 from campaign.volunteers.models import (
     Membership,
     StatusChange,

@@ -20,7 +20,7 @@ from campaign.rights.forms import AccessForm, RequestForm
 def start() -> str:
     form = RequestForm()
     if form.validate_on_submit():
-        rights.request_link(form.email.data, str(get_locale()))
+        rights.request_link(form.email.data or "", str(get_locale()))
         return render_template("rights/sent.html")
     return render_template("rights/start.html", form=form)
 
@@ -32,7 +32,7 @@ def open_link(token: str) -> Response | str | tuple[str, int]:
     form = AccessForm()
     if form.validate_on_submit():
         try:
-            address = rights.check(token, form.email.data)
+            address = rights.check(token, form.email.data or "")
         except rights.LinkInvalid:
             return render_template("core/message.html", title=_("Your data"),
                                    message=_("This link is not valid or has expired. Ask for a new one.")), 400
@@ -44,8 +44,11 @@ def open_link(token: str) -> Response | str | tuple[str, int]:
                 form.confirm_erase.errors = [_("Tick the box to confirm.")]
                 return render_template("rights/open.html", form=form), 400
             rights.erase(address)
-            return render_template("core/message.html", title=_("Your data"),
-                                   message=_("Your personal data has been erased. Counts stay, without your name or address."))
+            return render_template(
+                "core/message.html",
+                title=_("Your data"),
+                message=_("Your personal data has been erased. Counts stay, without your name or address."),
+            )
         body = json.dumps(rights.export(address), ensure_ascii=False, indent=2, default=str)
         return Response(body, mimetype="application/json",
                         headers={"Content-Disposition": "attachment; filename=my-data.json"})

@@ -13,13 +13,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
+from campaign.features import registry
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.privacy import normalise_email
-from campaign.features import registry
 from campaign.timeutil import utcnow
 
 PURPOSE = "my-data"

@@ -18,7 +18,7 @@ def _as_int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else -1
 
 
-def _by_status(value: str | None) -> Select[tuple[int]]:
+def _by_status(value: str | None) -> Select[int]:
     return select(Subscriber.id).join(Volunteer, Volunteer.email == Subscriber.email).where(Volunteer.status == value)
 
 
@@ -26,7 +26,7 @@ def _statuses() -> list[tuple[str, str]]:
     return [(s.value, s.value) for s in Status if s is not Status.BLOCKED]
 
 
-def _group_members(value: str | None) -> Select[tuple[int]]:
+def _group_members(value: str | None) -> Select[int]:
     return (
         select(Subscriber.id)
         .join(Volunteer, Volunteer.email == Subscriber.email)

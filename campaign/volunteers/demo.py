@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -133,7 +134,7 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
 
     statuses = [s.value for s in Status]
     weights = [30, 15, 12, 8, 25, 5, 4, 1]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in range(count):
         created = now - timedelta(days=rng.uniform(0, 60))
         rows.append({
@@ -167,7 +168,7 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
 
     active = [vid for vid, status, _c in people if status in ("active", "paused")]
     members: dict[int, list[int]] = {gid: [] for gid in group_ids}
-    membership_rows = []
+    membership_rows: list[dict[str, Any]] = []
     for vid in active:
         for gid in rng.sample(group_ids, rng.choice([1, 1, 2])):
             if len(members[gid]) < 12 or gid in open_ids:

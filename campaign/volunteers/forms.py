@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from campaign.forms import Deliverable, MultiCheckboxField
+from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
 from campaign.volunteers.models import Priority, Status, TaskStatus
 
 LANGUAGES = [
@@ -52,19 +52,23 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _status_choices(blank: bool = False) -> list[tuple[str, object]]:
-    return ([("", _l("Any status"))] if blank else []) + [(s.value, label) for s, label in STATUS_LABELS.items()]
+def _status_choices(blank: bool = False) -> list[SelectChoice]:
+    return choice_list(
+        ([("", _l("Any status"))] if blank else []) + [(s.value, label) for s, label in STATUS_LABELS.items()]
+    )
 
 
 class ProfileFields(FlaskForm):
     nickname = StringField(_l("Nickname"), validators=[DataRequired(), Length(max=60)],
                            description=_l("Any name you like. We never ask for your legal name."))
-    contact_kind = SelectField(_l("Secure contact (optional)"), choices=CONTACT_KINDS, validators=[Optional()])
+    contact_kind = SelectField(
+        _l("Secure contact (optional)"), choices=choice_list(CONTACT_KINDS), validators=[Optional()]
+    )
     contact = StringField(_l("Handle or number"), validators=[Optional(), Length(max=100)],
                           description=_l("Only organisers and your group's leads can see it."))
     region = StringField(_l("City or region (optional)"), validators=[Optional(), Length(max=80)])
-    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGES, validators=[Optional()])
-    skills = MultiCheckboxField(_l("Skills"), choices=SKILLS, validators=[Optional()])
+    languages = MultiCheckboxField(_l("Languages"), choices=choice_list(LANGUAGES), validators=[Optional()])
+    skills = MultiCheckboxField(_l("Skills"), choices=choice_list(SKILLS), validators=[Optional()])
     skills_other = StringField(_l("Other skills"), validators=[Optional(), Length(max=300)])
     hours_per_week = IntegerField(_l("Hours a week"), validators=[Optional(), NumberRange(min=0, max=80)])
     consent_contact = BooleanField(_l("You may contact me about volunteering."))
@@ -104,8 +108,10 @@ class FilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_status_choices(blank=True), validators=[Optional()])
     # Not checked against the choices: the service answers "nobody" for a group the user may not see.
     group = SelectField(_l("Group of interest"), coerce=int, validators=[Optional()], validate_choice=False)
-    skill = SelectField(_l("Skill"), choices=[("", _l("Any skill")), *SKILLS], validators=[Optional()])
-    language = SelectField(_l("Language"), choices=[("", _l("Any language")), *LANGUAGES], validators=[Optional()])
+    skill = SelectField(_l("Skill"), choices=choice_list([("", _l("Any skill")), *SKILLS]), validators=[Optional()])
+    language = SelectField(
+        _l("Language"), choices=choice_list([("", _l("Any language")), *LANGUAGES]), validators=[Optional()]
+    )
     region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
     since = DateField(_l("Signed up from"), validators=[Optional()])
@@ -138,9 +144,9 @@ class InviteForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField(_l("With the selected"), choices=[
+    action = SelectField(_l("With the selected"), choices=choice_list([
         ("tag", _l("Add a tag")), ("status", _l("Change status")), ("invite", _l("Invite to a group")),
-        ("export", _l("Export CSV"))])
+        ("export", _l("Export CSV"))]))
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
     status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()])
     group = SelectField(_l("Working group"), coerce=int, validators=[Optional()])
@@ -164,8 +170,11 @@ class TaskForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)],
                                 description=_l("Markdown: **bold**, *italic*, lists and links."))
     due_on = DateField(_l("Due date"), validators=[Optional()])
-    priority = SelectField(_l("Priority"), choices=[(p.value, label) for p, label in PRIORITY_LABELS.items()],
-                           default=Priority.NORMAL.value)
+    priority = SelectField(
+        _l("Priority"),
+        choices=choice_list((p.value, label) for p, label in PRIORITY_LABELS.items()),
+        default=Priority.NORMAL.value,
+    )
     assignees = MultiCheckboxField(_l("Assignees"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Create task"))
 
@@ -178,7 +187,7 @@ class AssignForm(FlaskForm):
 class MoveForm(FlaskForm):
     """The board's card buttons: each submits this form with its own status value."""
 
-    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in TASK_STATUS_LABELS.items()],
+    status = SelectField(_l("Status"), choices=choice_list((s.value, label) for s, label in TASK_STATUS_LABELS.items()),
                          validators=[InputRequired()])
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model, db
 from campaign.timeutil import utcnow
 
 
@@ -59,7 +59,7 @@ task_assignees = db.Table(
 )
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     __tablename__ = "volunteers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +114,7 @@ class Volunteer(db.Model):
         return [s for s in self.languages.split(",") if s]
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """A dated entry in a volunteer's history: each status change, and who vouched when vetting."""
 
     __tablename__ = "volunteer_status_changes"
@@ -132,7 +132,7 @@ class StatusChange(db.Model):
         return f"<StatusChange {self.volunteer_id} {self.to_status}>"
 
 
-class VolunteerNote(db.Model):
+class VolunteerNote(Model):
     """A private note by staff; never shown to the volunteer or to leads."""
 
     __tablename__ = "volunteer_notes"
@@ -147,7 +147,7 @@ class VolunteerNote(db.Model):
         return f"<VolunteerNote {self.id}>"
 
 
-class WorkingGroup(db.Model):
+class WorkingGroup(Model):
     __tablename__ = "working_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,7 +176,7 @@ class WorkingGroup(db.Model):
         return self.description_en if str(locale).startswith("en") else self.description_zh
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "group_memberships"
     __table_args__ = (UniqueConstraint("group_id", "volunteer_id"),)
 
@@ -193,7 +193,7 @@ class Membership(db.Model):
         return f"<Membership {self.group_id}:{self.volunteer_id}>"
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "group_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +215,7 @@ class Invitation(db.Model):
         return f"<Invitation {self.id} {self.state}>"
 
 
-class Task(db.Model):
+class Task(Model):
     __tablename__ = "tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,7 +239,7 @@ class Task(db.Model):
         return f"<Task {self.id} {self.status}>"
 
 
-class TaskComment(db.Model):
+class TaskComment(Model):
     __tablename__ = "task_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,7 +255,7 @@ class TaskComment(db.Model):
         return f"<TaskComment {self.id}>"
 
 
-class TaskEvent(db.Model):
+class TaskEvent(Model):
     """A task's history: created, status moved, assignees changed."""
 
     __tablename__ = "task_events"

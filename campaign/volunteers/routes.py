@@ -1,14 +1,15 @@
 """Public sign-up, mailed links, and the volunteer's own space (signed in by magic link)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
-from campaign.markup import render_markdown
-from campaign.access import F, Access, public
+from campaign.access import Access, F, public
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
+from campaign.markup import render_markdown
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -26,7 +27,7 @@ from campaign.volunteers.permissions import can_see_task, is_lead, membership
 SESSION_KEY = "volunteer"
 
 
-def check_volunteer(access: Access) -> object:
+def check_volunteer(access: Access) -> Response | None:
     volunteer = services.from_session(session.get(SESSION_KEY, ""))
     if volunteer is None:
         session.pop(SESSION_KEY, None)
@@ -99,8 +100,13 @@ def confirm(token: str) -> str | tuple[str, int]:
             services.confirm(token)
         except services.LinkInvalid as exc:
             return _message(_("Confirmation"), str(exc), 400)
-        return _message(_("Thank you"), _(
-            "Your sign-up is confirmed. An organiser will be in touch; you can sign in to your volunteer space at any time."))
+        return _message(
+            _("Thank you"),
+            _(
+                "Your sign-up is confirmed. An organiser will be in touch; "
+                "you can sign in to your volunteer space at any time."
+            ),
+        )
     return render_template("volunteers/link_button.html", form=form, title=_("Confirm your sign-up"),
                            button=_("Confirm"))
 
@@ -111,7 +117,7 @@ def confirm(token: str) -> str | tuple[str, int]:
 def signin() -> str | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_signin(form.email.data, _locale())
+        services.request_signin(form.email.data or "", _locale())
         return _message(_("Check your mail"), _(
             "If this address belongs to a volunteer, a sign-in link is on its way. It works once, for 15 minutes."))
     return render_template("volunteers/signin.html", form=form)
@@ -149,7 +155,9 @@ def invitation(token: str, answer: str) -> str | tuple[str, int]:
         except work.InvitationProblem as exc:
             return _message(_("Invitation"), str(exc), 400)
         if answer == "accept":
-            return _message(_("Welcome"), _("You are now a member of the group. Sign in to your volunteer space to see its tasks."))
+            return _message(
+                _("Welcome"), _("You are now a member of the group. Sign in to your volunteer space to see its tasks.")
+            )
         return _message(_("Invitation"), _("You declined the invitation. Thank you for letting us know."))
     return render_template("volunteers/invitation.html", form=form, group=invite.group, answer=answer)
 
@@ -254,7 +262,7 @@ def lead_invite(group_id: int) -> Response:
     group = _led_group(group_id)
     form = EmailForm()
     if form.validate_on_submit():
-        work.invite_by_email(_me(), group, form.email.data)
+        work.invite_by_email(_me(), group, form.email.data or "")
         flash(_("If this address belongs to a volunteer who can join, an invitation is on its way."), "info")
     else:
         flash(_("Please enter a valid email address."), "error")
@@ -280,7 +288,7 @@ def lead_new_task(group_id: int) -> Response:
     form = TaskForm()
     form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(group)]
     if form.validate_on_submit():
-        work.create_task(_me(), group, form.title.data, form.description.data or "", form.due_on.data,
+        work.create_task(_me(), group, form.title.data or "", form.description.data or "", form.due_on.data,
                          Priority(form.priority.data), form.assignees.data or [])
         flash(_("Task created."), "info")
     else:
@@ -344,7 +352,7 @@ def my_task_comment(task_id: int) -> Response:
     task = _my_task(task_id)
     form = CommentForm()
     if form.validate_on_submit():
-        work.comment(_me(), task, form.body.data)
+        work.comment(_me(), task, form.body.data or "")
     else:
         flash(_("A comment cannot be empty."), "error")
     return redirect(url_for("volunteers.my_task", task_id=task.id))

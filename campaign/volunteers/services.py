@@ -16,11 +16,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.privacy import normalise_email
@@ -190,7 +190,7 @@ def _list_contains(column: Any, key: str) -> Any:
     return ("," + column + ",").like(_like("," + key + ","), escape="\\")
 
 
-def review_query(user: User, filters: Filters) -> Select[tuple[Volunteer]]:
+def review_query(user: User, filters: Filters) -> Select[Volunteer]:
     """Confirmed volunteers matching the filters, newest first. Filtering by a group the user
     may not see matches nobody, so a confidential group cannot be probed through the list."""
     stmt = select(Volunteer).where(Volunteer.confirmed_at.is_not(None), Volunteer.erased_at.is_(None))

@@ -6,13 +6,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.markup import render_markdown
 from campaign.access import staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db
+from campaign.forms import SelectChoice, choice_list
+from campaign.markup import render_markdown
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     LANGUAGES,
@@ -42,9 +44,9 @@ def _visible_groups() -> list[WorkingGroup]:
     return list(db.session.scalars(select(WorkingGroup).where(WorkingGroup.id.in_(ids)).order_by(WorkingGroup.id)))
 
 
-def _group_choices(blank: object = None) -> list[tuple[int, str]]:
+def _group_choices(blank: object = None) -> list[SelectChoice]:
     choices = [(grp.id, grp.name(get_locale())) for grp in _visible_groups()]
-    return ([(0, str(blank))] if blank else []) + choices
+    return choice_list(([(0, str(blank))] if blank else []) + choices)
 
 
 def _status_labels() -> dict[str, object]:
@@ -85,7 +87,7 @@ def _selected_ids() -> list[int]:
 
 @bp.post("/staff/volunteers/bulk")
 @organisers
-def bulk() -> Response:
+def bulk() -> BaseResponse:
     form = BulkForm()
     form.group.choices = _group_choices()
     ids = _selected_ids()
@@ -151,7 +153,7 @@ def show_contact(volunteer_id: int) -> str:
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/status")
 @organisers
-def change_status(volunteer_id: int) -> Response:
+def change_status(volunteer_id: int) -> BaseResponse:
     person = _volunteer_or_404(volunteer_id)
     form = StatusForm()
     if form.validate_on_submit():
@@ -163,11 +165,11 @@ def change_status(volunteer_id: int) -> Response:
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/note")
 @organisers
-def add_note(volunteer_id: int) -> Response:
+def add_note(volunteer_id: int) -> BaseResponse:
     person = _volunteer_or_404(volunteer_id)
     form = NoteForm()
     if form.validate_on_submit():
-        services.add_note(current_user, person, form.body.data)
+        services.add_note(current_user, person, form.body.data or "")
     else:
         flash(_("A note cannot be empty."), "error")
     return redirect(url_for("volunteers.volunteer_page", volunteer_id=person.id))
@@ -175,7 +177,7 @@ def add_note(volunteer_id: int) -> Response:
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/tags")
 @organisers
-def set_tags(volunteer_id: int) -> Response:
+def set_tags(volunteer_id: int) -> BaseResponse:
     person = _volunteer_or_404(volunteer_id)
     form = TagsForm()
     if form.validate_on_submit():
@@ -185,14 +187,14 @@ def set_tags(volunteer_id: int) -> Response:
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/invite")
 @organisers
-def invite(volunteer_id: int) -> Response:
+def invite(volunteer_id: int) -> BaseResponse:
     person = _volunteer_or_404(volunteer_id)
     form = InviteForm()
     form.group.choices = _group_choices()
     if form.validate_on_submit():
         try:
             work.invite(current_user, _group_or_404(form.group.data), person)
-        except work.VolunteerError as exc:
+        except services.VolunteerError as exc:
             flash(str(exc), "error")
         else:
             flash(_("Invitation sent."), "info")
@@ -219,7 +221,7 @@ def groups() -> str:
 
 def _group_fields(form: GroupForm) -> dict[str, object]:
     fields: dict[str, object] = {
-        "name_zh": form.name_zh.data.strip(), "name_en": form.name_en.data.strip(),
+        "name_zh": (form.name_zh.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
         "description_zh": form.description_zh.data or "", "description_en": form.description_en.data or "",
         "open_to_interest": bool(form.open_to_interest.data), "size_limit": form.size_limit.data,
         "content_free": bool(form.content_free.data)}
@@ -231,7 +233,7 @@ def _group_fields(form: GroupForm) -> dict[str, object]:
 @bp.route("/staff/groups/new", methods=["GET", "POST"])
 @bp.route("/staff/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @organisers
-def group_form(group_id: int | None = None) -> Response | str:
+def group_form(group_id: int | None = None) -> BaseResponse | str:
     group = _group_or_404(group_id) if group_id else None
     form = GroupForm(obj=group)
     if not current_user.has_role(Role.ADMIN):
@@ -253,14 +255,14 @@ def group(group_id: int) -> str:
     grp = _group_or_404(group_id)
     members = work.members(grp)
     task_form = TaskForm()
-    task_form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in members]
+    task_form.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in members)
     return render_template("volunteers/group.html", group=grp, members=members, board=work.group_tasks(grp),
                            task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels())
 
 
 @bp.post("/staff/groups/<int:group_id>/members/<int:volunteer_id>/<any(lead, unlead, remove):action>")
 @organisers
-def member_action(group_id: int, volunteer_id: int, action: str) -> Response:
+def member_action(group_id: int, volunteer_id: int, action: str) -> BaseResponse:
     grp = _group_or_404(group_id)
     person = db.session.get(Volunteer, volunteer_id)
     if person is None or not ConfirmForm().validate_on_submit():
@@ -277,12 +279,12 @@ def member_action(group_id: int, volunteer_id: int, action: str) -> Response:
 
 @bp.post("/staff/groups/<int:group_id>/tasks")
 @organisers
-def new_task(group_id: int) -> Response:
+def new_task(group_id: int) -> BaseResponse:
     grp = _group_or_404(group_id)
     form = TaskForm()
-    form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(grp)]
+    form.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in work.members(grp))
     if form.validate_on_submit():
-        work.create_task(current_user, grp, form.title.data, form.description.data or "", form.due_on.data,
+        work.create_task(current_user, grp, form.title.data or "", form.description.data or "", form.due_on.data,
                          Priority(form.priority.data), form.assignees.data or [])
         flash(_("Task created."), "info")
     else:
@@ -302,7 +304,7 @@ def _task_or_404(task_id: int) -> Task:
 def task(task_id: int) -> str:
     item = _task_or_404(task_id)
     assign = AssignForm(assignees=[v.id for v in item.assignees])
-    assign.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group)]
+    assign.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group))
     return render_template("volunteers/task.html", task=item, space="staff", move=MoveForm(),
                            comment_form=CommentForm(), assign_form=assign,
                            body=render_markdown(item.description), labels=task_labels())
@@ -310,7 +312,7 @@ def task(task_id: int) -> str:
 
 @bp.post("/staff/tasks/<int:task_id>/status")
 @organisers
-def task_status(task_id: int) -> Response:
+def task_status(task_id: int) -> BaseResponse:
     item = _task_or_404(task_id)
     form = MoveForm()
     if form.validate_on_submit():
@@ -322,20 +324,20 @@ def task_status(task_id: int) -> Response:
 
 @bp.post("/staff/tasks/<int:task_id>/comment")
 @organisers
-def task_comment(task_id: int) -> Response:
+def task_comment(task_id: int) -> BaseResponse:
     item = _task_or_404(task_id)
     form = CommentForm()
     if form.validate_on_submit():
-        work.comment(current_user, item, form.body.data)
+        work.comment(current_user, item, form.body.data or "")
     return redirect(url_for("volunteers.task", task_id=item.id))
 
 
 @bp.post("/staff/tasks/<int:task_id>/assign")
 @organisers
-def task_assign(task_id: int) -> Response:
+def task_assign(task_id: int) -> BaseResponse:
     item = _task_or_404(task_id)
     form = AssignForm()
-    form.assignees.choices = [(m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group)]
+    form.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in work.members(item.group))
     if form.validate_on_submit():
         work.set_assignees(current_user, item, form.assignees.data or [])
         flash(_("Assignees saved."), "info")

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
-from campaign.links import absolute_url
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
-from campaign.extensions import db
+from campaign.extensions import db, rowcount
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.timeutil import utcnow
 from campaign.volunteers.models import (
@@ -257,8 +257,8 @@ def send_reminders() -> int:
     sent = 0
     for invitation_id in ids:
         # Claim the row first, so two workers never remind the same person twice.
-        won = db.session.execute(update(Invitation).where(
-            Invitation.id == invitation_id, Invitation.reminded_at.is_(None)).values(reminded_at=utcnow())).rowcount
+        won = rowcount(db.session.execute(update(Invitation).where(
+            Invitation.id == invitation_id, Invitation.reminded_at.is_(None)).values(reminded_at=utcnow())))
         if won:
             invitation = db.session.get(Invitation, invitation_id)
             if invitation is not None:
@@ -386,8 +386,8 @@ def send_digests(today: date | None = None) -> int:
         by_volunteer.setdefault(volunteer_id, []).append(task_id)
     sent = 0
     for volunteer_id, task_ids in by_volunteer.items():
-        won = db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id, _not_digested(today))
-                                 .values(last_digest_on=today)).rowcount
+        won = rowcount(db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id, _not_digested(today))
+                                 .values(last_digest_on=today)))
         if not won:
             db.session.commit()
             continue
@@ -406,5 +406,5 @@ def send_digests(today: date | None = None) -> int:
     return sent
 
 
-def _not_digested(today: date) -> object:
+def _not_digested(today: date) -> ColumnElement[bool]:
     return (Volunteer.last_digest_on.is_(None)) | (Volunteer.last_digest_on < today)

@@ -96,7 +96,10 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 
     def open_page(javascript: bool = True, locale: str = "zh-CN") -> Any:
         context = browser.new_context(java_script_enabled=javascript, locale=locale, base_url=live_server.url)
-        context.on("request", lambda req: None if req.url.startswith((live_server.url, "data:", "about:")) else foreign.append(req.url))
+        context.on(
+            "request",
+            lambda req: None if req.url.startswith((live_server.url, "data:", "about:")) else foreign.append(req.url),
+        )
         contexts.append(context)
         return context.new_page()
 

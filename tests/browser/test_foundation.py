@@ -1,9 +1,8 @@
 """The seeded admin signs in with a second factor, switches language and reads the dev mailbox."""
 from __future__ import annotations
 
-from playwright.sync_api import expect
-
 import pyotp
+from playwright.sync_api import expect
 
 from campaign.demo import DEMO_PASSWORD
 

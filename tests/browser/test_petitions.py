@@ -1,10 +1,10 @@
 """A stranger signs without JavaScript, confirms from the mail, and sees the count rise."""
 from __future__ import annotations
 
-from playwright.sync_api import expect
-
 from typing import Any
 from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_mail
 from tests.conftest import Inbox
@@ -47,7 +47,7 @@ def test_sign_confirm_from_mail_and_see_the_count_rise_without_javascript(app, n
 
     send_mail(app)
     wait_for_mail()
-    link = next(l for l in Inbox.links(inbox.last_to("mei@example.org")) if "/petition-confirm/" in l)
+    link = next(url for url in Inbox.links(inbox.last_to("mei@example.org")) if "/petition-confirm/" in url)
     petition.confirm(link)
     expect(petition.page.get_by_text("Your signature is confirmed and counted")).to_be_visible()
     assert petition.open().count() == "1"

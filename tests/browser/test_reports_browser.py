@@ -17,4 +17,4 @@ def test_charts_render_without_javascript(app, new_page, make_user, tmp_path):
     assert charts.count() >= 3
     widths = [charts.nth(i).evaluate("img => img.naturalWidth") for i in range(charts.count())]
     assert all(w > 100 for w in widths)
-    page.screenshot(path="/tmp/reports.png", full_page=False)
+    page.screenshot(path=str(tmp_path / "reports.png"), full_page=False)

@@ -78,7 +78,9 @@ def add_subscribers(count: int, status: str = "confirmed", prefix: str = "reader
     return addresses
 
 
-def start_issue(actor: User, subject: str = "第一期：我们的进展", body: str = "{{name|朋友}}，你好！\n\n感谢支持。") -> int:
+def start_issue(
+    actor: User, subject: str = "第一期：我们的进展", body: str = "{{name|朋友}}，你好！\n\n感谢支持。"
+) -> int:
     issue = services.create_issue(services.IssueData(subject=subject, body=body), actor)
     services.start_send(issue.id, actor)
     return issue.id

@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
+from campaign.extensions import db
 from campaign.newsletter.models import Subscriber
 from campaign.petitions.models import Petition, Signature
-from campaign.extensions import db
 from campaign.volunteers.models import Volunteer
 from tests.conftest import Inbox
 
@@ -51,7 +51,9 @@ def test_copy_and_erasure_by_mailed_link(app, client, inbox: Inbox):
 
 def test_volunteer_record_is_erased_but_work_stays(app, client, inbox: Inbox):
     assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.email.is_not(None), Volunteer.confirmed_at.is_not(None)).limit(1))
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.email.is_not(None), Volunteer.confirmed_at.is_not(None)).limit(1)
+    )
     volunteer.email = address = "volunteer.reader@example.org"
     volunteer_id = volunteer.id
     db.session.commit()
@@ -70,5 +72,7 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, inbox: Inbox):
 
 
 def test_tampered_or_foreign_link_does_nothing(client):
-    response = client.post("/my-data/not-a-token?lang=en", data={"email": "a@example.org", "erase": "1", "confirm_erase": "y"})
+    response = client.post(
+        "/my-data/not-a-token?lang=en", data={"email": "a@example.org", "erase": "1", "confirm_erase": "y"}
+    )
     assert response.status_code == 400 and re.search("not valid", response.get_data(as_text=True))

@@ -13,8 +13,12 @@ from campaign.extensions import db, limiter
 from campaign.petitions.models import Signature
 
 NAMES = st.text(
-    alphabet=st.one_of(st.sampled_from("张伟李娜王芳签名😀🙏\u202e\u200b\u200d<>&'\"=+-@ \t"), st.characters(blacklist_categories=("Cs",))),
-    min_size=1, max_size=120,
+    alphabet=st.one_of(
+        st.sampled_from("张伟李娜王芳签名😀🙏\u202e\u200b\u200d<>&'\"=+-@ \t"),
+        st.characters(blacklist_categories=("Cs",)),
+    ),
+    min_size=1,
+    max_size=120,
 )
 
 

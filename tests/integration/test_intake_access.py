@@ -9,7 +9,13 @@ from campaign.intake import services as intake
 from campaign.intake.takedowns import services as tracker
 from tests.integration.intake_fixtures import caseworker_client, intake_key, submit_help  # noqa: F401
 
-PUBLIC_ENDPOINTS = {"intake.help", "intake.status", "intake.status_reply", "intake.status_delete", "takedowns.monitoring"}
+PUBLIC_ENDPOINTS = {
+    "intake.help",
+    "intake.status",
+    "intake.status_reply",
+    "intake.status_delete",
+    "takedowns.monitoring",
+}
 
 
 def _protected_routes(ids):
@@ -35,7 +41,9 @@ def existing(app, client, intake_key):
     """A real request and takedown report, so a 404 is not simply 'no such row'."""
     submit_help(client, where="t.me/somewhere")
     req = intake.queue()[0]
-    row = tracker.create(intake.keyring(), tracker.Entry("telegram", "partner", "t.me/x", req.received_week), None, req.id)
+    row = tracker.create(
+        intake.keyring(), tracker.Entry("telegram", "partner", "t.me/x", req.received_week), None, req.id
+    )
     return {"request_id": req.id, "takedown_id": row.id}
 
 

@@ -10,8 +10,8 @@ from campaign.extensions import db
 from campaign.intake import crypto
 from campaign.intake import services as intake
 from campaign.intake.models import CaseNote, HelpRequest, IntakeKey
-from campaign.intake.unlock import store_for
 from campaign.intake.takedowns import services as tracker
+from campaign.intake.unlock import store_for
 from campaign.timeutil import utcnow
 from campaign.worker import run_once
 from tests.integration.intake_fixtures import (  # noqa: F401
@@ -100,9 +100,15 @@ def test_follow_up_status_assignment_tags_reminder(app, client, caseworker_clien
     colleague = make_user(Role.CASEWORKER, email="colleague@example.org")
     organiser = make_user(Role.ORGANISER, email="org@example.org")
     due = utcnow().date() + timedelta(days=3)
-    response = worker.post(f"/cases/{req.id}/update", data={
-        "status": "triaged", "assignee": str(colleague.id), "tags": "Urgent, legal，urgent", "remind_on": due.isoformat(),
-    })
+    response = worker.post(
+        f"/cases/{req.id}/update",
+        data={
+            "status": "triaged",
+            "assignee": str(colleague.id),
+            "tags": "Urgent, legal，urgent",
+            "remind_on": due.isoformat(),
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     req = db.session.get(HelpRequest, req.id)
@@ -126,7 +132,9 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     worker.post(f"/cases/{req.id}/note", data={"text": "note before rotation"})
     worker.post(f"/cases/{req.id}/message", data={"text": "reply before rotation"})
     client.post("/help/status/reply", data={"code": code, "text": "survivor before rotation"})
-    tracker.create(intake.keyring(), tracker.Entry("telegram", "partner", "t.me/report-target", req.received_week), None, req.id)
+    tracker.create(
+        intake.keyring(), tracker.Entry("telegram", "partner", "t.me/report-target", req.received_week), None, req.id
+    )
 
     old_file, new_file = tmp_path / "old", tmp_path / "new"
     old_file.write_text(PASSPHRASE + "\n")
@@ -145,7 +153,13 @@ def test_rotation_keeps_everything_readable(app, client, caseworker_client, tmp_
     assert len(failed) == 1 and PASSPHRASE not in failed[0].detail
     assert worker.post("/cases/unlock", data={"passphrase": "a brand new passphrase for 2027"}).status_code == 302
     page = worker.get(f"/cases/{req.id}").text
-    for text in ("t.me/before-rotation", "note before rotation", "reply before rotation", "survivor before rotation", "t.me/report-target"):
+    for text in (
+        "t.me/before-rotation",
+        "note before rotation",
+        "reply before rotation",
+        "survivor before rotation",
+        "t.me/report-target",
+    ):
         assert text in page, text
     # The survivor's code is untouched by rotation.
     assert "reply before rotation" in client.post("/help/status", data={"code": code}).text

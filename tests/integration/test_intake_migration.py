@@ -18,14 +18,22 @@ def test_upgrade_with_data_and_downgrade(tmp_path):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'migrate.sqlite3'}"})
     with app.app_context():
         upgrade(revision="0001")
-        db.session.execute(text("INSERT INTO users (email, display_name, locale, session_version, totp_enabled, created_at) "
-                                "VALUES ('kept@example.org', '', 'en', 1, false, CURRENT_TIMESTAMP)"))
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, display_name, locale, session_version, totp_enabled, created_at) "
+                "VALUES ('kept@example.org', '', 'en', 1, false, CURRENT_TIMESTAMP)"
+            )
+        )
         db.session.commit()
         upgrade(revision="0005")
         assert INTAKE_TABLES <= set(inspect(db.engine).get_table_names())
         assert db.session.execute(text("SELECT email FROM users")).scalar_one() == "kept@example.org"
-        db.session.execute(text("INSERT INTO takedowns (platform, content_type, target, notes, reference, reported_on, response) "
-                                "VALUES ('telegram', 'partner', '', '', '', '2026-01-01', 'none')"))
+        db.session.execute(
+            text(
+                "INSERT INTO takedowns (platform, content_type, target, notes, reference, reported_on, response) "
+                "VALUES ('telegram', 'partner', '', '', '', '2026-01-01', 'none')"
+            )
+        )
         db.session.commit()
         downgrade(revision="0001")
         assert not INTAKE_TABLES & set(inspect(db.engine).get_table_names())

@@ -78,7 +78,9 @@ def test_survivor_deletes_the_request_now(client, caseworker_client, intake_key)
     worker = caseworker_client(unlocked=True)
     worker.post(f"/cases/{req.id}/note", data={"text": "note"})
     client.post("/help/status/reply", data={"code": code, "text": "hi"})
-    tracker.create(intake.keyring(), tracker.Entry("telegram", "partner", "t.me/abc", req.received_week, "REF-1"), None, req.id)
+    tracker.create(
+        intake.keyring(), tracker.Entry("telegram", "partner", "t.me/abc", req.received_week, "REF-1"), None, req.id
+    )
 
     unconfirmed = client.post("/help/status/delete?lang=en", data={"code": code})
     assert unconfirmed.status_code == 400 and "Tick the box" in unconfirmed.text

@@ -23,7 +23,12 @@ def test_upgrade_keeps_existing_data(make_app, tmp_path, inbox):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'upgrade.sqlite3'}")
     with app.app_context():
         upgrade(revision="0001")
-        db.session.execute(text("INSERT INTO users (email, display_name, locale, session_version, totp_enabled, created_at) VALUES ('keep@example.org', '', 'zh_Hans', 1, false, CURRENT_TIMESTAMP)"))
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, display_name, locale, session_version, totp_enabled, created_at) "
+                "VALUES ('keep@example.org', '', 'zh_Hans', 1, false, CURRENT_TIMESTAMP)"
+            )
+        )
         db.session.commit()
         upgrade()
         assert db.session.execute(text("SELECT email FROM users")).scalar_one() == "keep@example.org"

@@ -52,7 +52,8 @@ def _raw_for(sink, address: str) -> bytes:
 
 
 def test_only_confirmed_receive_with_bulk_sender_headers(sink_app, make_user, app):
-    """Only confirmed subscribers get the issue, each with one-click unsubscribe, Message-ID, Date and RFC 2047 headers."""
+    """Only confirmed subscribers get the issue, each with one-click unsubscribe, Message-ID, Date and
+    RFC 2047 headers."""
     build, sink = sink_app
     sink.keep_raw = True
     other = build()
@@ -77,7 +78,9 @@ def test_only_confirmed_receive_with_bulk_sender_headers(sink_app, make_user, ap
         assert msg["To"].addresses[0].display_name == "王小美"
         assert msg["Message-ID"] and msg["Date"]
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        url = re.fullmatch(r"<(http://127\.0\.0\.1:5000/newsletter/unsubscribe/[\w.-]+)>", msg["List-Unsubscribe"]).group(1)
+        url = re.fullmatch(
+            r"<(http://127\.0\.0\.1:5000/newsletter/unsubscribe/[\w.-]+)>", msg["List-Unsubscribe"]
+        ).group(1)
         text = msg.get_body(preferencelist=("plain",)).get_content()
         html = msg.get_body(preferencelist=("html",)).get_content()
         assert text.startswith("第一期") and "王小美，你好！" in text and url in text  # merge field and visible link
@@ -85,7 +88,9 @@ def test_only_confirmed_receive_with_bulk_sender_headers(sink_app, make_user, ap
         response = other.test_client().post(url.split("5000", 1)[1], data="List-Unsubscribe=One-Click",
                                             content_type="application/x-www-form-urlencoded")
         assert response.status_code == 200
-        assert db.session.scalar(select(Subscriber.status).where(Subscriber.email == "mei@example.org")) == "unsubscribed"
+        assert (
+            db.session.scalar(select(Subscriber.status).where(Subscriber.email == "mei@example.org")) == "unsubscribed"
+        )
 
 
 def test_dkim_signature_covers_list_unsubscribe_and_verifies(sink_app, make_user, tmp_path):
@@ -172,16 +177,24 @@ def test_send_pauses_itself_when_too_many_addresses_fail(sink_app, make_user):
 
 
 def test_issue_page_controls_and_live_progress(login_as, app, inbox):
-    """An organiser sees the recipient count before sending, can pause, resume and cancel, and polls progress as JSON."""
+    """An organiser sees the recipient count before sending, can pause, resume and cancel, and polls
+    progress as JSON."""
     add_subscribers(5)
     organiser = login_as(Role.ORGANISER)
-    response = organiser.post("/staff/newsletter/issues/new?lang=en", data={"subject": "Update", "body": "Hello {{name}}"})
+    response = organiser.post(
+        "/staff/newsletter/issues/new?lang=en", data={"subject": "Update", "body": "Hello {{name}}"}
+    )
     issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = organiser.get(f"/staff/newsletter/issues/{issue_id}?lang=en").get_data(as_text=True)
     assert "5 confirmed subscribers will receive this issue." in page
     preview = organiser.get(f"/staff/newsletter/issues/{issue_id}/preview")
     assert preview.status_code == 200 and "Hello" in preview.get_data(as_text=True)
-    assert organiser.post(f"/staff/newsletter/issues/{issue_id}/test", data={"addresses": "me@example.org", "language": "zh"}).status_code == 302
+    assert (
+        organiser.post(
+            f"/staff/newsletter/issues/{issue_id}/test", data={"addresses": "me@example.org", "language": "zh"}
+        ).status_code
+        == 302
+    )
     assert inbox.last_to("me@example.org")["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     organiser.post(f"/staff/newsletter/issues/{issue_id}/send", data={})
     state = organiser.get(f"/staff/newsletter/issues/{issue_id}/progress.json").json
@@ -193,7 +206,7 @@ def test_issue_page_controls_and_live_progress(login_as, app, inbox):
     state = organiser.get(f"/staff/newsletter/issues/{issue_id}/progress.json").json
     assert state["status"] == "cancelled" and state["skipped"] == 5
     page = organiser.get(f"/staff/newsletter/issues/{issue_id}").get_data(as_text=True)
-    assert 'href="/staff/newsletter/issues/%d"' % issue_id in page  # the plain refresh link
+    assert f'href="/staff/newsletter/issues/{issue_id}"' in page  # the plain refresh link
 
 
 def test_segment_registry_narrows_the_audience(app, make_user):
@@ -265,7 +278,9 @@ def test_editing_a_draft_keeps_its_audience_choices(login_as):
     form = organiser.get(f"/staff/newsletter/issues/{issue_id}/edit").get_data(as_text=True)
     assert re.search(r'value="policy"[^>]*checked|checked[^>]*value="policy"', form)
     assert not re.search(r'value="support"[^>]*checked|checked[^>]*value="support"', form)
-    organiser.post(f"/staff/newsletter/issues/{issue_id}/edit", data={"subject": "第八期", "body": "新正文", "languages": ["en"]})
+    organiser.post(
+        f"/staff/newsletter/issues/{issue_id}/edit", data={"subject": "第八期", "body": "新正文", "languages": ["en"]}
+    )
     db.session.expire_all()
     issue = db.session.get(Issue, issue_id)
     assert (issue.body, issue.topics, issue.languages) == ("新正文", "", "en")
@@ -315,7 +330,9 @@ def test_petition_and_volunteer_segments_reach_only_opted_in_subscribers(app, ma
     organiser = make_user(Role.ORGANISER)
 
     def count(segment: str) -> int:
-        return services.audience_count(services.create_issue(services.IssueData(subject="s", body="b", segment=segment), organiser))
+        return services.audience_count(
+            services.create_issue(services.IssueData(subject="s", body="b", segment=segment), organiser)
+        )
 
     assert count(f"petition:{petition.id}") == 1
     assert count(f"volunteer-group:{group.id}") == 1

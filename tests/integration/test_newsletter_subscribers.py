@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from sqlalchemy import select
 
 from campaign.auth.models import Role
@@ -23,7 +22,9 @@ def _subscriber(email: str) -> Subscriber:
 
 def test_subscribe_needs_confirmation_by_link(client, inbox):
     """A sign-up stays pending until the mailed link is used, and a GET of that link confirms nothing."""
-    response = client.post("/subscribe", data={"email": "Mei@Example.org", "name": "小美", "language": "zh", "topics": ["policy"]})
+    response = client.post(
+        "/subscribe", data={"email": "Mei@Example.org", "name": "小美", "language": "zh", "topics": ["policy"]}
+    )
     assert response.status_code == 200
     assert _subscriber("mei@example.org").status == "pending"
     link = next(u for u in Inbox.links(inbox.last_to("mei@example.org")) if "/subscribe/confirm/" in u)
@@ -108,7 +109,9 @@ def test_import_previews_merges_and_lists_rejects(login_as):
     assert "<tr><td>5</td><td></td><td>no email address</td></tr>" in page
     assert "<strong>1</strong> duplicate rows merged" in page
     assert db.session.scalar(select(Subscriber).where(Subscriber.email == "ana@example.org")) is None
-    response = organiser.post("/staff/newsletter/import/confirm", data={"csv_data": data, "source": "substack-2025", "language": "zh"})
+    response = organiser.post(
+        "/staff/newsletter/import/confirm", data={"csv_data": data, "source": "substack-2025", "language": "zh"}
+    )
     assert response.status_code == 302
     ana = _subscriber("ana@example.org")
     assert ana.status == "confirmed" and ana.source == "import:substack-2025" and ana.name == "Ana"

@@ -139,7 +139,9 @@ def test_public_forms_refuse_addresses_the_mail_server_cannot_take(client, addre
     clear message in the visitor's language, store nothing, and never fail with a 500."""
     make_petition()
     posts = {
-        "/petitions/takedown/sign?lang=en": {"name": "Ann", "email": address, "display": "full", "region": "", "comment": ""},
+        "/petitions/takedown/sign?lang=en": {
+            "name": "Ann", "email": address, "display": "full", "region": "", "comment": "",
+        },
         "/subscribe?lang=en": {"email": address, "language": "zh"},
         "/volunteer?lang=en": {"nickname": "夜航", "email": address, "consent_data": "y"},
         "/volunteer/signin?lang=en": {"email": address},

@@ -34,7 +34,9 @@ def test_date_filter_narrows_the_figures(app, login_as):
     _seed(app)
     client = login_as(Role.ORGANISER)
     everything = client.get("/reports/petitions/signatures_per_day.csv").get_data(as_text=True)
-    nothing = client.get("/reports/petitions/signatures_per_day.csv?since=2000-01-01&until=2000-01-02").get_data(as_text=True)
+    nothing = client.get("/reports/petitions/signatures_per_day.csv?since=2000-01-01&until=2000-01-02").get_data(
+        as_text=True
+    )
     assert len(everything.splitlines()) > 30 and len(nothing.splitlines()) == 1
     page = client.get("/reports/petitions?since=2026-02-01&until=2026-01-01&lang=en").get_data(as_text=True)
     assert "The end date is before the start date." in page
@@ -84,7 +86,9 @@ def test_personal_data_lists_need_the_organiser_role_and_are_logged(app, login_a
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     assert book["volunteers"].max_row > 100
-    logged = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export.personal_data"))
+    logged = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export.personal_data")
+    )
     assert logged == 1
 
 

@@ -20,7 +20,10 @@ def test_reports_feed_the_public_aggregates_without_details(app, client, casewor
     worker = caseworker_client(unlocked=False)
     assert _report(worker).status_code == 302
     assert _report(worker, target="https://t.me/other", removed_on="2026-03-05", reference="TG-2").status_code == 302
-    assert _report(worker, platform="weibo", target="weibo.com/u/1", response="refused", reference="WB-9").status_code == 302
+    assert (
+        _report(worker, platform="weibo", target="weibo.com/u/1", response="refused", reference="WB-9").status_code
+        == 302
+    )
     page = client.get("/monitoring?lang=en")
     assert page.status_code == 200
     assert "Telegram" in page.text and "Weibo" in page.text and "50%" in page.text
@@ -35,7 +38,12 @@ def test_standalone_reports_are_clear_and_case_reports_sealed(app, client, casew
     req = db.session.scalars(select(HelpRequest)).one()
     locked = caseworker_client(unlocked=False)
     assert _report(locked).status_code == 302
-    assert _report(locked, url=f"/takedowns/new?case={req.id}", target="https://t.me/case-chan", notes="case note").status_code == 302
+    assert (
+        _report(
+            locked, url=f"/takedowns/new?case={req.id}", target="https://t.me/case-chan", notes="case note"
+        ).status_code
+        == 302
+    )
     standalone, linked = db.session.scalars(select(Takedown).order_by(Takedown.id)).all()
     assert standalone.target == "https://t.me/standalone-chan" and standalone.details_box is None
     assert linked.target == "" and linked.notes == "" and linked.details_box is not None

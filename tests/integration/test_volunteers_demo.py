@@ -16,7 +16,8 @@ def _counts() -> tuple[int, ...]:
 
 
 def test_demo_seeds_once_with_leads_and_confidential_groups(app):
-    """Seeding gives six groups (two confidential, content-free), ~300 people, leads and ~40 tasks; again adds nothing."""
+    """Seeding gives six groups (two confidential, content-free), ~300 people, leads and ~40 tasks;
+    again adds nothing."""
     seed_volunteers(random.Random(2025))
     first = _counts()
     assert first[0] == 6 and first[1] == 300 and first[3] == 40 and first[2] > 50

@@ -5,12 +5,11 @@ import time
 from datetime import timedelta
 
 import itsdangerous.timed
-
 from sqlalchemy import select, update
 
-from campaign.markup import render_markdown
 from campaign import worker
 from campaign.extensions import db
+from campaign.markup import render_markdown
 from campaign.timeutil import utcnow
 from campaign.volunteers import work
 from campaign.volunteers.models import Invitation, Membership, Priority, Task

@@ -34,7 +34,9 @@ def test_magic_link_signs_in_once(client, inbox):
     assert client.post(link, data={}).headers["Location"].endswith("/me")
     assert client.get("/me").status_code == 200
     replay = client.post(link, data={})
-    assert replay.status_code == 400 and "already used" in client.post(link + "?lang=en", data={}).get_data(as_text=True)
+    assert replay.status_code == 400 and "already used" in client.post(link + "?lang=en", data={}).get_data(
+        as_text=True
+    )
 
 
 def test_same_answer_whether_or_not_the_address_is_known(client, inbox):

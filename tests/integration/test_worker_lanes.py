@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from campaign import worker
 from campaign.auth.models import Role
@@ -119,7 +119,7 @@ def test_a_periodic_run_that_died_is_taken_over_after_its_lease(make_app, app):
     db.session.commit()
     assert worker.claim_period(entry, period) is False  # still within its lease
     old = utcnow() - timedelta(seconds=app.config["WORKER_PERIOD_LEASE"] + 60)
-    db.session.execute(worker.PeriodRun.__table__.update().values(started_at=old))
+    db.session.execute(update(worker.PeriodRun).values(started_at=old))
     db.session.commit()
     assert worker._run(app, entry) == 1 and calls == ["ran"]
     assert worker._run(app, entry) == 0 and calls == ["ran"]  # finished: once per period

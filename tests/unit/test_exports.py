@@ -11,7 +11,7 @@ def test_formula_cells_are_neutralised():
 
 def test_csv_has_bom_and_keeps_chinese():
     """The CSV starts with a byte-order mark so Excel shows Chinese, and every row arrives."""
-    rows = [("签名者 %d" % i, "=1+1") for i in range(2500)]
+    rows = [(f"签名者 {i}", "=1+1") for i in range(2500)]
     text = "".join(csv_stream(["姓名", "评论"], rows))
     assert text.startswith("\ufeff姓名,评论")
     lines = text.strip().splitlines()

@@ -24,13 +24,15 @@ def test_locked_keyring_seals_but_cannot_open():
     wrapped, private = crypto.generate_wrapped("a long enough passphrase")
     locked = crypto.CaseKeyring(wrapped.public_key, 1)
     box = locked.seal("秘密 secret")
-    assert "secret".encode() not in box
+    assert b"secret" not in box
     with pytest.raises(crypto.Locked):
         locked.open(box)
     with pytest.raises(crypto.Locked):
         locked.private_key()
     assert crypto.CaseKeyring(wrapped.public_key, 1, private).open(box) == "秘密 secret"
-    assert "unlocked" not in repr(locked) and bytes(private).hex() not in repr(crypto.CaseKeyring(wrapped.public_key, 1, private))
+    assert "unlocked" not in repr(locked) and bytes(private).hex() not in repr(
+        crypto.CaseKeyring(wrapped.public_key, 1, private)
+    )
 
 
 def test_receipt_codes_are_random_and_forgiving_to_type():

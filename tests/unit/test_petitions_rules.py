@@ -1,8 +1,10 @@
 """Pure rules of petitions: milestones, initials, Markdown sanitising, share links."""
 from __future__ import annotations
 
-from campaign.petitions.models import initials
+from itertools import pairwise
+
 from campaign.markup import render_markdown
+from campaign.petitions.models import initials
 from campaign.petitions.services import next_milestone
 from campaign.petitions.share import share_links, tagged
 
@@ -10,7 +12,7 @@ from campaign.petitions.share import share_links, tagged
 def test_milestones_follow_the_expected_ladder():
     """The goal steps through 100, 500, 1,000, 5,000, 10,000, 50,000, 100,000, 500,000, ..."""
     ladder = [100, 500, 1000, 5000, 10000, 50000, 100000, 500000, 1000000]
-    for low, high in zip(ladder, ladder[1:]):
+    for low, high in pairwise(ladder):
         assert next_milestone(low) == high
         assert next_milestone(low - 1) == low
     assert next_milestone(0) == 100
@@ -32,7 +34,9 @@ def test_markdown_keeps_formatting_and_drops_scripts_and_handlers():
 
 def test_share_links_carry_their_channel():
     """Every share link sends visitors back with ?src=<channel>."""
-    links = share_links("https://example.org/petitions/a", "sign", {k: k for k in ("weibo", "telegram", "x", "whatsapp", "email")})
+    links = share_links(
+        "https://example.org/petitions/a", "sign", {k: k for k in ("weibo", "telegram", "x", "whatsapp", "email")}
+    )
     assert {link.channel for link in links} == {"weibo", "telegram", "x", "whatsapp", "email"}
     for link in links:
         assert f"src%3D{link.channel}" in link.href

@@ -31,16 +31,51 @@ def conn():
             sig(4, 1, "pending", D(2026, 3, 2, 9), None, "上海"),
             sig(5, 2, "confirmed", D(2026, 3, 2, 9), D(2026, 3, 2, 9), ""),
         ])
-        c.execute(t.volunteers.insert(), [
-            {"id": 1, "email": "v1@x.org", "nickname": "a", "status": "active", "skills": "law,design", "languages": "zh,en",
-             "created_at": D(2026, 3, 1), "confirmed_at": D(2026, 3, 1)},
-            {"id": 2, "email": "v2@x.org", "nickname": "b", "status": "contacted", "skills": "law", "languages": "zh",
-             "created_at": D(2026, 3, 1), "confirmed_at": D(2026, 3, 1)},
-            {"id": 3, "email": "v3@x.org", "nickname": "c", "status": "new", "skills": "", "languages": "en",
-             "created_at": D(2026, 3, 2), "confirmed_at": D(2026, 3, 2)},
-            {"id": 4, "email": "v4@x.org", "nickname": "d", "status": "new", "skills": "", "languages": "",
-             "created_at": D(2026, 3, 2), "confirmed_at": None},
-        ])
+        c.execute(
+            t.volunteers.insert(),
+            [
+                {
+                    "id": 1,
+                    "email": "v1@x.org",
+                    "nickname": "a",
+                    "status": "active",
+                    "skills": "law,design",
+                    "languages": "zh,en",
+                    "created_at": D(2026, 3, 1),
+                    "confirmed_at": D(2026, 3, 1),
+                },
+                {
+                    "id": 2,
+                    "email": "v2@x.org",
+                    "nickname": "b",
+                    "status": "contacted",
+                    "skills": "law",
+                    "languages": "zh",
+                    "created_at": D(2026, 3, 1),
+                    "confirmed_at": D(2026, 3, 1),
+                },
+                {
+                    "id": 3,
+                    "email": "v3@x.org",
+                    "nickname": "c",
+                    "status": "new",
+                    "skills": "",
+                    "languages": "en",
+                    "created_at": D(2026, 3, 2),
+                    "confirmed_at": D(2026, 3, 2),
+                },
+                {
+                    "id": 4,
+                    "email": "v4@x.org",
+                    "nickname": "d",
+                    "status": "new",
+                    "skills": "",
+                    "languages": "",
+                    "created_at": D(2026, 3, 2),
+                    "confirmed_at": None,
+                },
+            ],
+        )
         c.execute(t.status_changes.insert(), [
             {"volunteer_id": 1, "to_status": "contacted", "at": D(2026, 3, 3)},
             {"volunteer_id": 1, "to_status": "invited", "at": D(2026, 3, 4)},
@@ -60,14 +95,39 @@ def conn():
             {"id": 4, "group_id": 2, "title": "陪伴", "status": "todo", "due_on": None},
         ])
         c.execute(t.task_events.insert(), [{"task_id": 2, "kind": "status", "detail": "done", "at": D(2026, 3, 4)}])
-        c.execute(t.takedowns.insert(), [
-            {"platform": "telegram", "content_type": "video", "reported_on": date(2026, 3, 1), "response": "removed",
-             "removed_on": date(2026, 3, 3)},
-            {"platform": "telegram", "content_type": "video", "reported_on": date(2026, 3, 1), "response": "removed",
-             "removed_on": date(2026, 3, 5)},
-            {"platform": "telegram", "content_type": "image", "reported_on": date(2026, 3, 2), "response": "none", "removed_on": None},
-            {"platform": "weibo", "content_type": "image", "reported_on": date(2026, 3, 2), "response": "refused", "removed_on": None},
-        ])
+        c.execute(
+            t.takedowns.insert(),
+            [
+                {
+                    "platform": "telegram",
+                    "content_type": "video",
+                    "reported_on": date(2026, 3, 1),
+                    "response": "removed",
+                    "removed_on": date(2026, 3, 3),
+                },
+                {
+                    "platform": "telegram",
+                    "content_type": "video",
+                    "reported_on": date(2026, 3, 1),
+                    "response": "removed",
+                    "removed_on": date(2026, 3, 5),
+                },
+                {
+                    "platform": "telegram",
+                    "content_type": "image",
+                    "reported_on": date(2026, 3, 2),
+                    "response": "none",
+                    "removed_on": None,
+                },
+                {
+                    "platform": "weibo",
+                    "content_type": "image",
+                    "reported_on": date(2026, 3, 2),
+                    "response": "refused",
+                    "removed_on": None,
+                },
+            ],
+        )
     with engine.connect() as c:
         yield c
 

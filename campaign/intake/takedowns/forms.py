@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from campaign.forms import choice_list
 from campaign.intake.choices import KINDS, PLATFORMS
 from campaign.intake.takedowns.models import Response
 
@@ -19,15 +20,15 @@ RESPONSE_LABELS = {
 
 
 class TakedownForm(FlaskForm):
-    platform = SelectField(_l("Platform"), choices=PLATFORMS)
+    platform = SelectField(_l("Platform"), choices=choice_list(PLATFORMS))
     target = StringField(
         _l("Channel or URL"), validators=[Optional(), Length(max=500)],
         description=_l("Visible to caseworkers only. For a case's report it is encrypted."),
     )
-    content_type = SelectField(_l("Content type"), choices=KINDS)
+    content_type = SelectField(_l("Content type"), choices=choice_list(KINDS))
     reported_on = DateField(_l("Date reported"), validators=[InputRequired(_l("Enter the date the report was filed."))])
     reference = StringField(_l("Platform reference"), validators=[Optional(), Length(max=100)])
-    response = SelectField(_l("Response"), choices=list(RESPONSE_LABELS.items()))
+    response = SelectField(_l("Response"), choices=choice_list(RESPONSE_LABELS.items()))
     removed_on = DateField(_l("Date removed"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Save report"))

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 
 
 class Response(str, enum.Enum):
@@ -24,7 +24,7 @@ class Response(str, enum.Enum):
     REFUSED = "refused"
 
 
-class Takedown(db.Model):
+class Takedown(Model):
     __tablename__ = "takedowns"
 
     id: Mapped[int] = mapped_column(primary_key=True)

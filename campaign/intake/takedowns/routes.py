@@ -1,9 +1,13 @@
 """The caseworkers' takedown tracker and the public monitoring page (aggregates only)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+from typing import cast
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from campaign.access import public, staff
 from campaign.auth.models import Role
@@ -48,7 +52,7 @@ def _entry(form: TakedownForm) -> tracker.Entry:
         platform=form.platform.data,
         content_type=form.content_type.data,
         target=form.target.data or "",
-        reported_on=form.reported_on.data,
+        reported_on=cast(date, form.reported_on.data),  # InputRequired: a date once the form validates
         reference=form.reference.data or "",
         response=form.response.data,
         removed_on=form.removed_on.data,

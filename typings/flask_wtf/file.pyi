@@ -1,0 +1,26 @@
+from collections.abc import Iterable
+from typing import Any
+
+from wtforms import FileField as _FileField
+from wtforms import MultipleFileField as _MultipleFileField
+from wtforms.fields import Field
+from wtforms.form import BaseForm
+
+class FileField(_FileField): ...
+class MultipleFileField(_MultipleFileField): ...
+
+class FileRequired:
+    def __init__(self, message: str | None = None) -> None: ...
+    def __call__(self, form: BaseForm, field: Field) -> None: ...
+
+class FileAllowed:
+    def __init__(self, upload_set: Iterable[str] | Any, message: str | None = None) -> None: ...
+    def __call__(self, form: BaseForm, field: Field) -> None: ...
+
+class FileSize:
+    def __init__(self, max_size: int, min_size: int = 0, message: str | None = None) -> None: ...
+    def __call__(self, form: BaseForm, field: Field) -> None: ...
+
+file_required = FileRequired
+file_allowed = FileAllowed
+file_size = FileSize
