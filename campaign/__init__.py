@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, errors, i18n, security
+from campaign import access, errors, i18n, security, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -107,13 +107,7 @@ def _init_extensions(app: Flask) -> None:
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-
-    from campaign.mail.services import deliver_committed
-
-    @app.after_request
-    def _send_committed_mail(response: Response) -> Response:
-        deliver_committed()
-        return response
+    worker.init_app(app)
 
 
 def _register_templating(app: Flask) -> None:

@@ -71,11 +71,21 @@ def users_disable(email: str) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run jobs until there is no work left, then exit.")
-def worker_command(burst: bool) -> None:
+@click.option(
+    "--lanes", default="mail,bulk,upkeep", show_default=True,
+    help="Comma-separated lanes this process runs, each in its own thread: mail, bulk, upkeep.",
+)
+def worker_command(burst: bool, lanes: str) -> None:
     """Run the background worker (mail, newsletters, reminders, clean-ups)."""
     import threading
 
     from campaign import worker
+    from campaign.features import Lane
+
+    try:
+        chosen = {Lane(name.strip()) for name in lanes.split(",") if name.strip()}
+    except ValueError as exc:
+        raise click.BadParameter(f"lanes are {', '.join(lane.value for lane in Lane)}", param_hint="--lanes") from exc
 
     stop = threading.Event()
 
@@ -87,7 +97,7 @@ def worker_command(burst: bool) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if not burst:
         click.echo("worker running; Ctrl-C to stop", err=True)
-    worker.run_forever(app, stop, burst=burst)
+    worker.run_forever(app, stop, burst=burst, lanes=chosen)
 
 
 @click.command("serve")

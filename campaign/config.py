@@ -86,6 +86,12 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "NEWSLETTER_LEASE": (_float, "300"),
     "NEWSLETTER_RETRY_BASE": (_float, "30"),
     "INVITE_REMINDER_DAYS": (_int, "3"),
+    # Transactional mail: messages claimed per batch (sent over one connection); whether the mail
+    # server offers SMTPUTF8, so addresses with non-ASCII letters before the @ can be accepted.
+    "MAIL_BATCH": (_int, "500"),
+    "MAIL_SMTPUTF8": (_bool, "false"),
+    # Seconds after which a periodic job's run that never finished may be taken over.
+    "WORKER_PERIOD_LEASE": (_float, "3600"),
     # Closed help requests are deleted this many days after closing.
     "INTAKE_RETENTION_DAYS": (_int, "180"),
     # An unlocked case key is dropped after this many minutes without use.

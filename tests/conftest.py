@@ -107,6 +107,26 @@ def inbox(smtp_server: tuple[Inbox, int]) -> Iterator[Inbox]:
     box.clear()
 
 
+def deliver_now(app: Flask) -> int:
+    """Run the MAIL lane's delivery job once, as the worker does when a commit wakes it."""
+    from campaign import worker
+
+    return worker.run_once(app, {"mail.retry"})
+
+
+def deliver_if_woken(app: Flask) -> int:
+    """What the embedded worker does after a request: if the request woke the MAIL lane (it
+    queued mail), deliver the queue. Requests themselves never talk to the mail server."""
+    from campaign import worker
+    from campaign.features import Lane
+
+    bell = worker.bells(app)[Lane.MAIL]
+    if not bell.is_set():
+        return 0
+    bell.clear()
+    return deliver_now(app)
+
+
 # --- database ---------------------------------------------------------------------------------
 
 
@@ -211,6 +231,8 @@ class Client(FlaskClient):
         outer = has_app_context()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        # The test client has no worker thread beside it: run the woken MAIL lane's delivery here.
+        deliver_if_woken(self.application)
         if outer:
             db.session.rollback()
         return response

@@ -11,7 +11,7 @@ from campaign.extensions import db
 from campaign.markup import render_markdown
 from campaign.petitions.models import Petition, Signature
 from campaign.worker import run_once
-from tests.conftest import Inbox
+from tests.conftest import Inbox, deliver_now
 
 
 def make_petition(slug: str = "takedown", status: str = "open", **fields: Any) -> Petition:
@@ -38,8 +38,10 @@ def sign(client: FlaskClient, slug: str = "takedown", email: str = "ann@example.
 
 
 def send_mail(app: Flask) -> int:
-    """Run the worker job that mails confirmation links (as `flask worker` would)."""
-    return run_once(app, {"petitions.confirmations"})
+    """Run the MAIL lane's jobs that compose and deliver confirmation mails (as `flask worker` would)."""
+    composed = run_once(app, {"petitions.confirmations"})
+    deliver_now(app)
+    return composed
 
 
 def mailed_paths(inbox: Inbox, address: str) -> tuple[str, str]:

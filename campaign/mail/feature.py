@@ -7,8 +7,10 @@ from campaign.mail import tasks
 
 feature = Feature(
     name="mail",
+    # Woken by every commit that queues mail; polling every second is the fallback (SQLite with
+    # a separate worker process, or a lost PostgreSQL listener): one indexed SELECT.
     jobs=(
-        Job("mail.retry", tasks.retry_mail, every=30, lane=Lane.MAIL),
+        Job("mail.retry", tasks.retry_mail, every=1, lane=Lane.MAIL),
         Job("abuse.mail_cap_sweep", abuse.forget_old_counts, every=3600),
     ),
 )

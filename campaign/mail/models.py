@@ -1,4 +1,5 @@
-"""Transactional mail waiting to be delivered. Rows are deleted once the server accepts them."""
+"""Transactional mail waiting to be delivered. Rows are deleted once the server accepts them,
+and kept without their message, marked failed, when it never will."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,6 +21,8 @@ class QueuedMail(Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Set when the row can never be delivered; its message and recipient are then emptied.
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     def __repr__(self) -> str:
         return f"<QueuedMail {self.id} attempts={self.attempts}>"

@@ -1,16 +1,20 @@
-"""Composing transactional mail and delivering it after the transaction that caused it commits.
+"""Composing transactional mail and queueing it; the worker's MAIL lane delivers it.
 
-A message is written to `queued_mail` in the caller's transaction. When that transaction commits,
-the request (or job) that made it tries to deliver it at once; if the server is down or slow, the
-row stays and the worker retries with back-off. A rollback discards it with everything else.
+A message is written to `queued_mail` in the caller's transaction, due at once, and the commit
+wakes the MAIL lane (`worker.wake_after_commit`). Requests never talk to the mail server: the lane
+claims due rows in batches and sends them over one reused connection. A rollback discards the row
+with everything else. A row the server will never take (a 5xx answer, an address no SMTP command
+can carry) is marked failed with its reason and emptied, and the rest of the batch goes on.
 """
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
@@ -18,21 +22,42 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import delete, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select, update
 
-from campaign.extensions import db, rowcount
+from campaign.extensions import db
+from campaign.features import Lane
 from campaign.mail.models import QueuedMail
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from campaign.timeutil import utcnow
+from campaign.worker import wake_after_commit
 
 logger = logging.getLogger(__name__)
 
-_PENDING = "mail_pending"
-_COMMITTED = "mail_committed"
-# A fresh row belongs to the request that made it for this long before the worker may take it.
-_GRACE = timedelta(minutes=2)
+# A claimed row belongs to the worker that claimed it for this long; then another may retry it.
+_CLAIM = timedelta(minutes=10)
+# After the server failed us mid-batch, the rest of the batch waits this long (no attempt counted).
+_PAUSE = timedelta(seconds=30)
 MAX_ATTEMPTS = 30
+_ADDRESS = re.compile(r"\S+@\S+")
+
+
+class UndeliverableAddress(ValueError):
+    """An address the configured mail path cannot carry (non-ASCII before the @ without SMTPUTF8)."""
+
+
+def needs_smtputf8(address: str) -> bool:
+    """Whether only an SMTPUTF8 server can carry `address` (non-ASCII letters, e.g. josé@, 用户@)."""
+    return not address.isascii()
+
+
+def deliverable(address: str) -> bool:
+    """Whether mail to `address` can leave: all ASCII, or MAIL_SMTPUTF8 says the server offers SMTPUTF8."""
+    return not needs_smtputf8(address) or bool(current_app.config["MAIL_SMTPUTF8"])
+
+
+def without_addresses(text: str) -> str:
+    """A failure reason fit for a log line or a column: every address in it is replaced."""
+    return _ADDRESS.sub("<address>", text)[:500]
 
 
 def one_line(value: str) -> str:
@@ -56,7 +81,13 @@ def build_message(
     """A multipart (plain text + HTML) message with RFC 2047-safe headers."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender_address()
-    msg["To"] = Address(display_name=one_line(to_name), addr_spec=to)
+    if needs_smtputf8(to):
+        if not deliverable(to):
+            raise UndeliverableAddress("non-ASCII address and MAIL_SMTPUTF8 is off")
+        local, _sep, domain = to.rpartition("@")
+        msg["To"] = Address(display_name=one_line(to_name), username=local, domain=domain)
+    else:
+        msg["To"] = Address(display_name=one_line(to_name), addr_spec=to)
     msg["Subject"] = one_line(subject)
     msg["Date"] = formatdate(localtime=False)
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
@@ -88,89 +119,139 @@ def send_template(
 
 
 def queue(msg: EmailMessage) -> QueuedMail:
-    row = QueuedMail(
-        recipient=str(msg["To"].addresses[0].addr_spec),
-        message=msg.as_bytes(policy=SMTP),
-        next_attempt_at=utcnow() + _GRACE,
-    )
+    """Add `msg` to the queue in the current transaction; the commit wakes the MAIL lane."""
+    recipient = str(msg["To"].addresses[0].addr_spec)
+    policy = SMTPUTF8 if needs_smtputf8(recipient) else SMTP
+    row = QueuedMail(recipient=recipient, message=msg.as_bytes(policy=policy), next_attempt_at=utcnow())
     db.session.add(row)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append(row.id)
+    wake_after_commit(Lane.MAIL)
     return row
 
 
-@event.listens_for(Session, "after_commit")
-def _mark_committed(session: Session) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if ids:
-        session.info.setdefault(_COMMITTED, []).extend(ids)
+def queue_built(messages: Sequence[tuple[str, bytes]]) -> int:
+    """Queue already-built messages (recipient, bytes) in one statement, in the current transaction."""
+    if not messages:
+        return 0
+    now = utcnow()
+    db.session.execute(
+        insert(QueuedMail),
+        [{"recipient": to, "message": data, "next_attempt_at": now, "created_at": now, "attempts": 0,
+          "last_error": ""} for to, data in messages],
+    )
+    wake_after_commit(Lane.MAIL)
+    return len(messages)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def claim_due(limit: int) -> list[int]:
+    """Claim up to `limit` due rows for this worker in one statement; safe with several workers."""
+    now = utcnow()
+    due = (
+        select(QueuedMail.id)
+        .where(QueuedMail.next_attempt_at <= now, QueuedMail.failed_at.is_(None))
+        .order_by(QueuedMail.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    # Claim by moving the next attempt forward: no other worker sees these rows as due.
+    claimed = db.session.scalars(
+        update(QueuedMail)
+        .where(QueuedMail.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=now + _CLAIM)
+        .returning(QueuedMail.id)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
 
 
-def deliver_committed() -> int:
-    """Deliver what this session's committed transactions queued. Returns how many left."""
-    ids = db.session.info.pop(_COMMITTED, None)
+def deliver_due(limit: int | None = None) -> int:
+    """Worker job (MAIL lane): send due mail in batches over one connection.
+
+    Returns how many rows it settled (delivered or failed for good)."""
+    ids = claim_due(limit or int(current_app.config["MAIL_BATCH"]))
     if not ids:
         return 0
-    rows = db.session.scalars(select(QueuedMail).where(QueuedMail.id.in_(ids))).all()
-    return _deliver(list(rows))
+    return _deliver(ids)
 
 
-def deliver_due(limit: int = 200) -> int:
-    """Worker job: retry queued mail whose time has come. Safe with several workers."""
-    now = utcnow()
-    candidates = db.session.scalars(
-        select(QueuedMail).where(QueuedMail.next_attempt_at <= now).order_by(QueuedMail.id).limit(limit)
-    ).all()
-    claimed = []
-    for row in candidates:
-        # Claim by moving the next attempt forward; only one worker's update matches.
-        won = rowcount(db.session.execute(
-            update(QueuedMail)
-            .where(QueuedMail.id == row.id, QueuedMail.next_attempt_at == row.next_attempt_at)
-            .values(next_attempt_at=now + timedelta(minutes=10))
-        ))
-        if won:
-            claimed.append(row.id)
-    db.session.commit()
-    if not claimed:
-        return 0
-    rows = db.session.scalars(select(QueuedMail).where(QueuedMail.id.in_(claimed))).all()
-    return _deliver(list(rows))
-
-
-def _deliver(rows: list[QueuedMail]) -> int:
+def _deliver(ids: Sequence[int]) -> int:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    delivered = 0
+    rows = db.session.execute(
+        select(QueuedMail.id, QueuedMail.recipient, QueuedMail.message).where(QueuedMail.id.in_(ids))
+    ).all()
+    db.session.rollback()  # hold no transaction (nor SQLite's lock) while talking to the server
+    delivered: list[int] = []
+    handled = 0
     with Transport() as transport:
-        for row in rows:
+        for index, (row_id, recipient, message) in enumerate(rows):
             try:
-                transport.send(sender, row.recipient, row.message)
+                transport.send(sender, recipient, message)
             except TemporaryFailure as exc:
-                row.attempts += 1
-                row.last_error = str(exc)[:500]
-                if row.attempts >= MAX_ATTEMPTS:
-                    logger.error("mail %s given up after %s attempts", row.id, row.attempts)
-                    db.session.delete(row)
-                else:
-                    backoff = timedelta(seconds=min(3600, 30 * 2 ** min(row.attempts, 7)))
-                    row.next_attempt_at = utcnow() + backoff
-                    logger.warning("mail %s deferred: %s", row.id, row.last_error)
-                db.session.commit()
-                continue
+                _forget_delivered(delivered)
+                delivered = []
+                _defer(row_id, without_addresses(str(exc)))
+                # The server is down or busy: hand the rest of the batch back for a later try.
+                rest = [r[0] for r in rows[index + 1:]]
+                if rest:
+                    db.session.execute(
+                        update(QueuedMail).where(QueuedMail.id.in_(rest)).values(next_attempt_at=utcnow() + _PAUSE)
+                    )
+                    db.session.commit()
+                break
             except PermanentFailure as exc:
-                logger.error("mail %s refused for good: %s", row.id, exc)
-                db.session.execute(delete(QueuedMail).where(QueuedMail.id == row.id))
-                db.session.commit()
+                _fail(row_id, without_addresses(str(exc)))
+                handled += 1
                 continue
-            db.session.execute(delete(QueuedMail).where(QueuedMail.id == row.id))
-            db.session.commit()
-            delivered += 1
-    return delivered
+            except Exception as exc:  # noqa: BLE001  (a poison row, e.g. an address no command can carry, fails alone)
+                _fail(row_id, f"unsendable: {type(exc).__name__}")
+                handled += 1
+                continue
+            handled += 1
+            delivered.append(row_id)
+            if len(delivered) >= 100:
+                _forget_delivered(delivered)
+                delivered = []
+    _forget_delivered(delivered)
+    return handled
+
+
+def _forget_delivered(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(delete(QueuedMail).where(QueuedMail.id.in_(ids)))
+        db.session.commit()
+
+
+def _defer(row_id: int, reason: str) -> None:
+    row = db.session.get(QueuedMail, row_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.last_error = reason
+    if row.attempts >= MAX_ATTEMPTS:
+        db.session.commit()
+        _fail(row_id, f"gave up after {row.attempts} attempts: {reason}")
+        return
+    row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 30 * 2 ** min(row.attempts, 7)))
+    db.session.commit()
+    logger.warning("mail %s deferred: %s", row_id, reason)
+
+
+def _fail(row_id: int, reason: str) -> None:
+    """Mark a row failed for good with its reason; its message and recipient are not kept."""
+    db.session.execute(
+        update(QueuedMail)
+        .where(QueuedMail.id == row_id)
+        .values(failed_at=utcnow(), last_error=reason[:500], message=b"", recipient="")
+    )
+    db.session.commit()
+    logger.error("mail %s failed for good: %s", row_id, reason)
+
+
+def failed_count() -> int:
+    """How many queued mails failed for good (an admin may look into why)."""
+    failed = select(db.func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_not(None))
+    return int(db.session.scalar(failed) or 0)
 
 
 def dev_mailbox() -> list[Path]:

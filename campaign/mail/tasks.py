@@ -5,5 +5,5 @@ from campaign.mail.services import deliver_due
 
 
 def retry_mail() -> int:
-    """Deliver transactional mail that could not leave at once (server down or slow)."""
+    """Deliver queued transactional mail in batches over one connection (the MAIL lane)."""
     return deliver_due()

@@ -81,8 +81,16 @@ class Transport:
         """Deliver one message; return the server's answer or raise a *Failure."""
         if self._outbox is not None:
             return self._write_eml(self._outbox, message)
+        utf8 = not (sender.isascii() and recipient.isascii())
         try:
-            refused = self._host().sendmail(sender, [recipient], message)
+            host = self._host()
+            options: list[str] = []
+            if utf8:
+                host.ehlo_or_helo_if_needed()
+                if not host.has_extn("smtputf8"):
+                    raise PermanentFailure("the server does not offer SMTPUTF8 for this address")
+                options = ["SMTPUTF8"]
+            refused = host.sendmail(sender, [recipient], message, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
             self._raise_for(code, answer)

@@ -32,6 +32,7 @@ from flask import current_app
 from sqlalchemy import Connection, and_, func, or_, select, text, update
 
 from campaign.extensions import db, table_of
+from campaign.mail.services import without_addresses
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from campaign.newsletter.compose import Prepared, manage_token, prepare
 from campaign.newsletter.models import (
@@ -195,6 +196,7 @@ def _backoff(attempts: int) -> timedelta:
 
 def _record_deferred(row: Claim, rest: list[int], owner: str, answer: str) -> None:
     """A temporary failure: retry this row later; give the rest of the batch back untouched."""
+    answer = without_addresses(answer)
     attempts = row.attempts + 1
     status = OutboxStatus.FAILED.value if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING.value
     wait = _backoff(attempts)
@@ -216,6 +218,7 @@ def _record_deferred(row: Claim, rest: list[int], owner: str, answer: str) -> No
 
 def _record_bounce(row: Claim, owner: str, answer: str) -> None:
     """A permanent refusal: the row failed, the address is bounced and gets nothing more."""
+    answer = without_addresses(answer)
     db.session.execute(
         update(OutboxRow).where(_mine([row.id], owner)).values(
             status=OutboxStatus.FAILED.value, attempts=row.attempts + 1, answer=answer[:300]

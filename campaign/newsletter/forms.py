@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
+from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
 from campaign.newsletter.services import LANGUAGES, TOPICS
 
 
@@ -30,7 +30,7 @@ def _language_choices() -> list[SelectChoice]:
 
 
 class SubscribeForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(allow_smtputf8=False), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254), Deliverable()])
     name = StringField(
         _l("Name (optional)"), validators=[Optional(), Length(max=100)],
         description=_l("Any name or nickname; used only to greet you in the newsletter."),

@@ -14,10 +14,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
-from campaign import abuse, tokens
+from campaign import abuse, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
+from campaign.features import Lane
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
@@ -388,6 +389,7 @@ def start_send(issue_id: int, actor: User) -> int:
         raise NewsletterError(_l("Write a subject and a text first."))
     count = _freeze(issue)
     audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
+    worker.wake_after_commit(Lane.BULK)
     db.session.commit()
     return count
 
@@ -422,6 +424,7 @@ def start_scheduled() -> int:
     ).all()
     for issue in due:
         _freeze(issue)
+        worker.wake_after_commit(Lane.BULK)
         db.session.commit()
     return len(due)
 
@@ -445,6 +448,7 @@ def pause(issue_id: int, actor: User) -> None:
 
 def resume(issue_id: int, actor: User) -> None:
     _set_status(issue_id, {IssueStatus.PAUSED.value}, IssueStatus.SENDING, actor, "newsletter.resume")
+    worker.wake_after_commit(Lane.BULK)
     db.session.commit()
 
 

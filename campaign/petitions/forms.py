@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from campaign.forms import SelectChoice
+from campaign.forms import Deliverable, SelectChoice
 from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
 
 EMAIL_SHAPE = r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+\Z"
@@ -42,7 +42,7 @@ class SignForm(FlaskForm):
         # A light syntax check is enough here: the confirmation mail is the real test of an
         # address, and the full validator cost a tenth of a signature's time (bench/signing.py).
         validators=[DataRequired(), Length(max=254),
-                    Regexp(EMAIL_SHAPE, message=_l("Enter a valid email address."))],
+                    Regexp(EMAIL_SHAPE, message=_l("Enter a valid email address.")), Deliverable()],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("We send you one mail with a link to confirm your signature."),
         render_kw={"autocomplete": "email", "maxlength": 254},

@@ -114,6 +114,8 @@ class Signature(Model):
     # The confirmation mail is composed by the worker, off the signing path (see tasks.py).
     mail_due: Mapped[bool] = mapped_column(default=True, index=True)
     last_mailed_at: Mapped[datetime | None]
+    # Why the confirmation mail could not be composed or sent (no address in it); "" when fine.
+    mail_error: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Signature {self.id} petition={self.petition_id} {self.status}>"

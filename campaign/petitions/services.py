@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import abuse, tokens
+from campaign import abuse, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
+from campaign.features import Lane
 from campaign.links import absolute_url
 from campaign.mail import services as mail
+from campaign.mail.skeleton import Skeleton, slot
 from campaign.markup import render_markdown
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.models import (
@@ -198,6 +200,8 @@ def sign(
                 # would get no mail and sign again. Confirming, which counts, stays fully durable.
                 connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             inserted = connection.execute(_INSERT_IF_OPEN, params).first()
+            if inserted is not None:
+                worker.notify_in(connection, Lane.MAIL)
     except IntegrityError:
         petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
         raise _already_signed(petition_id or 0, address) from None
@@ -206,6 +210,7 @@ def sign(
         if petition is None or petition.status == PetitionStatus.DRAFT.value:
             raise PetitionNotFound(slug)
         raise PetitionClosed()
+    worker.wake(Lane.MAIL)  # its confirmation mail is composed and sent by the MAIL lane
     return int(inserted.id)
 
 
@@ -227,6 +232,8 @@ def _already_signed(petition_id: int, address: str) -> AlreadySigned:
         )
         .values(mail_due=True)
     ))
+    if resent:
+        worker.wake_after_commit(Lane.MAIL)
     db.session.commit()
     return AlreadySigned(confirmed=False, resent=bool(resent))
 
@@ -319,48 +326,83 @@ def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
 # --- the worker's side --------------------------------------------------------------------------
 
 
-def send_due_confirmations(limit: int = 200) -> int:
+def send_due_confirmations(limit: int = 500) -> int:
     """Compose and queue confirmation mails for new (or re-requested) pending signatures.
 
     Composing a mail costs more than the rest of signing, so it happens here, off the request.
-    Claiming the row and queuing its mail share one transaction: neither happens without the other.
+    A batch is claimed in one statement (safe with several workers), each petition's mail is
+    rendered once per language and filled in per signer (mail.skeleton), and the mails are queued
+    in one statement: claiming the rows and queuing their mail share one transaction, so neither
+    happens without the other. A signature whose mail cannot be built fails alone (mail_error).
     """
-    ids = db.session.scalars(
-        select(Signature.id).where(Signature.mail_due.is_(True)).order_by(Signature.id).limit(limit)
-    ).all()
     now = utcnow()
+    due = select(Signature.id).where(Signature.mail_due.is_(True)).order_by(Signature.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = db.session.scalars(
+        update(Signature)
+        .where(Signature.id.in_(due.scalar_subquery()), Signature.mail_due.is_(True))
+        .values(mail_due=False, last_mailed_at=now)
+        .returning(Signature.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        db.session.commit()
+        return 0
+    rows = db.session.execute(
+        select(Signature, Petition)
+        .join(Petition, Petition.id == Signature.petition_id)
+        .where(Signature.id.in_(claimed), Signature.status == SignatureStatus.PENDING.value)
+        .order_by(Signature.id)
+    ).all()
+    skeletons: dict[tuple[int, str], Skeleton] = {}
+    built: list[tuple[str, bytes]] = []
     sent = 0
-    for signature_id in ids:
-        won = rowcount(db.session.execute(
-            update(Signature)
-            .where(Signature.id == signature_id, Signature.mail_due.is_(True))
-            .values(mail_due=False, last_mailed_at=now)
-        ))
-        if not won:
-            continue
-        signature = db.session.get(Signature, signature_id)
-        petition = db.session.get(Petition, signature.petition_id) if signature else None
-        if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
-            continue
+    for signature, petition in rows:
         if not abuse.allow_unsolicited(signature.email):
             continue  # the signer saw the usual answer; the address has had its mails for today
-        _queue_confirmation(signature, petition)
+        try:
+            if mail.needs_smtputf8(signature.email):
+                _queue_confirmation(signature, petition)  # the general path (SMTPUTF8 policy)
+            else:
+                key = (petition.id, signature.locale)
+                if key not in skeletons:
+                    skeletons[key] = _confirmation_skeleton(petition, signature.locale)
+                built.append((signature.email, skeletons[key].message(signature.email, signature.name, {
+                    "CONFIRM": confirm_link(signature), "WITHDRAW": withdraw_link(signature),
+                })))
+        except Exception as exc:  # one unsendable signature must not hold back every later one
+            signature.mail_error = f"unsendable: {type(exc).__name__}"
+            logger.warning("signature %s: no confirmation mail (%s)", signature.id, type(exc).__name__)
+            continue
+        if signature.mail_error:
+            signature.mail_error = ""
         sent += 1
+    mail.queue_built(built)
     db.session.commit()
-    mail.deliver_committed()
     return sent
 
 
-def _queue_confirmation(signature: Signature, petition: Petition) -> None:
+def _confirmation_subject(petition: Petition, locale: str) -> tuple[str, object]:
     from flask_babel import lazy_gettext as _l
 
-    lang = "en" if signature.locale == "en" else "zh"
-    title = petition.text("title", lang)
+    title = petition.text("title", "en" if locale == "en" else "zh")
+    return title, _l("Please confirm your signature: %(title)s", title=title)
+
+
+def _confirmation_skeleton(petition: Petition, locale: str) -> Skeleton:
+    title, subject = _confirmation_subject(petition, locale)
+    return Skeleton("petition_confirm", locale, subject, title=title, confirm_link=slot("CONFIRM"),
+                    withdraw_link=slot("WITHDRAW"), days=CONFIRM_DAYS)
+
+
+def _queue_confirmation(signature: Signature, petition: Petition) -> None:
+    title, subject = _confirmation_subject(petition, signature.locale)
     mail.send_template(
         signature.email,
         "petition_confirm",
         signature.locale,
-        _l("Please confirm your signature: %(title)s", title=title),
+        subject,
         to_name=signature.name,
         title=title,
         confirm_link=confirm_link(signature),

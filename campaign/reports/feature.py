@@ -12,7 +12,8 @@ feature = Feature(
     name="reports",
     blueprints=(bp,),
     staff_cards=(StaffCard("reports.index", _l("Reports"), ("organiser", "admin", "caseworker")),),
-    # Checked hourly; the summary itself goes out once a week, once across all workers.
-    jobs=(Job("reports.weekly_summary", tasks.send_weekly_summary, every=3600, every_period=True),),
+    # A weekly period (from Monday 00:00 UTC): the summary goes out once a week, once across all
+    # workers, whichever worker claims the week first (campaign/worker.py).
+    jobs=(Job("reports.weekly_summary", tasks.send_weekly_summary, every=7 * 86400, every_period=True),),
     commands=(reports_cli,),
 )

@@ -109,7 +109,6 @@ def weekly_summary() -> int:
         sent += 1
     audit.record(None, SUMMARY_ACTION, "report", "", f"recipients: {sent}")
     db.session.commit()
-    mail.deliver_committed()
     return sent
 
 

@@ -5,9 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from campaign.forms import Deliverable
+
 
 class RequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254), Deliverable()])
     website = StringField(_l("Leave this empty"), validators=[Length(max=0)])  # honeypot
     submit = SubmitField(_l("Send me a link"))
 
@@ -15,7 +17,7 @@ class RequestForm(FlaskForm):
 class AccessForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        validators=[DataRequired(), Email(), Length(max=254), Deliverable()],
         description=_l("The address the link was sent to."),
     )
     confirm_erase = BooleanField(_l("Yes, erase my data. This cannot be undone."))

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
+from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
 from campaign.volunteers.models import Priority, Status, TaskStatus
 
 LANGUAGES = [
@@ -75,8 +75,8 @@ class ProfileFields(FlaskForm):
 
 
 class SignupForm(ProfileFields):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip],
-                       description=_l("For the confirmation mail and sign-in links."))
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254), Deliverable()],
+                       filters=[_strip], description=_l("For the confirmation mail and sign-in links."))
     groups = MultiCheckboxField(_l("Working groups that interest you"), coerce=int, validators=[Optional()])
     motivation = TextAreaField(_l("Why do you want to help?"), validators=[Optional(), Length(max=2000)])
     consent_data = BooleanField(
@@ -95,7 +95,8 @@ class ProfileForm(ProfileFields):
 
 
 class EmailForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254), Deliverable()],
+                       filters=[_strip])
     submit = SubmitField(_l("Send me a link"))
 
 

@@ -265,7 +265,6 @@ def send_reminders() -> int:
                 _mail_invitation(invitation, reminder=True)
                 sent += 1
         db.session.commit()
-    mail.deliver_committed()
     return sent
 
 
@@ -404,7 +403,6 @@ def send_digests(today: date | None = None) -> int:
                            items=items, space=absolute_url("volunteers.me"))
         db.session.commit()
         sent += 1
-    mail.deliver_committed()
     return sent
 
 

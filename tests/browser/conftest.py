@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from campaign import worker
+from campaign.features import Lane
 from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,21 +21,50 @@ CHROMIUM_ARGS = [
 ]
 
 
+def wait_for_mail(rounds: int = 1200) -> None:
+    """Wait (bounded) until the worker beside the live server has composed and delivered every
+    mail that is due: the page answered as soon as the mail was queued, not when it arrived."""
+    from sqlalchemy import func, select
+
+    from campaign.extensions import db
+    from campaign.mail.models import QueuedMail
+    from campaign.petitions.models import Signature
+
+    for _round in range(rounds):
+        db.session.rollback()
+        queued = db.session.scalar(
+            select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None))
+        )
+        composing = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.mail_due.is_(True)))
+        if not queued and not composing:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the worker never delivered the queued mail")
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app.config["BASE_URL"] = self.url
+        self.app = app
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.stop_worker: threading.Event | None = None
 
     def __enter__(self) -> LiveServer:
+        # As `flask serve` does: the worker's lanes run in threads beside the server, woken by
+        # the commits of requests (mail is never sent inside a request). The BULK lane is left
+        # out: the newsletter tests drive dispatch themselves to watch a send's progress.
+        self.stop_worker = worker.start_in_thread(self.app, {Lane.MAIL, Lane.UPKEEP})
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.thread.join(5)
+        if self.stop_worker is not None:
+            self.stop_worker.set()
 
 
 @pytest.fixture()

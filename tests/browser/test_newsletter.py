@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from campaign.auth.models import Role
 from campaign.newsletter import dispatch
+from tests.browser.conftest import wait_for_mail
 from tests.conftest import Inbox
 from tests.integration.newsletter_helpers import add_subscribers, start_issue
 
@@ -17,6 +18,7 @@ def test_subscribe_and_confirm_without_javascript(new_page, inbox, live_server):
     page.get_by_label("Policy and law").check()
     page.get_by_role("button", name="Subscribe").click()
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    wait_for_mail()
     link = next(u for u in Inbox.links(inbox.last_to("reader@example.org")) if "/subscribe/confirm/" in u)
     page.goto(link)
     page.get_by_role("button", name="Yes, send me the newsletter").click()

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_for_mail
 from tests.conftest import Inbox
 from tests.petitions_support import make_petition, send_mail
 
@@ -45,6 +46,7 @@ def test_sign_confirm_from_mail_and_see_the_count_rise_without_javascript(app, n
     assert petition.open().count() == "0"
 
     send_mail(app)
+    wait_for_mail()
     link = next(url for url in Inbox.links(inbox.last_to("mei@example.org")) if "/petition-confirm/" in url)
     petition.confirm(link)
     expect(petition.page.get_by_text("Your signature is confirmed and counted")).to_be_visible()

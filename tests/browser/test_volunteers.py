@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.volunteers.models import Task, Volunteer, WorkingGroup
+from tests.browser.conftest import wait_for_mail
 from tests.conftest import Inbox
 
 
@@ -26,6 +27,7 @@ class SignupPage:
 
 
 def _link(inbox: Inbox, address: str, index: int = 0) -> str:
+    wait_for_mail()
     return Inbox.links(inbox.last_to(address))[index]
 
 
@@ -53,6 +55,7 @@ def test_from_sign_up_to_a_finished_task(new_page, inbox, login_as):
 
     organiser.post(f"/staff/groups/{group.id}/tasks", data={
         "title": "翻译联合声明", "priority": "high", "assignees": [str(volunteer.id)]})
+    wait_for_mail()
     assert "翻译联合声明" in Inbox.text(inbox.last_to("morning.star@example.net"))
 
     page.goto("/volunteer/signin")

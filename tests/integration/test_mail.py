@@ -5,7 +5,7 @@ from campaign import worker
 from campaign.extensions import db
 from campaign.mail import services as mail
 from campaign.mail.models import QueuedMail
-from tests.conftest import Inbox
+from tests.conftest import Inbox, deliver_now
 
 
 def _queue(to="reader@example.org", name="读者", subject="你好，世界"):
@@ -17,12 +17,12 @@ def test_mail_leaves_only_after_commit(app, inbox: Inbox):
     """A rolled-back transaction sends nothing; a committed one sends its mail."""
     _queue()
     db.session.rollback()
-    assert mail.deliver_committed() == 0
+    assert deliver_now(app) == 0
     assert inbox.messages == []
     _queue()
     assert inbox.messages == []  # not before the commit
     db.session.commit()
-    assert mail.deliver_committed() == 1
+    assert deliver_now(app) == 1
     assert len(inbox.to("reader@example.org")) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(QueuedMail)) == 0
 
@@ -31,7 +31,7 @@ def test_chinese_subject_and_name_are_encoded(app, inbox: Inbox):
     """Chinese subjects and names arrive intact (RFC 2047), as multipart text + HTML."""
     _queue()
     db.session.commit()
-    mail.deliver_committed()
+    deliver_now(app)
     msg = inbox.last_to("reader@example.org")
     assert str(msg["Subject"]) == "你好，世界"
     assert msg["To"].addresses[0].display_name == "读者"
@@ -43,7 +43,7 @@ def test_line_breaks_never_reach_a_header(app, inbox: Inbox):
     """A name or subject with CR/LF cannot add a header (e.g. a hidden Bcc)."""
     _queue(name="Eve\r\nBcc: victim@example.org", subject="Hi\r\nBcc: victim@example.org")
     db.session.commit()
-    mail.deliver_committed()
+    deliver_now(app)
     msg = inbox.last_to("reader@example.org")
     assert msg["Bcc"] is None
     assert inbox.envelopes[-1][1] == ["reader@example.org"]
@@ -54,7 +54,7 @@ def test_mail_waits_while_the_server_refuses_and_goes_out_later(app, inbox: Inbo
     inbox.refuse_with = "451 try later"
     _queue()
     db.session.commit()
-    assert mail.deliver_committed() == 0
+    assert deliver_now(app) == 0
     row = db.session.scalar(db.select(QueuedMail))
     assert row.attempts == 1 and "451" in row.last_error
     inbox.refuse_with = None
@@ -73,7 +73,7 @@ def test_mail_waits_while_the_server_is_down(make_app, inbox: Inbox):
     with app.app_context():
         _queue()
         db.session.commit()
-        assert mail.deliver_committed() == 0
+        assert deliver_now(app) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(QueuedMail)) == 1
         db.session.execute(db.delete(QueuedMail))
         db.session.commit()
@@ -88,7 +88,7 @@ def test_dev_mailbox_keeps_mail_as_files_and_admins_read_it(make_app, inbox: Inb
     with app.app_context():
         _queue(subject="确认你的签名")
         db.session.commit()
-        assert mail.deliver_committed() == 1
+        assert deliver_now(app) == 1
         assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
         from campaign.auth import services as auth
 
@@ -110,7 +110,7 @@ def test_slow_server_does_not_hold_the_request_and_mail_goes_out_later(make_app,
         inbox.delay = 2.0
         _queue(to="patient@example.org")
         db.session.commit()
-        assert mail.deliver_committed() == 0
+        assert deliver_now(app) == 0
         row = db.session.scalar(db.select(QueuedMail).where(QueuedMail.recipient == "patient@example.org"))
         assert row.attempts == 1 and row.last_error
         inbox.delay = 0.0

@@ -10,6 +10,7 @@ from campaign.audit.models import AuditEvent
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.reports.services import weekly_summary
+from tests.conftest import deliver_now
 
 
 def _seed(app) -> None:
@@ -109,4 +110,5 @@ def test_weekly_summary_goes_to_organisers_once_a_week(app, inbox, make_user):
     app.config["REPORTS_WEEKLY_SUMMARY"] = True
     assert weekly_summary() == 1
     assert weekly_summary() == 0
+    deliver_now(app)
     assert len(inbox.messages) == 1 and inbox.last_to(organiser.email)

@@ -13,7 +13,7 @@ from campaign.markup import render_markdown
 from campaign.timeutil import utcnow
 from campaign.volunteers import work
 from campaign.volunteers.models import Invitation, Membership, Priority, Task
-from tests.conftest import Inbox
+from tests.conftest import Inbox, deliver_now
 from tests.integration.volunteer_factories import (  # noqa: F401
     add_member,
     make_group,
@@ -81,6 +81,7 @@ def test_one_reminder_after_the_configured_days(app, login_as, inbox):
     db.session.commit()
     assert worker.run_once(app, {"volunteers.invite_reminders"}) == 1
     assert worker.run_once(app, {"volunteers.invite_reminders"}) == 0
+    deliver_now(app)
     assert len(inbox.to(person.email)) == 1
     assert Inbox.links(inbox.last_to(person.email))
 
@@ -178,6 +179,7 @@ def test_daily_digest_only_to_those_with_tasks_due(app, login_as, inbox):
     inbox.clear()
     assert worker.run_once(app, {"volunteers.task_digest"}) == 1
     assert worker.run_once(app, {"volunteers.task_digest"}) == 0
+    deliver_now(app)
     assert [str(m["To"]) for m in inbox.messages] == [busy.email]
     assert "整理频道举报清单" in Inbox.text(inbox.messages[0])
 
@@ -204,5 +206,6 @@ def test_digest_for_content_free_groups_has_no_titles(app, login_as, inbox):
     _new_task(login_as("organiser"), group, person, title="陪同报案安排")
     inbox.clear()
     assert worker.run_once(app, {"volunteers.task_digest"}) == 1
+    deliver_now(app)
     text = Inbox.text(inbox.last_to(person.email))
     assert "陪同报案安排" not in text and "/me/tasks/" in text
