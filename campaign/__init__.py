@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, errors, i18n, security
+from campaign import access, errors, i18n, security, sessions
 from campaign import config as settings
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
 from campaign.extensions import mail as flask_mail
@@ -83,6 +83,10 @@ def _init_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        # The cookie's session must still be open on the server (not signed out, revoked or idle).
+        live = sessions.current(session.get(sessions.COOKIE_KEY), sessions.STAFF)
+        if live is None or live.subject_id != user.id:
             return None
         return user
 

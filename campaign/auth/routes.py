@@ -5,6 +5,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from campaign import sessions
 from campaign.access import public, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
@@ -15,13 +16,12 @@ from campaign.extensions import db, limiter
 from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
-# A session key name, not a secret.
-_ENROL_SECRET = "enrol_secret"  # nosec B105
 
 
 def _finish_login(user: User) -> Response:
-    session.pop(_PENDING, None)
-    session.pop(_ENROL_SECRET, None)
+    sessions.end(session.get(sessions.COOKIE_KEY), "replaced")
+    session.clear()  # a fresh cookie for the signed-in session (no fixation)
+    session[sessions.COOKIE_KEY] = sessions.start(sessions.STAFF, user.id)
     login_user(user)
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without activity
     auth.record_login(user)
@@ -75,7 +75,7 @@ def verify() -> Response | tuple[str, int] | str:
 
 
 def _enrol_page(user: User, form: CodeForm, status: int = 200) -> tuple[str, int]:
-    secret = session[_ENROL_SECRET]
+    secret = auth.enrolment_secret(user)
     return render_template(
         "auth/enrol.html", form=form, secret=secret, qr_svg=auth.provisioning_svg(user, secret)
     ), status
@@ -91,13 +91,12 @@ def enrol() -> Response | tuple[str, int]:
         return redirect(url_for("auth.login"))
     if user.totp_enabled:
         return redirect(url_for("auth.account"))
-    session.setdefault(_ENROL_SECRET, auth.new_totp_secret())
     form = CodeForm()
     if form.validate_on_submit():
-        if not auth.totp_ok(session[_ENROL_SECRET], form.code.data):
+        codes = auth.finish_enrolment(user, form.code.data)
+        if codes is None:
             flash(_("That code is not right. Check the time on your phone and try again."), "error")
             return _enrol_page(user, form, 401)
-        codes = auth.enable_totp(user, session.pop(_ENROL_SECRET))
         if not current_user.is_authenticated:
             _finish_login(user)
         return render_template("auth/recovery_codes.html", codes=codes), 200
@@ -109,6 +108,7 @@ def enrol() -> Response | tuple[str, int]:
 def logout() -> Response | str:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        sessions.end(session.get(sessions.COOKIE_KEY), "signout")
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")

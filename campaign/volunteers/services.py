@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
 from campaign.links import absolute_url
-from campaign import tokens
+from campaign import sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -261,6 +261,7 @@ def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouc
 def _revoke_everything(volunteer: Volunteer) -> None:
     """End sessions, void magic links and invitations, and remove every membership, at once."""
     volunteer.session_version += 1
+    sessions.mark_all_ended(sessions.VOLUNTEER, volunteer.id, "revoked")
     db.session.execute(delete(Membership).where(Membership.volunteer_id == volunteer.id))
     db.session.execute(update(Invitation).where(
         Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value
