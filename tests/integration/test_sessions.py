@@ -61,7 +61,7 @@ def _volunteer_signed_in(app: Flask, person: Any) -> Client:
 
 def _cookie_payload(cookie: str) -> str:
     """What anyone holding the cookie can read: Flask signs its session cookie, it does not encrypt it."""
-    body = cookie.split(".")[1] if not cookie.startswith(".") else cookie.split(".")[1]
+    body = cookie.split(".")[1] if cookie.startswith(".") else cookie.split(".")[0]
     raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     return zlib.decompress(raw).decode() if cookie.startswith(".") else raw.decode()
 
