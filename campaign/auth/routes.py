@@ -1,7 +1,7 @@
 """Sign-in (password, then a second factor), sign-out, invitations and the account page."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask import Response, after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -11,7 +11,7 @@ from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
 from campaign.auth.models import User
-from campaign.auth.throttle import account_key, failed_attempt
+from campaign.auth.throttle import account_key, failed_attempt, known_device, remember_device
 from campaign.extensions import db, limiter
 from campaign.security import safe_next
 
@@ -25,6 +25,13 @@ def _finish_login(user: User) -> Response:
     login_user(user)
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without activity
     auth.record_login(user)
+    email = user.email
+
+    @after_this_request
+    def _remember(response: Response) -> Response:
+        remember_device(response, email)
+        return response
+
     return redirect(safe_next(request.args.get("next")) or url_for("core.staff_home"))
 
 
@@ -39,7 +46,9 @@ def _pending_user() -> User | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
+# Per visitor (any account), except from a browser the typed account signed in from before; and
+# per (account, visitor). No limit is per account alone: a stranger cannot lock the owner out.
+@limiter.limit("50 per 15 minutes", methods=["POST"], deduct_when=failed_attempt, exempt_when=known_device)
 @limiter.limit("10 per 15 minutes", key_func=account_key, methods=["POST"], deduct_when=failed_attempt)
 def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated:
