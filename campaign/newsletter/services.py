@@ -78,12 +78,12 @@ def request_subscription(email: str, name: str, locale: str, topics: Iterable[st
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
+    # Address only, no typed name: until confirmed, the owner of the address may not be who typed it.
     mail.send_template(
         subscriber.email,
         "newsletter_confirm",
         "en" if subscriber.locale == "en" else "zh_Hans",
         _l("Please confirm your newsletter subscription"),
-        to_name=subscriber.name,
         link=link,
         days=CONFIRM_DAYS,
     )

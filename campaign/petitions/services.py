@@ -352,12 +352,12 @@ def _queue_confirmation(signature: Signature, petition: Petition) -> None:
 
     lang = "en" if signature.locale == "en" else "zh"
     title = petition.text("title", lang)
+    # Address only: the name was typed by whoever filled the form, maybe not the address's owner.
     mail.send_template(
         signature.email,
         "petition_confirm",
         signature.locale,
         _l("Please confirm your signature: %(title)s", title=title),
-        to_name=signature.name,
         title=title,
         confirm_link=confirm_link(signature),
         withdraw_link=withdraw_link(signature),

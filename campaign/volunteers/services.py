@@ -136,8 +136,9 @@ def sign_up(answers: Answers, locale: str) -> None:
     db.session.flush()
     link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
+    # No typed nickname in the greeting until the address is confirmed (a stranger may have typed it).
     mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
-                       link=link, nickname=answers.nickname.strip()[:60])
+                       link=link)
     db.session.commit()
 
 
