@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,11 +55,27 @@ def _configure_logging() -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        _owner_only_files(cursor)
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Deleted rows are overwritten with zeros, so erased data does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def _owner_only_files(cursor: sqlite3.Cursor) -> None:
+    """Make the database file (and so its WAL and SHM, which SQLite creates with the database
+    file's mode) readable by the app's user only."""
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name != "main" or not path:
+            continue
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(path + suffix, 0o600)
+            except OSError:
+                pass  # not created yet, or not ours
 
 
 def _init_extensions(app: Flask) -> None:
