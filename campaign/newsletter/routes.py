@@ -13,6 +13,7 @@ from campaign.auth.models import Role
 from campaign.core.routes import public_nav, staff_links
 from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
+from campaign.security import accepts_files
 from campaign.newsletter import audiences as _audiences  # noqa: F401  (registers segments)
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
@@ -280,6 +281,7 @@ def issue_action(issue_id: int, action: str) -> BaseResponse:
 
 @bp.route("/staff/newsletter/import", methods=["GET", "POST"])
 @organisers
+@accepts_files("file")
 def import_list() -> str:
     form = ImportForm()
     if form.validate_on_submit():
