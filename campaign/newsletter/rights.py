@@ -48,4 +48,4 @@ def erase(email: str) -> int:
     return 1
 
 
-register(Holder("newsletter", collect, erase))
+register(Holder("newsletter", collect, erase, ("subscribers", "newsletter_outbox")))

@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 
-rights.register(rights.Holder("petitions", petitions.records_for, petitions.erase_for))
+rights.register(rights.Holder("petitions", petitions.records_for, petitions.erase_for, ("petition_signatures",)))
 if "petitions/_home.html" not in home_sections:
     home_sections.append("petitions/_home.html")
 if not any(link[0] == "petitions.staff_list" for link in staff_links):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.links import absolute_url
 from campaign.markup import render_markdown
-from campaign import tokens
+from campaign import erasure, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -298,6 +298,7 @@ def withdraw(signature: Signature) -> None:
             .values(signature_count=Petition.signature_count - 1)
         )
     db.session.commit()
+    erasure.settle(["petition_signatures"])
 
 
 def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:

@@ -17,6 +17,8 @@ class Holder:
     key: str
     collect: Callable[[str], list[dict[str, Any]]]
     erase: Callable[[str], int]
+    # Tables whose rows `erase` deletes or blanks: vacuumed afterwards (campaign/erasure.py).
+    tables: tuple[str, ...] = ()
 
 
 _holders: dict[str, Holder] = {}

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from campaign.links import absolute_url
-from campaign import tokens
+from campaign import erasure, tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
 from campaign.mail import services as mail
@@ -81,4 +81,5 @@ def erase(address: str) -> dict[str, int]:
     touched = {holder.key: holder.erase(address) for holder in holders()}
     audit.record(None, "data_rights.erase", "person", "", ", ".join(f"{k}: {n}" for k, n in touched.items() if n))
     db.session.commit()
+    erasure.settle(table for holder in holders() for table in holder.tables)
     return touched

@@ -46,7 +46,7 @@ def _check_volunteer(access: Access) -> object:
 
 
 register_checker("volunteer", _check_volunteer)
-register_holder(Holder("volunteers", services.rights_collect, services.rights_erase))
+register_holder(Holder("volunteers", services.rights_collect, services.rights_erase, services.ERASED_TABLES))
 volunteer_only = Access("volunteer")
 
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
 from campaign.links import absolute_url
-from campaign import sessions, tokens
+from campaign import erasure, sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -415,6 +415,11 @@ def erase(volunteer: Volunteer) -> None:
     """Delete my data: personal fields go, the work done stays under "former volunteer"."""
     _erase(volunteer)
     db.session.commit()
+    erasure.settle(ERASED_TABLES)
+
+
+# Tables where erasing a volunteer deletes or blanks rows (vacuumed afterwards, campaign/erasure.py).
+ERASED_TABLES = ("volunteers", "volunteer_notes", "volunteer_status_changes", "volunteer_interests")
 
 
 def _erase(volunteer: Volunteer) -> None:

@@ -1,4 +1,4 @@
-"""server-side sessions, TOTP last step and enrolment, newsletter import jobs
+"""server-side sessions, TOTP last step and enrolment, newsletter import jobs, erasure marks
 
 Revision ID: 0008
 Revises: 0005
@@ -57,6 +57,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_newsletter_imports_actor_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_newsletter_imports'))
     )
+    op.create_table('erasure_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_erasure_marks'))
+    )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=False, server_default='0'))
 
@@ -64,6 +70,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
+    op.drop_table('erasure_marks')
     op.drop_table('newsletter_imports')
     op.drop_table('totp_enrolments')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
