@@ -78,13 +78,6 @@ class ImportForm(FlaskForm):
         self.language.choices = _language_choices()
 
 
-class ImportConfirmForm(FlaskForm):
-    csv_data = HiddenField(validators=[DataRequired()])
-    source = HiddenField(validators=[DataRequired(), Length(max=60)])
-    language = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Import"))
-
-
 class IssueForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(

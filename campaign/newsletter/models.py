@@ -115,13 +115,20 @@ class OutboxRow(db.Model):
         return f"<OutboxRow {self.id} issue={self.issue_id} {self.status}>"
 
 
+class ImportStatus(str, enum.Enum):
+    CHECKING = "checking"  # the worker reads the file and lists rejected rows
+    READY = "ready"  # checked; waits for an organiser to confirm
+    IMPORTING = "importing"
+    DONE = "done"
+
+
 class ImportJob(db.Model):
     """A list import run by the worker; the CSV text is kept only until the job has read it."""
 
     __tablename__ = "newsletter_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, done, failed
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.CHECKING.value)
     source: Mapped[str] = mapped_column(String(80), default="")
     locale: Mapped[str] = mapped_column(String(10), default="zh")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -16,3 +16,9 @@ def start_scheduled() -> int:
 def send_newsletters() -> int:
     """Send outbox rows for a while; the worker calls again at once while there is work."""
     return dispatch.run(budget=10.0)
+
+
+@job("newsletter.import", every=2)
+def run_imports() -> int:
+    """Check or import one uploaded list; the page shows its progress."""
+    return services.run_import_job()
