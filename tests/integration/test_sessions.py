@@ -198,3 +198,19 @@ def test_enrolment_secret_is_not_in_the_cookie(app, make_user):
     assert secret not in payload
     assert client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
     assert secret not in _cookie_payload(_cookie(client))
+
+
+def test_ended_sessions_are_forgotten_by_the_worker(app, make_user):
+    """A day after a session ended its row is deleted; open sessions stay."""
+    from campaign.worker import run_once
+
+    user = make_user(Role.ORGANISER)
+    _staff_signed_in(app, user).post("/logout", data={})
+    kept = _staff_signed_in(app, user)
+    db.session.execute(update(sessions.LoginSession).where(sessions.LoginSession.ended_at.isnot(None))
+                       .values(ended_at=sessions.utcnow() - timedelta(days=2)))
+    db.session.commit()
+    run_once(app, {"auth.sessions_purge"})
+    rows = list(db.session.scalars(sessions.select(sessions.LoginSession)))
+    assert [r.ended_at for r in rows] == [None]
+    assert kept.get("/staff").status_code == 200

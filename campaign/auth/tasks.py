@@ -1,0 +1,25 @@
+"""Worker job of sign-in: forget ended sessions and abandoned second-factor enrolments."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from campaign import sessions
+from campaign.auth.models import TotpEnrolment
+from campaign.extensions import db
+from campaign.timeutil import utcnow
+from campaign.worker import job
+
+logger = logging.getLogger(__name__)
+
+
+@job("auth.sessions_purge", every=3600)
+def purge_sessions() -> int:
+    """Delete session rows a day after they ended or went idle, and enrolments left for a day."""
+    done = sessions.purge_ended(timedelta(days=1))
+    gone = db.session.execute(delete(TotpEnrolment).where(TotpEnrolment.created_at < utcnow() - timedelta(days=1)))
+    db.session.commit()
+    logger.info("purged %d sessions and %d enrolments", done, int(gone.rowcount or 0))
+    return 0  # all of it done in one go: the worker need not run it again at once
