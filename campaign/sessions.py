@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import String, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, CursorResult, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
@@ -91,7 +93,7 @@ def current(token: str | None, kind: str) -> LoginSession | None:
     """The live session for this cookie id, or None. An idle session is ended here."""
     if not token or not isinstance(token, str):
         return None
-    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    row: LoginSession | None = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
     if row is None or row.kind != kind or row.ended_at is not None:
         return None
     now = utcnow()
@@ -104,7 +106,7 @@ def current(token: str | None, kind: str) -> LoginSession | None:
     return row
 
 
-def _end_where(*conditions: object, reason: str) -> None:
+def _end_where(*conditions: ColumnElement[bool], reason: str) -> None:
     rows = list(db.session.scalars(select(LoginSession).where(LoginSession.ended_at.is_(None), *conditions)))
     if not rows:
         return
@@ -141,8 +143,8 @@ def mark_all_ended(kind: str, subject_id: int, reason: str) -> None:
 def purge_ended(older_than: timedelta = timedelta(days=1)) -> int:
     """Delete rows of sessions that ended or went idle long ago (upkeep)."""
     cutoff = utcnow() - older_than
-    rows = db.session.execute(
-        LoginSession.__table__.delete().where(
+    rows: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        delete(LoginSession).where(
             (LoginSession.ended_at < cutoff) | (LoginSession.last_seen_at < cutoff - _idle_limit())
         )
     )

@@ -7,6 +7,7 @@ import io
 import secrets
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import pyotp
 import qrcode
@@ -15,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from campaign import sessions, tokens
 from campaign.links import absolute_url
@@ -209,7 +210,7 @@ def totp_ok(secret: str, code: str) -> bool:
 
 def _spend_totp_step(user: User, step: int) -> bool:
     """Record `step` as used; False when it (or a later one) was used already, in any process."""
-    done = db.session.execute(
+    done: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
     )
     db.session.commit()

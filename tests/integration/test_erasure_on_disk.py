@@ -17,7 +17,7 @@ from campaign.extensions import db
 from campaign.newsletter.models import Subscriber
 from campaign.worker import run_once
 from tests.conftest import Inbox
-from tests.petitions_support import make_petition, mailed_paths, send_mail, sign
+from tests.petitions_support import mailed_paths, make_petition, send_mail, sign
 
 
 def _link(inbox: Inbox, address: str) -> str:

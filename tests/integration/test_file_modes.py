@@ -60,7 +60,7 @@ def test_dev_mails_are_owner_only(make_app, tmp_path):
 
 def test_backup_passes_the_database_password_outside_the_command_line(make_app, tmp_path, monkeypatch):
     """pg_dump and pg_restore get the password through PGPASSWORD; argv holds none."""
-    import campaign.backup as backup
+    from campaign import backup
 
     calls: list[tuple[list[str], dict[str, str]]] = []
 

@@ -49,7 +49,7 @@ def _value(rule: Rule, name: str) -> Any:
     if kind == "IntegerConverter":
         return 1
     if kind == "AnyConverter":
-        return sorted(converter.items)[0]
+        return min(converter.items)
     return "takedown" if name == "slug" else "x"
 
 

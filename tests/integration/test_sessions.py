@@ -54,7 +54,7 @@ def _volunteer_signed_in(app: Flask, person: Any) -> Client:
     from campaign import tokens
 
     client = _client(app)
-    token = tokens.make(volunteers.SIGNIN_PURPOSE, person.id, volunteers._signin_state(person))  # noqa: SLF001
+    token = tokens.make(volunteers.SIGNIN_PURPOSE, person.id, volunteers._signin_state(person))
     assert client.post(f"/volunteer/signin/{token}", data={}).status_code == 302
     return client
 
