@@ -16,11 +16,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from typing import Any
-
 from sqlalchemy import ColumnElement, CursorResult, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 

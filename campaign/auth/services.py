@@ -19,10 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, delete, func, select, update
 
 from campaign import sessions, tokens
-from campaign.links import absolute_url
 from campaign.audit import services as audit
 from campaign.auth.models import RecoveryCode, Role, TotpEnrolment, User, UserRole
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
