@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, errors, i18n, security, worker
+from campaign import access, errors, i18n, security, sessions, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -72,11 +73,27 @@ def _configure_logging() -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        _owner_only_files(cursor)
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Deleted rows are overwritten with zeros, so erased data does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def _owner_only_files(cursor: sqlite3.Cursor) -> None:
+    """Make the database file (and so its WAL and SHM, which SQLite creates with the database
+    file's mode) readable by the app's user only."""
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name != "main" or not path:
+            continue
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(path + suffix, 0o600)
+            except OSError:
+                pass  # not created yet, or not ours
 
 
 def _init_extensions(app: Flask) -> None:
@@ -101,6 +118,10 @@ def _init_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        # The cookie's session must still be open on the server (not signed out, revoked or idle).
+        live = sessions.current(session.get(sessions.COOKIE_KEY), sessions.STAFF)
+        if live is None or live.subject_id != user.id:
             return None
         return user
 

@@ -17,15 +17,24 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from campaign.extensions import db
 from campaign.timeutil import utcnow
 
 
-def _libpq_url() -> str:
+def _libpq() -> tuple[str, dict[str, str]]:
+    """The database URL without its password, and an environment carrying the password.
+
+    The password goes through PGPASSWORD, never the command line, where every user of the machine
+    could read it (`ps`, /proc/<pid>/cmdline).
+    """
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+        url = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, url.query)
+    return url.render_as_string(hide_password=False), env
 
 
 def _sqlite_path() -> str:
@@ -80,8 +89,9 @@ def backup_command(out: Path | None) -> None:
         target.close()
     else:
         # Fixed argument list, no shell.
+        target_url, env = _libpq()
         subprocess.run(  # nosec B603  # noqa: S603
-            [_need("pg_dump"), "--format=custom", "--no-owner", f"--file={out}", _libpq_url()], check=True
+            [_need("pg_dump"), "--format=custom", "--no-owner", f"--file={out}", target_url], check=True, env=env
         )
     click.echo(f"backup written to {out}")
 
@@ -101,9 +111,10 @@ def restore_command(path: Path, yes: bool) -> None:
         target.close()
     else:
         # Fixed argument list, no shell.
+        target_url, env = _libpq()
         subprocess.run(  # nosec B603  # noqa: S603
             [_need("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             f"--dbname={_libpq_url()}", str(path)],
-            check=True,
+             f"--dbname={target_url}", str(path)],
+            check=True, env=env,
         )
     click.echo(f"restored from {path}")

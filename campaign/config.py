@@ -109,11 +109,21 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
 }
 
 
+def _owner_only(path: Path, mode: int) -> None:
+    """Narrow `path`'s mode to `mode` when we own it (a folder made earlier may be 0755)."""
+    try:
+        if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError:
+        pass  # not ours to change: the operator decides
+
+
 def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the app's settings from the environment, then apply `overrides` (tests use them)."""
     env = os.environ
     instance = Path(instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(instance, 0o700)  # it holds the SQLite database, the secret key and dev mails
     overrides = dict(overrides or {})
 
     cfg: dict[str, Any] = {}

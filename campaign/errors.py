@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign.extensions import db, limiter, login_manager
-from campaign.security import NulCharacter
+from campaign.security import NulCharacter, UnexpectedFile
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,11 @@ def _nul_character(exc: NulCharacter) -> tuple[str, int]:
     )))
 
 
+def _unexpected_file(exc: UnexpectedFile) -> tuple[str, int]:
+    message = _l("A file was sent where this form expects text. Go back and type your answers into the form.")
+    return _render(400, str(message))
+
+
 def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
     limit = limiter.current_limit
     if limit is not None:
@@ -82,6 +87,7 @@ def _server_error(exc: InternalServerError) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(NulCharacter, _nul_character)
+    app.register_error_handler(UnexpectedFile, _unexpected_file)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_down)

@@ -115,6 +115,7 @@ class DataRights:
     key: str
     collect: Callable[[str], list[dict[str, object]]]
     erase: Callable[[str], int]
+    tables: tuple[str, ...] = ()  # tables `erase` touches: vacuumed afterwards (campaign/erasure.py)
 
 
 Checker = Callable[["Access"], "ResponseReturnValue | None"]

@@ -1,6 +1,8 @@
 """Response headers every page gets, and guards against redirects to other hosts."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -46,8 +48,37 @@ class NulCharacter(BadRequest):
     """A request carried a NUL character, which no field has a use for."""
 
 
+class UnexpectedFile(BadRequest):
+    """A file was sent in a field that takes text (a multipart request), or to a form without files."""
+
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def accepts_files(*names: str) -> Callable[[F], F]:
+    """Declare the fields of a view's form that take a file upload; files anywhere else are refused."""
+
+    def mark(view: F) -> F:
+        view._file_fields = frozenset(names)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def refuse_unexpected_files() -> None:
+    """A file sent in a text field would reach code expecting a string: refuse it with a message."""
+    if request.mimetype != "multipart/form-data" or not request.files:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    allowed: frozenset[str] = getattr(view, "_file_fields", frozenset())
+    if any(name not in allowed for name in request.files):
+        raise UnexpectedFile()
+
+
 def refuse_nul_bytes() -> None:
     """No text field has a use for NUL, and PostgreSQL cannot store one: refuse it cleanly."""
+    if "\x00" in request.path:  # e.g. /petitions/%00: no page has a NUL in its address
+        raise NulCharacter()
     for values in (request.args, request.form):
         for _key, value in values.items(multi=True):
             if "\x00" in value:
@@ -67,4 +98,5 @@ def trust_proxies(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     trust_proxies(app)
     app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_unexpected_files)
     app.after_request(add_headers)

@@ -269,9 +269,14 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Put `user` in the client's session, as a completed sign-in does."""
+    """Put `user` in the client's session, as a completed sign-in does (with its server-side record)."""
+    from campaign import sessions
+
+    with client.application.app_context():
+        token = sessions.start(sessions.STAFF, user.id)
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
+        sess[sessions.COOKIE_KEY] = token
         sess["_fresh"] = True
     return client
 

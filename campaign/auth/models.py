@@ -34,6 +34,8 @@ class User(Model):
     disabled_at: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
+    # The time step (unix time // 30) of the last accepted code: a code is accepted once.
+    totp_last_step: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -95,3 +97,16 @@ class RecoveryCode(Model):
 
     def __repr__(self) -> str:
         return f"<RecoveryCode {self.id}>"
+
+
+class TotpEnrolment(Model):
+    """A second-factor secret being set up, kept here rather than in the (readable) cookie."""
+
+    __tablename__ = "totp_enrolments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<TotpEnrolment {self.user_id}>"

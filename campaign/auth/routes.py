@@ -1,31 +1,38 @@
 """Sign-in (password, then a second factor), sign-out, invitations and the account page."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from campaign import sessions
 from campaign.access import personal, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
 from campaign.auth.models import User
-from campaign.auth.throttle import account_key, failed_attempt
+from campaign.auth.throttle import account_key, failed_attempt, known_device, remember_device
 from campaign.extensions import db, limiter
 from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
-# A session key name, not a secret.
-_ENROL_SECRET = "enrol_secret"  # nosec B105  # noqa: S105
 
 
 def _finish_login(user: User) -> Response:
-    session.pop(_PENDING, None)
-    session.pop(_ENROL_SECRET, None)
+    sessions.end(session.get(sessions.COOKIE_KEY), "replaced")
+    session.clear()  # a fresh cookie for the signed-in session (no fixation)
+    session[sessions.COOKIE_KEY] = sessions.start(sessions.STAFF, user.id)
     login_user(user)
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without activity
     auth.record_login(user)
+    email = user.email
+
+    @after_this_request
+    def _remember(response: Response) -> Response:
+        remember_device(response, email)
+        return response
+
     return redirect(safe_next(request.args.get("next")) or url_for("core.staff_home"))
 
 
@@ -40,7 +47,9 @@ def _pending_user() -> User | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @personal
-@limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=failed_attempt)
+# Per visitor (any account), except from a browser the typed account signed in from before; and
+# per (account, visitor). No limit is per account alone: a stranger cannot lock the owner out.
+@limiter.limit("50 per 15 minutes", methods=["POST"], deduct_when=failed_attempt, exempt_when=known_device)
 @limiter.limit("10 per 15 minutes", key_func=account_key, methods=["POST"], deduct_when=failed_attempt)
 def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated:
@@ -76,7 +85,7 @@ def verify() -> Response | tuple[str, int] | str:
 
 
 def _enrol_page(user: User, form: CodeForm, status: int = 200) -> tuple[str, int]:
-    secret = session[_ENROL_SECRET]
+    secret = auth.enrolment_secret(user)
     return render_template(
         "auth/enrol.html", form=form, secret=secret, qr_svg=auth.provisioning_svg(user, secret)
     ), status
@@ -92,13 +101,12 @@ def enrol() -> Response | tuple[str, int]:
         return redirect(url_for("auth.login"))
     if user.totp_enabled:
         return redirect(url_for("auth.account"))
-    session.setdefault(_ENROL_SECRET, auth.new_totp_secret())
     form = CodeForm()
     if form.validate_on_submit():
-        if not auth.totp_ok(session[_ENROL_SECRET], form.code.data or ""):
+        codes = auth.finish_enrolment(user, form.code.data or "")
+        if codes is None:
             flash(_("That code is not right. Check the time on your phone and try again."), "error")
             return _enrol_page(user, form, 401)
-        codes = auth.enable_totp(user, session.pop(_ENROL_SECRET))
         if not current_user.is_authenticated:
             _finish_login(user)
         return render_template("auth/recovery_codes.html", codes=codes), 200
@@ -110,6 +118,7 @@ def enrol() -> Response | tuple[str, int]:
 def logout() -> Response | str:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        sessions.end(session.get(sessions.COOKIE_KEY), "signout")
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")

@@ -5,7 +5,9 @@ import hashlib
 import hmac
 import io
 import secrets
+import time
 from collections.abc import Iterable
+from typing import Any
 
 import pyotp
 import qrcode
@@ -14,11 +16,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 
-from campaign import tokens
+from campaign import sessions, tokens
 from campaign.audit import services as audit
-from campaign.auth.models import RecoveryCode, Role, User, UserRole
+from campaign.auth.models import RecoveryCode, Role, TotpEnrolment, User, UserRole
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -107,6 +109,7 @@ def revoke(user: User, actor: User | None = None, disable: bool = True) -> None:
         user.disabled_at = utcnow()
     audit.record(actor, "user.disable" if disable else "user.revoke_sessions", "user", user.id)
     db.session.commit()
+    sessions.end_all(sessions.STAFF, user.id, "revoked")
 
 
 def enable(user: User, actor: User | None = None) -> None:
@@ -120,6 +123,7 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     user.session_version += 1  # other sessions end when the password changes
     audit.record(actor or user, "user.set_password", "user", user.id)
     db.session.commit()
+    sessions.end_all(sessions.STAFF, user.id, "revoked")
 
 
 def record_login(user: User) -> None:
@@ -189,8 +193,49 @@ def provisioning_svg(user: User, secret: str) -> str:
     return buffer.getvalue().decode()
 
 
+def totp_step(secret: str, code: str) -> int | None:
+    """The time step (unix time // 30) whose code this is, within one step of now, or None."""
+    totp = pyotp.TOTP(secret)
+    code = code.replace(" ", "")
+    now = int(time.time()) // totp.interval
+    for step in (now, now - 1, now + 1):
+        if hmac.compare_digest(totp.at(step * totp.interval), code):
+            return step
+    return None
+
+
 def totp_ok(secret: str, code: str) -> bool:
-    return pyotp.TOTP(secret).verify(code.replace(" ", ""), valid_window=1)
+    return totp_step(secret, code) is not None
+
+
+def _spend_totp_step(user: User, step: int) -> bool:
+    """Record `step` as used; False when it (or a later one) was used already, in any process."""
+    done: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
+    )
+    db.session.commit()
+    return bool(done.rowcount)
+
+
+def enrolment_secret(user: User) -> str:
+    """The secret being set up for `user`, kept on the server (never in the cookie)."""
+    row = db.session.get(TotpEnrolment, user.id)
+    if row is None:
+        row = TotpEnrolment(user_id=user.id, secret=new_totp_secret())
+        db.session.add(row)
+        db.session.commit()
+    return row.secret
+
+
+def finish_enrolment(user: User, code: str) -> list[str] | None:
+    """Turn the second factor on if `code` matches the pending secret; fresh recovery codes or None."""
+    row = db.session.get(TotpEnrolment, user.id)
+    step = totp_step(row.secret, code.strip()) if row is not None else None
+    if row is None or step is None:
+        return None
+    secret = row.secret
+    db.session.delete(row)
+    return enable_totp(user, secret, used_step=step)
 
 
 def _code_hash(code: str) -> str:
@@ -198,10 +243,12 @@ def _code_hash(code: str) -> str:
     return hmac.new(key, code.replace("-", "").lower().encode(), hashlib.sha256).hexdigest()
 
 
-def enable_totp(user: User, secret: str) -> list[str]:
+def enable_totp(user: User, secret: str, used_step: int = 0) -> list[str]:
     """Turn on the second factor and return fresh recovery codes, shown once."""
     user.totp_secret = secret
     user.totp_enabled = True
+    user.totp_last_step = used_step  # the code typed to enrol cannot sign in again
+    db.session.execute(delete(TotpEnrolment).where(TotpEnrolment.user_id == user.id))
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     user.recovery_codes = [RecoveryCode(code_hash=_code_hash(c)) for c in codes]
     audit.record(user, "user.enable_2fa", "user", user.id)
@@ -218,10 +265,11 @@ def disable_totp(user: User, actor: User) -> None:
 
 
 def second_factor_ok(user: User, code: str) -> bool:
-    """Accept a current TOTP code or use up one recovery code."""
+    """Accept a current TOTP code once (a replay of it is refused) or use up one recovery code."""
     code = code.strip()
-    if user.totp_secret and totp_ok(user.totp_secret, code):
-        return True
+    step = totp_step(user.totp_secret, code) if user.totp_secret else None
+    if step is not None:
+        return _spend_totp_step(user, step)
     wanted = _code_hash(code)
     for row in user.recovery_codes:
         if hmac.compare_digest(row.code_hash, wanted):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask, current_app, session
 from flask_login import current_user, user_logged_out
 
+from campaign import sessions
 from campaign.intake import services as intake
 from campaign.intake.crypto import CaseKeyring
 from campaign.intake.unlock import UnlockStore, store_for
@@ -42,6 +43,14 @@ def _release_on_sign_out(sender: Flask, **_extra: object) -> None:
     store_for(sender).drop(session.pop(_HANDLE, None))
 
 
+def _release_on_session_end(sender: Flask, *, kind: str, subject_id: int, **_extra: object) -> None:
+    # A staff session ended anywhere (sign-out, revocation, idle, a new sign-in): no unlock of that
+    # person outlives it, in any process.
+    if kind == sessions.STAFF:
+        store_for(sender).drop_user(subject_id)
+
+
 def setup(app: Flask) -> None:
-    """Signing out of `app` destroys the session's unlock."""
+    """Signing out of `app`, or any end of a staff session, destroys that person's unlocks."""
     user_logged_out.connect(_release_on_sign_out, sender=app, weak=False)
+    sessions.session_ended.connect(_release_on_session_end, sender=app, weak=False)

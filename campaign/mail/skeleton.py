@@ -15,7 +15,7 @@ import re
 import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,13 +82,17 @@ class Skeleton:
         self._html = _Template(body_html.encode())
         self._domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
-    def message(self, to: str, to_name: str, values: dict[str, str]) -> bytes:
-        """The complete message for one recipient, as bytes with CRLF line ends."""
+    def message(self, to: str, values: dict[str, str]) -> bytes:
+        """The complete message for one recipient, as bytes with CRLF line ends.
+
+        `To:` holds the bare address: these mails go to addresses nobody has confirmed yet, so no
+        name typed by whoever filled the form may reach the inbox.
+        """
         if needs_smtputf8(to):
             # Rare: such addresses take the general path (EmailMessage with the SMTPUTF8 policy).
             raise UndeliverableAddress("non-ASCII address: build with mail.build_message")
         headers = (
-            f"To: {formataddr((one_line(to_name), to), charset='utf-8')}\r\n"
+            f"To: {to}\r\n"
             f"Date: {formatdate(usegmt=True)}\r\n"
             f"Message-ID: <{secrets.token_hex(12)}@{self._domain}>\r\n"
         ).encode()

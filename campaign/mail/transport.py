@@ -1,6 +1,7 @@
 """Getting bytes to the mail server, or to .eml files when no server is configured."""
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from pathlib import Path
@@ -115,8 +116,11 @@ class Transport:
 
     @staticmethod
     def _write_eml(folder: Path, message: bytes) -> str:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Dev mails hold addresses and links: readable by the app's user only.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
         path = folder / f"{stamp}.eml"
-        path.write_bytes(message)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(message)
         return f"written {path.name}"

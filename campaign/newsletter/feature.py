@@ -20,8 +20,14 @@ feature = Feature(
     jobs=(
         Job("newsletter.schedule", tasks.start_scheduled, every=30, lane=Lane.BULK),
         Job("newsletter.dispatch", tasks.send_newsletters, every=2, lane=Lane.BULK),
+        Job("newsletter.import", tasks.run_imports, every=2, lane=Lane.BULK),
     ),
-    data_rights=DataRights("newsletter", personal_data.collect_personal_data, personal_data.erase_personal_data),
+    data_rights=DataRights(
+        "newsletter",
+        personal_data.collect_personal_data,
+        personal_data.erase_personal_data,
+        tables=("subscribers", "newsletter_outbox"),
+    ),
     commands=(newsletter_cli,),
     demo=seed_newsletter,
 )

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -76,13 +75,6 @@ class ImportForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = _language_choices()
-
-
-class ImportConfirmForm(FlaskForm):
-    csv_data = HiddenField(validators=[DataRequired()])
-    source = HiddenField(validators=[DataRequired(), Length(max=60)])
-    language = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Import"))
 
 
 class IssueForm(FlaskForm):

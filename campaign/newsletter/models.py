@@ -113,3 +113,34 @@ class OutboxRow(Model):
 
     def __repr__(self) -> str:
         return f"<OutboxRow {self.id} issue={self.issue_id} {self.status}>"
+
+
+class ImportStatus(str, enum.Enum):
+    CHECKING = "checking"  # the worker reads the file and lists rejected rows
+    READY = "ready"  # checked; waits for an organiser to confirm
+    IMPORTING = "importing"
+    DONE = "done"
+
+
+class ImportJob(Model):
+    """A list import run by the worker; the CSV text is kept only until the job has read it."""
+
+    __tablename__ = "newsletter_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.CHECKING.value)
+    source: Mapped[str] = mapped_column(String(80), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="zh")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    data: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    added: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)
+    already: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [[line, value, reason], ...]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<ImportJob {self.id} {self.status}>"

@@ -18,7 +18,6 @@ from campaign.extensions import csrf, limiter
 from campaign.i18n import short_code
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
-    ImportConfirmForm,
     ImportForm,
     IssueForm,
     PreferencesForm,
@@ -26,7 +25,8 @@ from campaign.newsletter.forms import (
     SubscribeForm,
     TestSendForm,
 )
-from campaign.newsletter.models import Issue, IssueStatus
+from campaign.newsletter.models import ImportJob, Issue, IssueStatus
+from campaign.security import accepts_files
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 
@@ -281,7 +281,8 @@ def issue_action(issue_id: int, action: str) -> BaseResponse:
 
 @bp.route("/staff/newsletter/import", methods=["GET", "POST"])
 @organisers
-def import_list() -> str:
+@accepts_files("file")
+def import_list() -> BaseResponse | str:
     form = ImportForm()
     if form.validate_on_submit():
         raw = form.file.data.read()
@@ -290,24 +291,45 @@ def import_list() -> str:
         except UnicodeDecodeError:
             form.file.errors = [_("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")]
             return render_template("newsletter/import.html", form=form)
-        preview = services.preview_import(data)
-        confirm_form = ImportConfirmForm(csv_data=data, source=form.source.data, language=form.language.data)
-        return render_template("newsletter/import_preview.html", preview=preview, form=confirm_form)
+        job = services.start_import(data, form.source.data or "", form.language.data or "zh", current_user)
+        return redirect(url_for("newsletter.import_status", job_id=job.id), 303)
     return render_template("newsletter/import.html", form=form)
 
 
-@bp.route("/staff/newsletter/import/confirm", methods=["POST"])
+def _import_or_404(job_id: int) -> ImportJob:
+    try:
+        return services.get_import(job_id)
+    except services.LinkInvalid:
+        abort(404)
+
+
+@bp.route("/staff/newsletter/import/<int:job_id>")
 @organisers
-def import_confirm() -> BaseResponse:
-    form = ImportConfirmForm()
-    if form.validate_on_submit():
-        result = services.import_subscribers(
-            form.csv_data.data or "", form.source.data or "", "en" if form.language.data == "en" else "zh", current_user
-        )
-        flash(_("%(n)d subscribers imported.", n=len(result.accepted)), "info")
-    else:
-        flash(_("The import could not be read; please upload the file again."), "error")
-    return redirect(url_for("newsletter.staff_index"))
+def import_status(job_id: int) -> str:
+    """The import's progress (the page reloads itself while the worker runs), then its preview
+    with every rejected row, then the result."""
+    job = _import_or_404(job_id)
+    return render_template("newsletter/import_status.html", job=job, rejected=services.import_rejections(job),
+                           reasons=services.REJECT_REASONS, form=ConfirmForm())
+
+
+@bp.route("/staff/newsletter/import/<int:job_id>.json")
+@organisers
+def import_status_json(job_id: int) -> Response:
+    job = _import_or_404(job_id)
+    return jsonify(status=job.status, processed=job.processed, total=job.total, added=job.added)
+
+
+@bp.route("/staff/newsletter/import/<int:job_id>/confirm", methods=["POST"])
+@organisers
+def import_confirm(job_id: int) -> BaseResponse:
+    _import_or_404(job_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.confirm_import(job_id, current_user)
+        except services.ImportNotReady as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("newsletter.import_status", job_id=job_id), 303)
 
 
 @bp.route("/staff/newsletter/bounced")

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import json
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -23,6 +26,8 @@ from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
 from campaign.newsletter.models import (
+    ImportJob,
+    ImportStatus,
     Issue,
     IssueStatus,
     OutboxRow,
@@ -43,6 +48,9 @@ LANGUAGES = {"zh": _l("Chinese"), "en": _l("English")}
 CONFIRM_PURPOSE = "newsletter.confirm"
 CONFIRM_DAYS = 7
 EDITABLE = {IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value}
+PROGRESS_EVERY = 1000  # rows between progress updates of a list import
+
+logger = logging.getLogger(__name__)
 
 
 class NewsletterError(Exception):
@@ -79,13 +87,13 @@ def request_subscription(email: str, name: str, locale: str, topics: Iterable[st
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
+    # Address only, no typed name: until confirmed, the owner of the address may not be who typed it.
     if abuse.allow_unsolicited(subscriber.email):
         mail.send_template(
             subscriber.email,
             "newsletter_confirm",
             "en" if subscriber.locale == "en" else "zh_Hans",
             _l("Please confirm your newsletter subscription"),
-            to_name=subscriber.name,
             link=link,
             days=CONFIRM_DAYS,
         )
@@ -199,10 +207,14 @@ def reset_bounced(subscriber_id: int, actor: User) -> None:
 # --- import -----------------------------------------------------------------------------------
 
 
+# Why an imported row was rejected: key (stored) -> message (shown in the reader's language).
+REJECT_REASONS = {"missing": _l("no email address"), "invalid": _l("not a valid email address")}
+
+
 @dataclass
 class ImportPreview:
     accepted: list[tuple[str, str, datetime | None]] = field(default_factory=list)  # email, name, date
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # line, value, reason
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # line, value, reason key
     merged: int = 0  # duplicate rows folded into an earlier one
     already: int = 0  # addresses already on the list (kept as they are)
 
@@ -225,8 +237,11 @@ def _parse_date(raw: str) -> datetime | None:
     return None
 
 
-def preview_import(data: str) -> ImportPreview:
-    """Read a CSV (e.g. a Substack export: email, name, date); nothing is saved."""
+def preview_import(data: str, progress: Callable[[int, int], None] | None = None) -> ImportPreview:
+    """Read a CSV (e.g. a Substack export: email, name, date); nothing is saved.
+
+    `progress(done, total)` is called every PROGRESS_EVERY rows, for a page showing how far it is.
+    """
     preview = ImportPreview()
     rows = list(csv.reader(io.StringIO(data)))
     if not rows:
@@ -243,17 +258,20 @@ def preview_import(data: str) -> ImportPreview:
         date_col = _column(header, "date", "created", "subscribed", "时间", "日期")
     seen: set[str] = set()
     known = set(db.session.scalars(select(Subscriber.email)))
+    total = len(rows) - start
     for line, row in enumerate(rows[start:], start=start + 1):
+        if progress is not None and (line - start) % PROGRESS_EVERY == 0:
+            progress(line - start, total)
         if not any(cell.strip() for cell in row):
             continue
         raw = row[email_col].strip() if email_col < len(row) else ""
         if not raw:
-            preview.rejected.append((line, "", str(_l("no email address"))))
+            preview.rejected.append((line, "", "missing"))
             continue
         try:
             address = normalise_email(validate_email(raw, check_deliverability=False, allow_smtputf8=False).normalized)
         except EmailNotValidError:
-            preview.rejected.append((line, raw[:100], str(_l("not a valid email address"))))
+            preview.rejected.append((line, raw[:100], "invalid"))
             continue
         if address in seen:
             preview.merged += 1
@@ -268,25 +286,115 @@ def preview_import(data: str) -> ImportPreview:
     return preview
 
 
-def import_subscribers(data: str, source: str, locale: str, actor: User) -> ImportPreview:
-    """Add the accepted rows as confirmed subscribers, with the consent source given."""
-    preview = preview_import(data)
+def _subscriber_rows(preview: ImportPreview, source: str, locale: str) -> list[dict[str, Any]]:
     now = utcnow()
-    if preview.accepted:
-        db.session.execute(
-            insert(Subscriber),
-            [
-                {
-                    "email": address, "name": name, "locale": locale, "topics": "",
-                    "status": SubscriberStatus.CONFIRMED.value, "source": f"import:{source}"[:80],
-                    "created_at": now, "confirmed_at": date or now, "bounce_reason": "",
-                }
-                for address, name, date in preview.accepted
-            ],
-        )
+    return [
+        {
+            "email": address, "name": name, "locale": locale, "topics": "",
+            "status": SubscriberStatus.CONFIRMED.value, "source": f"import:{source}"[:80],
+            "created_at": now, "confirmed_at": date or now, "bounce_reason": "",
+        }
+        for address, name, date in preview.accepted
+    ]
+
+
+def import_subscribers(data: str, source: str, locale: str, actor: User | None) -> ImportPreview:
+    """Add the accepted rows as confirmed subscribers, with the consent source given (one transaction)."""
+    preview = preview_import(data)
+    rows = _subscriber_rows(preview, source, locale)
+    if rows:
+        db.session.execute(insert(Subscriber), rows)
     audit.record(actor, "newsletter.import", "subscribers", "", f"{len(preview.accepted)} added")
     db.session.commit()
     return preview
+
+
+# --- imports as background jobs ------------------------------------------------------------------
+
+
+class ImportNotReady(NewsletterError):
+    pass
+
+
+def start_import(data: str, source: str, locale: str, actor: User) -> ImportJob:
+    """Queue a list import: the worker checks it (a preview with every rejected row), and imports
+    it once confirmed. The request returns at once, whatever the size of the file."""
+    job = ImportJob(status=ImportStatus.CHECKING.value, data=data, source=source[:80],
+                    locale="en" if locale == "en" else "zh", actor_id=actor.id)
+    db.session.add(job)
+    audit.record(actor, "newsletter.import_start", "newsletter_import", "")
+    db.session.commit()
+    return job
+
+
+def get_import(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise LinkInvalid(str(_l("This import does not exist.")))
+    return job
+
+
+def confirm_import(job_id: int, actor: User) -> ImportJob:
+    """Ask the worker to import a checked list."""
+    job = get_import(job_id)
+    if job.status != ImportStatus.READY.value:
+        raise ImportNotReady(str(_l("This import is not waiting for confirmation.")))
+    job.status = ImportStatus.IMPORTING.value
+    job.processed = 0
+    job.actor_id = actor.id
+    db.session.commit()
+    return job
+
+
+def import_rejections(job: ImportJob) -> list[tuple[int, str, str]]:
+    return [(int(line), str(value), str(reason)) for line, value, reason in json.loads(job.rejected or "[]")]
+
+
+def _claim_import() -> ImportJob | None:
+    stmt = (select(ImportJob)
+            .where(ImportJob.status.in_([ImportStatus.CHECKING.value, ImportStatus.IMPORTING.value]))
+            .order_by(ImportJob.id).limit(1))
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return db.session.scalar(stmt)
+
+
+def run_import_job() -> int:
+    """Worker: check or import one queued list, committing progress as it goes; 1 if it did one.
+
+    Importing goes in batches of PROGRESS_EVERY rows, each committed with the progress; addresses
+    already on the list are skipped, so a run that is interrupted resumes without duplicates.
+    """
+    job = _claim_import()
+    if job is None:
+        db.session.commit()
+        return 0
+    claimed: ImportJob = job
+
+    def progress(done: int, total: int) -> None:
+        claimed.processed, claimed.total = done, total
+        db.session.commit()
+
+    preview = preview_import(job.data, progress)
+    if job.status == ImportStatus.CHECKING.value:
+        job.status = ImportStatus.READY.value
+    else:
+        rows = _subscriber_rows(preview, job.source, job.locale)
+        for first in range(0, len(rows), PROGRESS_EVERY):
+            db.session.execute(insert(Subscriber), rows[first:first + PROGRESS_EVERY])
+            progress(min(first + PROGRESS_EVERY, len(rows)), len(rows))
+        actor = db.session.get(User, job.actor_id) if job.actor_id else None
+        audit.record(actor, "newsletter.import", "subscribers", "", f"{len(rows)} added")
+        job.status = ImportStatus.DONE.value
+        job.data = ""  # the list now lives in subscribers; no second copy stays
+        job.finished_at = utcnow()
+    job.added = len(preview.accepted)
+    job.merged, job.already = preview.merged, preview.already
+    job.rejected = json.dumps(preview.rejected, ensure_ascii=False)
+    job.processed = job.total
+    db.session.commit()
+    logger.info("newsletter import %s: %s", job.id, job.status)
+    return 1
 
 
 # --- issues -----------------------------------------------------------------------------------

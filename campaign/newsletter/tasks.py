@@ -1,4 +1,4 @@
-"""Worker jobs of the newsletter: start scheduled sends, and send."""
+"""Worker jobs of the newsletter: start scheduled sends, send, and import uploaded lists."""
 from __future__ import annotations
 
 from campaign.newsletter import dispatch, services
@@ -12,3 +12,8 @@ def start_scheduled() -> int:
 def send_newsletters() -> int:
     """Send outbox rows for a while; the worker calls again at once while there is work."""
     return dispatch.run(budget=10.0)
+
+
+def run_imports() -> int:
+    """Check or import one uploaded list; the page shows its progress."""
+    return services.run_import_job()

@@ -20,7 +20,9 @@ feature = Feature(
         Job("petitions.confirmations", tasks.send_confirmations, every=0.5, lane=Lane.MAIL),
         Job("petitions.purge_pending", tasks.purge_pending, every=3600),
     ),
-    data_rights=DataRights("petitions", services.collect_personal_data, services.erase_personal_data),
+    data_rights=DataRights(
+        "petitions", services.collect_personal_data, services.erase_personal_data, tables=("petition_signatures",)
+    ),
     audiences=(SIGNERS,),
     demo=seed_petitions,
 )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import abuse, tokens, worker
+from campaign import abuse, erasure, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
@@ -307,6 +307,7 @@ def withdraw(signature: Signature) -> None:
             .values(signature_count=Petition.signature_count - 1)
         )
     db.session.commit()
+    erasure.settle(["petition_signatures"])
 
 
 def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
@@ -368,7 +369,7 @@ def send_due_confirmations(limit: int = 500) -> int:
                 key = (petition.id, signature.locale)
                 if key not in skeletons:
                     skeletons[key] = _confirmation_skeleton(petition, signature.locale)
-                built.append((signature.email, skeletons[key].message(signature.email, signature.name, {
+                built.append((signature.email, skeletons[key].message(signature.email, {
                     "CONFIRM": confirm_link(signature), "WITHDRAW": withdraw_link(signature),
                 })))
         except Exception as exc:  # one unsendable signature must not hold back every later one
@@ -398,12 +399,12 @@ def _confirmation_skeleton(petition: Petition, locale: str) -> Skeleton:
 
 def _queue_confirmation(signature: Signature, petition: Petition) -> None:
     title, subject = _confirmation_subject(petition, signature.locale)
+    # Address only: the name was typed by whoever filled the form, maybe not the address's owner.
     mail.send_template(
         signature.email,
         "petition_confirm",
         signature.locale,
         subject,
-        to_name=signature.name,
         title=title,
         confirm_link=confirm_link(signature),
         withdraw_link=withdraw_link(signature),

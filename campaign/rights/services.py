@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign import abuse, tokens
+from campaign import abuse, erasure, tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
 from campaign.features import registry
@@ -82,4 +82,5 @@ def erase(address: str) -> dict[str, int]:
     touched = {holder.key: holder.erase(address) for holder in registry().data_rights}
     audit.record(None, "data_rights.erase", "person", "", ", ".join(f"{k}: {n}" for k, n in touched.items() if n))
     db.session.commit()
+    erasure.settle(table for holder in registry().data_rights for table in holder.tables)
     return touched

@@ -23,7 +23,9 @@ feature = Feature(
         # Runs hourly, but each volunteer is mailed at most once per day (last_digest_on).
         Job("volunteers.task_digest", tasks.task_digest, every=3600),
     ),
-    data_rights=DataRights("volunteers", services.collect_personal_data, services.erase_personal_data),
+    data_rights=DataRights(
+        "volunteers", services.collect_personal_data, services.erase_personal_data, tables=services.ERASED_TABLES
+    ),
     audiences=(BY_STATUS, GROUP_MEMBERS),
     access_checkers=(("volunteer", check_volunteer),),
     demo=seed_volunteers,

@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from campaign import abuse
+from campaign import abuse, sessions
 from campaign.access import Access, F, personal
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
@@ -30,8 +30,10 @@ SESSION_KEY = "volunteer"
 
 def check_volunteer(access: Access) -> Response | None:
     volunteer = services.from_session(session.get(SESSION_KEY, ""))
-    if volunteer is None:
+    live = sessions.current(session.get(sessions.COOKIE_KEY), sessions.VOLUNTEER)
+    if volunteer is None or live is None or live.subject_id != volunteer.id:
         session.pop(SESSION_KEY, None)
+        session.pop(sessions.COOKIE_KEY, None)
         if access.hide:
             abort(404)
         flash(_("Please sign in with a link sent to your email."), "info")
@@ -134,8 +136,10 @@ def signin_link(token: str) -> Response | str | tuple[str, int]:
             person = services.use_signin_link(token)
         except services.LinkInvalid as exc:
             return _message(_("Sign in"), str(exc), 400)
+        sessions.end(session.get(sessions.COOKIE_KEY), "replaced")
         session.clear()  # no staff session shares a cookie with a volunteer session
         session[SESSION_KEY] = services.session_ident(person)
+        session[sessions.COOKIE_KEY] = sessions.start(sessions.VOLUNTEER, person.id)
         session.permanent = True
         return redirect(url_for("volunteers.me"))
     return render_template("volunteers/link_button.html", form=form, title=_("Sign in to your volunteer space"),
@@ -197,6 +201,7 @@ def profile() -> Response | str:
 def signout() -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    sessions.end(session.pop(sessions.COOKIE_KEY, None), "signout")
     session.pop(SESSION_KEY, None)
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
@@ -208,6 +213,7 @@ def delete_me() -> Response | str:
     form = ConfirmForm()
     if form.validate_on_submit():
         services.erase(_me())
+        session.pop(sessions.COOKIE_KEY, None)
         session.pop(SESSION_KEY, None)
         flash(_("Your personal data is deleted. Thank you for your work."), "info")
         return redirect(url_for("core.index"))

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
-from campaign import abuse, tokens
+from campaign import abuse, erasure, sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -136,9 +136,10 @@ def sign_up(answers: Answers, locale: str) -> None:
     db.session.flush()
     link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
+    # No typed nickname in the greeting until the address is confirmed (a stranger may have typed it).
     if abuse.allow_unsolicited(address):
         mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
-                           link=link, nickname=answers.nickname.strip()[:60])
+                           link=link)
     db.session.commit()
 
 
@@ -262,6 +263,7 @@ def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouc
 def _revoke_everything(volunteer: Volunteer) -> None:
     """End sessions, void magic links and invitations, and remove every membership, at once."""
     volunteer.session_version += 1
+    sessions.mark_all_ended(sessions.VOLUNTEER, volunteer.id, "revoked")
     db.session.execute(delete(Membership).where(Membership.volunteer_id == volunteer.id))
     db.session.execute(update(Invitation).where(
         Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value
@@ -415,6 +417,11 @@ def erase(volunteer: Volunteer) -> None:
     """Delete my data: personal fields go, the work done stays under "former volunteer"."""
     _erase(volunteer)
     db.session.commit()
+    erasure.settle(ERASED_TABLES)
+
+
+# Tables where erasing a volunteer deletes or blanks rows (vacuumed afterwards, campaign/erasure.py).
+ERASED_TABLES = ("volunteers", "volunteer_notes", "volunteer_status_changes", "volunteer_interests")
 
 
 def _erase(volunteer: Volunteer) -> None:

@@ -77,13 +77,24 @@ def test_no_page_shows_typed_markup_as_markup(app, client, login_as):
     assert found == []
 
 
-def test_mail_shows_typed_markup_as_text(client, inbox):
-    """A nickname full of markup arrives in the confirmation mail escaped in the HTML part."""
+def test_mail_shows_typed_markup_as_text(app, client, inbox):
+    """Typed markup arrives in mail escaped in the HTML part: a petition title an organiser typed
+    in the signer's confirmation. A stranger's nickname does not reach the unconfirmed address's
+    mail at all (tests/integration/test_stranger_words.py)."""
+    from tests.petitions_support import make_petition, send_mail, sign
+
     nickname = '<script>alert("xss")</script>'
     response = client.post("/volunteer", data={"nickname": nickname, "email": "markup@example.org",
                                                "languages": ["zh"], "consent_data": "y"})
     assert response.status_code in (200, 302)
     mail = inbox.last_to("markup@example.org")
     html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "alert(" not in html
+    assert all(danger not in html for danger in DANGER)
+
+    make_petition(slug="markup", title_zh=nickname, title_en=nickname)
+    assert sign(client, "markup", "signer.markup@example.org").status_code == 303
+    send_mail(app)
+    html = inbox.last_to("signer.markup@example.org").get_body(preferencelist=("html",)).get_content()
     assert "&lt;script&gt;" in html
     assert all(danger not in html for danger in DANGER)

@@ -47,7 +47,12 @@ def volunteer_client(app: Any, volunteer: Volunteer) -> FlaskClient:
     from tests.conftest import Client
 
     app.test_client_class = Client
+    from campaign import sessions
+
     client = app.test_client()
+    with app.app_context():
+        token = sessions.start(sessions.VOLUNTEER, volunteer.id)
     with client.session_transaction() as sess:
         sess["volunteer"] = services.session_ident(volunteer)
+        sess[sessions.COOKIE_KEY] = token
     return client
