@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
+from campaign import claims
 from campaign.extensions import db
 from campaign.features import Lane
 from campaign.mail.models import QueuedMail
@@ -146,23 +147,15 @@ def queue_built(messages: Sequence[tuple[str, bytes]]) -> int:
 def claim_due(limit: int) -> list[int]:
     """Claim up to `limit` due rows for this worker in one statement; safe with several workers."""
     now = utcnow()
-    due = (
-        select(QueuedMail.id)
-        .where(QueuedMail.next_attempt_at <= now, QueuedMail.failed_at.is_(None))
-        .order_by(QueuedMail.id)
-        .limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
     # Claim by moving the next attempt forward: no other worker sees these rows as due.
-    claimed = db.session.scalars(
-        update(QueuedMail)
-        .where(QueuedMail.id.in_(due.scalar_subquery()))
-        .values(next_attempt_at=now + _CLAIM)
-        .returning(QueuedMail.id)
-    ).all()
+    claimed = claims.claim(
+        QueuedMail,
+        and_(QueuedMail.next_attempt_at <= now, QueuedMail.failed_at.is_(None)),
+        {"next_attempt_at": now + _CLAIM},
+        limit,
+    )
     db.session.commit()
-    return sorted(claimed)
+    return sorted(row.id for row in claimed)
 
 
 def deliver_due(limit: int | None = None) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Connection, and_, func, or_, select, text, update
 
+from campaign import claims
 from campaign.extensions import db, table_of
 from campaign.mail.services import without_addresses
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
@@ -96,21 +97,18 @@ def claim(issue_id: int, owner: str, size: int, lease: float) -> list[Claim]:
         and_(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now),
         and_(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_at < stale),
     )
-    ids = select(OutboxRow.id).where(OutboxRow.issue_id == issue_id, due).order_by(OutboxRow.id).limit(size)
-    if _is_postgres():
-        ids = ids.with_for_update(skip_locked=True)
-    stmt = (
-        update(OutboxRow)
-        .where(OutboxRow.id.in_(ids))
-        .values(status=OutboxStatus.SENDING.value, claimed_by=owner, claimed_at=now)
-        .returning(
+    rows = claims.claim(
+        OutboxRow,
+        and_(OutboxRow.issue_id == issue_id, due),
+        {"status": OutboxStatus.SENDING.value, "claimed_by": owner, "claimed_at": now},
+        size,
+        returning=(
             OutboxRow.id, OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.email,
             OutboxRow.name, OutboxRow.locale, OutboxRow.attempts,
-        )
+        ),
     )
-    rows = db.session.execute(stmt, execution_options={"synchronize_session": False}).all()
     db.session.commit()
-    return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
+    return sorted((Claim(**row._asdict()) for row in rows), key=lambda c: c.id)
 
 
 def _mine(ids: list[int], owner: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import abuse, erasure, tokens, worker
+from campaign import abuse, claims, erasure, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
@@ -337,16 +337,9 @@ def send_due_confirmations(limit: int = 500) -> int:
     happens without the other. A signature whose mail cannot be built fails alone (mail_error).
     """
     now = utcnow()
-    due = select(Signature.id).where(Signature.mail_due.is_(True)).order_by(Signature.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed = db.session.scalars(
-        update(Signature)
-        .where(Signature.id.in_(due.scalar_subquery()), Signature.mail_due.is_(True))
-        .values(mail_due=False, last_mailed_at=now)
-        .returning(Signature.id)
-        .execution_options(synchronize_session=False)
-    ).all()
+    claimed = [row.id for row in claims.claim(
+        Signature, Signature.mail_due.is_(True), {"mail_due": False, "last_mailed_at": now}, limit
+    )]
     if not claimed:
         db.session.commit()
         return 0

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 
-from campaign import tokens
+from campaign import claims, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
@@ -251,20 +251,17 @@ def send_reminders() -> int:
     days = current_app.config["INVITE_REMINDER_DAYS"]
     cutoff = utcnow() - timedelta(days=days)
     oldest = utcnow() - timedelta(days=current_app.config["INVITE_DAYS"])
-    ids = list(db.session.scalars(select(Invitation.id).where(
-        Invitation.state == InvitationState.PENDING.value, Invitation.reminded_at.is_(None),
-        Invitation.created_at <= cutoff, Invitation.created_at > oldest).limit(200)))
+    due = and_(Invitation.state == InvitationState.PENDING.value, Invitation.reminded_at.is_(None),
+               Invitation.created_at <= cutoff, Invitation.created_at > oldest)
+    # Claiming and queuing the reminders share one transaction: two workers never remind twice.
+    claimed = claims.claim(Invitation, due, {"reminded_at": utcnow()}, 200)
     sent = 0
-    for invitation_id in ids:
-        # Claim the row first, so two workers never remind the same person twice.
-        won = rowcount(db.session.execute(update(Invitation).where(
-            Invitation.id == invitation_id, Invitation.reminded_at.is_(None)).values(reminded_at=utcnow())))
-        if won:
-            invitation = db.session.get(Invitation, invitation_id)
-            if invitation is not None:
-                _mail_invitation(invitation, reminder=True)
-                sent += 1
-        db.session.commit()
+    for row in claimed:
+        invitation = db.session.get(Invitation, row.id)
+        if invitation is not None:
+            _mail_invitation(invitation, reminder=True)
+            sent += 1
+    db.session.commit()
     return sent
 
 
