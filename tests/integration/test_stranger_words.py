@@ -6,7 +6,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from campaign.worker import run_once
-from tests.conftest import Inbox
+from tests.conftest import Inbox, deliver_now
 from tests.integration.test_volunteers_signup import FORM
 from tests.petitions_support import make_petition, sign
 
@@ -26,6 +26,7 @@ def test_petition_confirmation_carries_no_typed_name(app, client, inbox):
     make_petition()
     assert sign(client, email=VICTIM, name=WORDS).status_code == 303
     run_once(app, {"petitions.confirmations"})
+    deliver_now(app)
     _assert_only_our_words(inbox.last_to(VICTIM))
 
 
