@@ -90,6 +90,11 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "INTAKE_RETENTION_DAYS": (_int, "180"),
     # An unlocked case key is dropped after this many minutes without use.
     "INTAKE_UNLOCK_MINUTES": (_int, "30"),
+    # Without REDIS_URL, each process keeps at most this many rate-limit counters in memory.
+    "RATELIMIT_MEMORY_KEYS": (_int, "100000"),
+    # A petition page's list of latest signers is re-read at most once in this many seconds
+    # per process and language (the count is read on every request).
+    "PETITION_SIGNERS_SECONDS": (_float, "5"),
 }
 
 
@@ -150,7 +155,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         HSTS=https,
         MAIL_OUTBOX_DIR=str(instance / "mail"),
         MAIL_SUPPRESS_SEND=not cfg["MAIL_SERVER"],
-        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "bounded-memory://",
+        RATELIMIT_STORAGE_OPTIONS={} if cfg["REDIS_URL"] else {"max_keys": cfg["RATELIMIT_MEMORY_KEYS"]},
         RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself

@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from campaign import ratelimit  # noqa: F401  (registers the bounded-memory:// rate-limit store)
 from campaign.privacy import client_key
 
 
