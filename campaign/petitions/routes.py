@@ -28,7 +28,7 @@ from campaign.access import public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
-from campaign.petitions import bp, share
+from campaign.petitions import bp, page, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
     ActionForm,
@@ -72,23 +72,23 @@ def _public_url(petition: Petition) -> str:
 
 @bp.route("/petitions/<slug>")
 @public
-def show(slug: str) -> str:
+def show(slug: str) -> Response | str:
+    src = request.args.get("src", "")
+    src = src if src in petitions.CHANNELS else ""
+    if page.cacheable(src):
+        # The rush path: one small row, the rendered page reused (petitions/page.py).
+        state = petitions.page_state(slug)
+        if state is None or state.status == "draft":
+            abort(404)
+        return page.show(slug, state, src)
     # Organisers may preview a draft; everyone else gets 404 until it is published.
     preview = current_user.is_authenticated and current_user.has_role(Role.ORGANISER, Role.ADMIN)
     petition = _petition_or_404(slug, drafts=preview)
-    src = request.args.get("src", "")
-    form = SignForm(src=src if src in petitions.CHANNELS else "")
-    return _render_petition(petition, form)
+    return _render_petition(petition, SignForm(src=src))
 
 
 def _render_petition(petition: Petition, form: SignForm) -> str:
-    return render_template(
-        "petitions/show.html",
-        petition=petition,
-        lang=_lang(),
-        form=form,
-        signers=petitions.latest_public(petition),
-    )
+    return page.render_full(petition, form, _lang())
 
 
 @bp.post("/petitions/<slug>/sign")

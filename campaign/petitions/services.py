@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -67,6 +68,44 @@ class LinkInvalid(PetitionError):
 
 class SlugTaken(PetitionError):
     """Another petition uses this address."""
+
+
+# Sent with a petition id after a change to its public list of signers commits (a confirmation,
+# a withdrawal, a signature or comment hidden or shown, an erasure), so that a process's cached
+# petition page drops its list at once; other processes re-read theirs within
+# PETITION_SIGNERS_SECONDS (campaign/petitions/page.py).
+_signals = Namespace()
+signers_changed = _signals.signal("petition-signers-changed")
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a petition page needs on every request: one row, no ORM object."""
+
+    id: int
+    status: str
+    closes_on: date | None
+    updated_at: datetime
+    goal: int
+    signature_count: int
+
+    @property
+    def is_open(self) -> bool:
+        if self.status != PetitionStatus.OPEN.value:
+            return False
+        return self.closes_on is None or self.closes_on >= utcnow().date()
+
+
+_PAGE_STATE = select(
+    Petition.id, Petition.status, Petition.closes_on, Petition.updated_at, Petition.goal,
+    Petition.signature_count,
+).where(Petition.slug == bindparam("slug"))
+
+
+def page_state(slug: str) -> PageState | None:
+    """The petition's id, state, edit time, goal and count, in one small query."""
+    row = db.session.execute(_PAGE_STATE, {"slug": slug}).first()
+    return PageState(*row) if row is not None else None
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -271,17 +310,19 @@ def confirm(signature: Signature) -> bool:
     db.session.execute(
         update(Petition)
         .where(Petition.id == signature.petition_id)
-        .values(signature_count=Petition.signature_count + 1)
+        # A count is not an edit: updated_at keeps the last edit, which keys cached pages.
+        .values(signature_count=Petition.signature_count + 1, updated_at=Petition.updated_at)
     )
     count = db.session.scalar(select(Petition.signature_count).where(Petition.id == signature.petition_id)) or 0
     db.session.execute(
         update(Petition)
         .where(Petition.id == signature.petition_id, Petition.goal <= count)
-        .values(goal=next_milestone(count))
+        .values(goal=next_milestone(count), updated_at=Petition.updated_at)
     )
     if signature.newsletter:
         subscribe_confirmed(signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}")
     db.session.commit()
+    signers_changed.send(signature.petition_id)
     db.session.refresh(signature)
     return True
 
@@ -295,16 +336,22 @@ def withdraw(signature: Signature) -> None:
         db.session.execute(
             update(Petition)
             .where(Petition.id == signature.petition_id)
-            .values(signature_count=Petition.signature_count - 1)
+            .values(signature_count=Petition.signature_count - 1, updated_at=Petition.updated_at)
         )
     db.session.commit()
+    signers_changed.send(signature.petition_id)
 
 
 def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
+    return latest_public_by_id(petition.id, limit)
+
+
+def latest_public_by_id(petition_id: int, limit: int = 10) -> Sequence[Signature]:
+    """The latest confirmed signatures that are not hidden, newest first."""
     stmt = (
         select(Signature)
         .where(
-            Signature.petition_id == petition.id,
+            Signature.petition_id == petition_id,
             Signature.status == SignatureStatus.CONFIRMED.value,
             Signature.hidden.is_(False),
         )
@@ -419,6 +466,7 @@ def erase_personal_data(address: str) -> int:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    signers_changed.send(None)  # names in public lists change: every petition's cached list goes
     return int(pending + confirmed)
 
 
@@ -468,6 +516,7 @@ def set_hidden(signature: Signature, part: str, hidden: bool, actor: User) -> No
     action = f"petition.{part}.{'hide' if hidden else 'show'}"
     audit.record(actor, action, "petition_signature", signature.id, detail=f"petition {signature.petition_id}")
     db.session.commit()
+    signers_changed.send(signature.petition_id)
 
 
 def channel_counts(petition: Petition) -> list[tuple[str, int]]:

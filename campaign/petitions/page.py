@@ -1,0 +1,210 @@
+"""The public petition page, rendered once per petition, edit, language and link, then reused.
+
+When a petition takes off, most requests are people opening and refreshing its page. Rendering
+it (templates, form widgets) cost about twelve bare requests (bench/page.py). So each process
+keeps the rendered page with markers where the per-request parts go, and a request only reads
+one small row (`services.page_state`) and fills in:
+
+- the count and the progress bar, read from that row on every request, so always current;
+- the visitor's CSRF token (Flask-WTF's signed form of the token kept in their session);
+- the latest signers, a fragment re-read at most once per PETITION_SIGNERS_SECONDS per process
+  and language, and at once in the process where a change to the list commits
+  (`services.signers_changed`).
+
+A page is cached only for visitors who are not signed in, have no flashed message waiting and
+whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
+rendered in full. Cached pages are keyed by the petition's id, last edit, goal, open state,
+language and query string: an edit changes the key, so the new text shows at once everywhere.
+
+Every answer carries an `ETag` made of the page's content and the visitor's session CSRF token
+(which Flask-WTF keeps for the whole session, WTF_CSRF_TIME_LIMIT being None), with
+`Cache-Control: private, no-cache`: a browser revalidating an unchanged page gets 304 and keeps
+a token that is still valid; a shared cache never keeps a page that carries someone's token.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, render_template, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from campaign import i18n
+from campaign.petitions import services as petitions
+from campaign.petitions.forms import SignForm
+from campaign.petitions.models import Petition
+
+SHELLS = 64  # rendered pages kept per process (petitions x languages x links)
+_MARK = "\ue000" + secrets.token_hex(6)  # private-use character + a secret: no petition text forges it
+_PARTS = re.compile(re.escape(_MARK) + r"(\w+)\ue001")
+FIELDS = ("count_text", "count_value", "percent", "csrf", "signers")
+
+
+def _mark(name: str) -> Markup:
+    return Markup(f"{_MARK}{name}\ue001")
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Shell:
+    """A rendered page cut at its markers: literal, name, literal, name, ..., literal."""
+
+    parts: tuple[str, ...]
+    digest: str
+
+    @classmethod
+    def cut(cls, html: str) -> Shell:
+        return cls(tuple(_PARTS.split(html)), _digest(html))
+
+    def fill(self, values: dict[str, str]) -> str:
+        parts = list(self.parts)
+        for index in range(1, len(parts), 2):
+            parts[index] = values[parts[index]]
+        return "".join(parts)
+
+
+@dataclass
+class Signers:
+    html: str
+    digest: str
+    read_at: float
+
+
+class PageCache:
+    """One app's rendered petition pages and signer lists (per process)."""
+
+    def __init__(self) -> None:
+        self.shells: OrderedDict[Hashable, Shell] = OrderedDict()
+        self.signers: dict[tuple[int, str], Signers] = {}
+
+    def shell(self, key: Hashable) -> Shell | None:
+        found = self.shells.get(key)
+        if found is not None:
+            self.shells.move_to_end(key)
+        return found
+
+    def keep(self, key: Hashable, shell: Shell) -> None:
+        self.shells[key] = shell
+        self.shells.move_to_end(key)
+        while len(self.shells) > SHELLS:
+            self.shells.popitem(last=False)
+
+    def forget_signers(self, petition_id: int | None) -> None:
+        if petition_id is None:
+            self.signers.clear()
+        else:
+            for key in [k for k in self.signers if k[0] == petition_id]:
+                del self.signers[key]
+
+
+def _cache() -> PageCache:
+    found = current_app.extensions.get("petition_pages")
+    if found is None:
+        found = _install(current_app._get_current_object())  # type: ignore[attr-defined]
+    return found  # type: ignore[no-any-return]
+
+
+def _install(app: Flask) -> PageCache:
+    cache = PageCache()
+
+    def forget(_sender: int | None, **_kw: Any) -> None:
+        cache.forget_signers(_sender)
+
+    # blinker holds receivers weakly: the app keeps this one alive as long as its cache.
+    app.extensions["petition_pages"] = cache
+    app.extensions["petition_pages_receiver"] = forget
+    petitions.signers_changed.connect(forget)
+    return cache
+
+
+def cacheable(src: str) -> bool:
+    """May this request get the shared rendered page? (Not signed in, nothing flashed, plain link.)"""
+    from flask_login import current_user
+
+    if "_flashes" in session or current_user.is_authenticated:
+        return False
+    for name, value in request.args.items(multi=True):
+        if name == "lang" and value in i18n.LANGUAGES:
+            continue
+        if name == "src" and value in petitions.CHANNELS and value == src:
+            continue
+        return False
+    return True
+
+
+def progress_percent(count: int, goal: int) -> int:
+    return min(100, count * 100 // goal) if goal else 100
+
+
+def signers_html(petition_id: int, lang: str) -> str:
+    return render_template("petitions/_signers.html", signers=petitions.latest_public_by_id(petition_id), lang=lang)
+
+
+def context(petition: Petition, form: SignForm, lang: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What petitions/show.html needs; `values` holds the per-request parts (or their markers)."""
+    return {"petition": petition, "form": form, "lang": lang, **values}
+
+
+def render_full(petition: Petition, form: SignForm, lang: str) -> str:
+    """The page rendered from scratch (signed-in visitors, a form with errors)."""
+    count = petition.signature_count
+    return render_template("petitions/show.html", **context(petition, form, lang, {
+        "count_text": f"{count:,}", "count_value": count, "percent": petition.progress_percent,
+        "csrf": generate_csrf(), "signers": Markup(signers_html(petition.id, lang)),
+    }))
+
+
+def show(slug: str, state: petitions.PageState, src: str) -> Response:
+    """The page for a visitor who may get the shared rendering (see `cacheable`)."""
+    cache = _cache()
+    locale = str(get_locale())
+    lang = i18n.short_code(locale)
+    is_open = state.is_open
+    key = (state.id, state.updated_at, state.goal, is_open, locale, tuple(sorted(request.args.items())))
+    shell = cache.shell(key)
+    if shell is None:
+        petition = petitions.find_by_slug(slug)
+        if petition is None:
+            abort(404)
+        html = render_template("petitions/show.html", **context(
+            petition, SignForm(src=src), lang, {name: _mark(name) for name in FIELDS}))
+        shell = Shell.cut(html)
+        cache.keep(key, shell)
+
+    now = time.monotonic()
+    signers = cache.signers.get((state.id, lang))
+    if signers is None or now - signers.read_at >= current_app.config["PETITION_SIGNERS_SECONDS"]:
+        fragment = signers_html(state.id, lang)
+        signers = Signers(fragment, _digest(fragment), now)
+        cache.signers[(state.id, lang)] = signers
+
+    count = state.signature_count
+    token = ""
+    if is_open:
+        token = generate_csrf()
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if is_open else ""
+    etag = _digest(shell.digest, signers.digest, count, raw)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(shell.fill({
+            "count_text": f"{count:,}", "count_value": str(count),
+            "percent": str(progress_percent(count, state.goal)), "csrf": token, "signers": signers.html,
+        }), mimetype="text/html")
+    response.set_etag(etag)
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
