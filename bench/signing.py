@@ -55,9 +55,10 @@ SECRET = "bench-secret-" + "x" * 32
 
 def bench_app() -> Flask:
     """The app gunicorn serves: `gunicorn 'bench.signing:bench_app()'` (settings from the env)."""
+    from bench.serve import with_bare_route
     from campaign import create_app
 
-    return create_app({"RATELIMIT_ENABLED": False, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]})
+    return with_bare_route(create_app({"RATELIMIT_ENABLED": False, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]}))
 
 
 def _prepare(url: str, instance: Path) -> None:

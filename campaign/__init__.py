@@ -112,7 +112,9 @@ def _init_extensions(app: Flask) -> None:
 
     @app.after_request
     def _send_committed_mail(response: Response) -> Response:
-        deliver_committed()
+        # A request that never opened a database session committed nothing: don't make one.
+        if db.session.registry.has():
+            deliver_committed()
         return response
 
 

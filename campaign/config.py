@@ -92,9 +92,9 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "INTAKE_UNLOCK_MINUTES": (_int, "30"),
     # Without REDIS_URL, each process keeps at most this many rate-limit counters in memory.
     "RATELIMIT_MEMORY_KEYS": (_int, "100000"),
-    # A petition page's list of latest signers is re-read at most once in this many seconds
-    # per process and language (the count is read on every request).
-    "PETITION_SIGNERS_SECONDS": (_float, "5"),
+    # A process re-reads a petition's count, state and latest signers for its public page at
+    # most once in this many seconds; changes it makes itself show at once.
+    "PETITION_PAGE_SECONDS": (_float, "2"),
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel import support
+from babel import Locale, support
 from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
@@ -76,7 +76,15 @@ def _wtforms_translations() -> None:
     request.wtforms_translations = _WTFORMS  # type: ignore[attr-defined]
 
 
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES.values()}
+
+
+def _selected_locale() -> Locale:
+    # flask-babel parses what the selector returns on each request; a parsed Locale is kept as is.
+    return _LOCALES[select_locale()]
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_selected_locale)
     app.before_request(_wtforms_translations)
     app.after_request(remember_choice)

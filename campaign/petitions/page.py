@@ -2,14 +2,15 @@
 
 When a petition takes off, most requests are people opening and refreshing its page. Rendering
 it (templates, form widgets) cost about twelve bare requests (bench/page.py). So each process
-keeps the rendered page with markers where the per-request parts go, and a request only reads
-one small row (`services.page_state`) and fills in:
+keeps the rendered page with markers where the per-request parts go, and a request fills in:
 
-- the count and the progress bar, read from that row on every request, so always current;
+- the count and the progress bar, from the petition's row (`services.page_state`);
 - the visitor's CSRF token (Flask-WTF's signed form of the token kept in their session);
-- the latest signers, a fragment re-read at most once per PETITION_SIGNERS_SECONDS per process
-  and language, and at once in the process where a change to the list commits
-  (`services.signers_changed`).
+- the latest signers, a small rendered fragment.
+
+The row and the fragment are re-read at most once per PETITION_PAGE_SECONDS per process (so a
+count changed by another process shows within that time), and at once in the process where a
+change commits (`services.petition_changed`: an edit, a confirmation, a hidden signature...).
 
 A page is cached only for visitors who are not signed in, have no flashed message waiting and
 whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
@@ -43,6 +44,7 @@ from campaign.petitions.forms import SignForm
 from campaign.petitions.models import Petition
 
 SHELLS = 64  # rendered pages kept per process (petitions x languages x links)
+TOKENS = 10_000  # signed CSRF tokens kept per process
 _MARK = "\ue000" + secrets.token_hex(6)  # private-use character + a secret: no petition text forges it
 _PARTS = re.compile(re.escape(_MARK) + r"(\w+)\ue001")
 FIELDS = ("count_text", "count_value", "percent", "csrf", "signers")
@@ -82,11 +84,15 @@ class Signers:
 
 
 class PageCache:
-    """One app's rendered petition pages and signer lists (per process)."""
+    """One app's rendered petition pages, petition rows and signer lists (per process)."""
 
     def __init__(self) -> None:
         self.shells: OrderedDict[Hashable, Shell] = OrderedDict()
         self.signers: dict[tuple[int, str], Signers] = {}
+        self.states: dict[str, tuple[float, petitions.PageState]] = {}  # slug -> (read at, row)
+        # raw session token -> its signed form: signing is deterministic enough to reuse, since
+        # tokens do not expire (WTF_CSRF_TIME_LIMIT None) and the raw token is what is checked.
+        self.signed: OrderedDict[str, str] = OrderedDict()
 
     def shell(self, key: Hashable) -> Shell | None:
         found = self.shells.get(key)
@@ -100,12 +106,40 @@ class PageCache:
         while len(self.shells) > SHELLS:
             self.shells.popitem(last=False)
 
-    def forget_signers(self, petition_id: int | None) -> None:
+    def forget(self, petition_id: int | None) -> None:
+        """Drop what is known of a petition (every petition when None); its rendering stays keyed."""
+        self.states.clear()  # small, and a renamed petition's old address must go too
         if petition_id is None:
             self.signers.clear()
         else:
             for key in [k for k in self.signers if k[0] == petition_id]:
                 del self.signers[key]
+
+    def state(self, slug: str, now: float, max_age: float) -> petitions.PageState | None:
+        known = self.states.get(slug)
+        if known is not None and now - known[0] < max_age:
+            return known[1]
+        found = petitions.page_state(slug)
+        if found is None:
+            self.states.pop(slug, None)  # unknown addresses are not kept: any can be asked for
+            return None
+        if len(self.states) >= SHELLS:
+            self.states.clear()
+        self.states[slug] = (now, found)
+        return found
+
+    def token(self) -> str:
+        """The visitor's signed CSRF token, signed once per process for each session token."""
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        raw = session.get(field)
+        signed = self.signed.get(raw) if raw else None
+        if signed is None:
+            signed = generate_csrf()
+            raw = session[field]
+            self.signed[raw] = signed
+            if len(self.signed) > TOKENS:
+                self.signed.popitem(last=False)
+        return signed
 
 
 def _cache() -> PageCache:
@@ -119,12 +153,12 @@ def _install(app: Flask) -> PageCache:
     cache = PageCache()
 
     def forget(_sender: int | None, **_kw: Any) -> None:
-        cache.forget_signers(_sender)
+        cache.forget(_sender)
 
     # blinker holds receivers weakly: the app keeps this one alive as long as its cache.
     app.extensions["petition_pages"] = cache
     app.extensions["petition_pages_receiver"] = forget
-    petitions.signers_changed.connect(forget)
+    petitions.petition_changed.connect(forget)
     return cache
 
 
@@ -165,9 +199,14 @@ def render_full(petition: Petition, form: SignForm, lang: str) -> str:
     }))
 
 
-def show(slug: str, state: petitions.PageState, src: str) -> Response:
+def show(slug: str, src: str) -> Response:
     """The page for a visitor who may get the shared rendering (see `cacheable`)."""
     cache = _cache()
+    now = time.monotonic()
+    max_age = current_app.config["PETITION_PAGE_SECONDS"]
+    state = cache.state(slug, now, max_age)
+    if state is None or state.status == "draft":
+        abort(404)
     locale = str(get_locale())
     lang = i18n.short_code(locale)
     is_open = state.is_open
@@ -182,17 +221,14 @@ def show(slug: str, state: petitions.PageState, src: str) -> Response:
         shell = Shell.cut(html)
         cache.keep(key, shell)
 
-    now = time.monotonic()
     signers = cache.signers.get((state.id, lang))
-    if signers is None or now - signers.read_at >= current_app.config["PETITION_SIGNERS_SECONDS"]:
+    if signers is None or now - signers.read_at >= max_age:
         fragment = signers_html(state.id, lang)
         signers = Signers(fragment, _digest(fragment), now)
         cache.signers[(state.id, lang)] = signers
 
     count = state.signature_count
-    token = ""
-    if is_open:
-        token = generate_csrf()
+    token = cache.token() if is_open else ""
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if is_open else ""
     etag = _digest(shell.digest, signers.digest, count, raw)
     if request.if_none_match.contains(etag):

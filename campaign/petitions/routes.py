@@ -76,11 +76,8 @@ def show(slug: str) -> Response | str:
     src = request.args.get("src", "")
     src = src if src in petitions.CHANNELS else ""
     if page.cacheable(src):
-        # The rush path: one small row, the rendered page reused (petitions/page.py).
-        state = petitions.page_state(slug)
-        if state is None or state.status == "draft":
-            abort(404)
-        return page.show(slug, state, src)
+        # The rush path: the rendered page reused, the count filled in (petitions/page.py).
+        return page.show(slug, src)
     # Organisers may preview a draft; everyone else gets 404 until it is published.
     preview = current_user.is_authenticated and current_user.has_role(Role.ORGANISER, Role.ADMIN)
     petition = _petition_or_404(slug, drafts=preview)

@@ -70,12 +70,12 @@ class SlugTaken(PetitionError):
     """Another petition uses this address."""
 
 
-# Sent with a petition id after a change to its public list of signers commits (a confirmation,
-# a withdrawal, a signature or comment hidden or shown, an erasure), so that a process's cached
-# petition page drops its list at once; other processes re-read theirs within
-# PETITION_SIGNERS_SECONDS (campaign/petitions/page.py).
+# Sent with a petition id (None: any petition) after a change to what its public page shows
+# commits: an edit, a confirmation, a withdrawal, a signature or comment hidden or shown, an
+# erasure. The process that made the change drops its cached page parts at once; other
+# processes re-read theirs within PETITION_PAGE_SECONDS (campaign/petitions/page.py).
 _signals = Namespace()
-signers_changed = _signals.signal("petition-signers-changed")
+petition_changed = _signals.signal("petition-changed")
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,17 @@ class PageState:
         return self.closes_on is None or self.closes_on >= utcnow().date()
 
 
+_PETITIONS = Petition.__table__
+# Core, not the ORM: no objects to build for a row read on the busiest page.
 _PAGE_STATE = select(
-    Petition.id, Petition.status, Petition.closes_on, Petition.updated_at, Petition.goal,
-    Petition.signature_count,
-).where(Petition.slug == bindparam("slug"))
+    _PETITIONS.c.id, _PETITIONS.c.status, _PETITIONS.c.closes_on, _PETITIONS.c.updated_at, _PETITIONS.c.goal,
+    _PETITIONS.c.signature_count,
+).where(_PETITIONS.c.slug == bindparam("slug"))
 
 
 def page_state(slug: str) -> PageState | None:
     """The petition's id, state, edit time, goal and count, in one small query."""
-    row = db.session.execute(_PAGE_STATE, {"slug": slug}).first()
+    row = db.session.connection().execute(_PAGE_STATE, {"slug": slug}).first()
     return PageState(*row) if row is not None else None
 
 
@@ -158,6 +160,7 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
     db.session.flush()
     audit.record(actor, "petition.create" if created else "petition.edit", "petition", petition.id)
     db.session.commit()
+    petition_changed.send(petition.id)
     return petition
 
 
@@ -322,7 +325,7 @@ def confirm(signature: Signature) -> bool:
     if signature.newsletter:
         subscribe_confirmed(signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}")
     db.session.commit()
-    signers_changed.send(signature.petition_id)
+    petition_changed.send(signature.petition_id)
     db.session.refresh(signature)
     return True
 
@@ -339,7 +342,7 @@ def withdraw(signature: Signature) -> None:
             .values(signature_count=Petition.signature_count - 1, updated_at=Petition.updated_at)
         )
     db.session.commit()
-    signers_changed.send(signature.petition_id)
+    petition_changed.send(signature.petition_id)
 
 
 def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
@@ -466,7 +469,7 @@ def erase_personal_data(address: str) -> int:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    signers_changed.send(None)  # names in public lists change: every petition's cached list goes
+    petition_changed.send(None)  # names in public lists change: every petition's cached list goes
     return int(pending + confirmed)
 
 
@@ -516,7 +519,7 @@ def set_hidden(signature: Signature, part: str, hidden: bool, actor: User) -> No
     action = f"petition.{part}.{'hide' if hidden else 'show'}"
     audit.record(actor, action, "petition_signature", signature.id, detail=f"petition {signature.petition_id}")
     db.session.commit()
-    signers_changed.send(signature.petition_id)
+    petition_changed.send(signature.petition_id)
 
 
 def channel_counts(petition: Petition) -> list[tuple[str, int]]:
