@@ -175,7 +175,7 @@ class Phase:
 
 def wrk(server: Server, path: str, seconds: float, connections: int = 16, headers: dict[str, str] | None = None) -> Phase:
     """Debian's wrk (C, one thread) against `path`; server CPU read from /proc around it."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     before = server_cpu(server.master)

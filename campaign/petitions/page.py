@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,8 +162,9 @@ def _install(app: Flask) -> PageCache:
     return cache
 
 
-def cacheable(src: str) -> bool:
-    """May this request get the shared rendered page? (Not signed in, nothing flashed, plain link.)"""
+def cacheable(allowed: dict[str, Collection[str]]) -> bool:
+    """May this request get a shared rendering? Not signed in, nothing flashed, and a query
+    string holding only `lang` and the names in `allowed`, each with one of its known values."""
     from flask_login import current_user
 
     if "_flashes" in session or current_user.is_authenticated:
@@ -171,7 +172,7 @@ def cacheable(src: str) -> bool:
     for name, value in request.args.items(multi=True):
         if name == "lang" and value in i18n.LANGUAGES:
             continue
-        if name == "src" and value in petitions.CHANNELS and value == src:
+        if value in allowed.get(name, ()):
             continue
         return False
     return True
@@ -199,30 +200,57 @@ def render_full(petition: Petition, form: SignForm, lang: str) -> str:
     }))
 
 
-def show(slug: str, src: str) -> Response:
-    """The page for a visitor who may get the shared rendering (see `cacheable`)."""
-    cache = _cache()
-    now = time.monotonic()
-    max_age = current_app.config["PETITION_PAGE_SECONDS"]
-    state = cache.state(slug, now, max_age)
+def _state_or_404(cache: PageCache, slug: str, now: float) -> petitions.PageState:
+    state = cache.state(slug, now, current_app.config["PETITION_PAGE_SECONDS"])
     if state is None or state.status == "draft":
         abort(404)
-    locale = str(get_locale())
-    lang = i18n.short_code(locale)
-    is_open = state.is_open
-    key = (state.id, state.updated_at, state.goal, is_open, locale, tuple(sorted(request.args.items())))
+    return state
+
+
+def _shell(cache: PageCache, key: Hashable, slug: str, render: Callable[[Petition], str]) -> Shell:
     shell = cache.shell(key)
     if shell is None:
         petition = petitions.find_by_slug(slug)
         if petition is None:
             abort(404)
-        html = render_template("petitions/show.html", **context(
-            petition, SignForm(src=src), lang, {name: _mark(name) for name in FIELDS}))
-        shell = Shell.cut(html)
+        shell = Shell.cut(render(petition))
         cache.keep(key, shell)
+    return shell
+
+
+def _answer(shell: Shell, etag: str, values: Callable[[], dict[str, str]]) -> Response:
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(shell.fill(values()), mimetype="text/html")
+    response.set_etag(etag)
+    # Revalidated on each view; never kept by a shared cache (the sign form holds a visitor's token).
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def markers() -> dict[str, Markup]:
+    """The per-request parts as markers, for rendering a page to keep."""
+    return {name: _mark(name) for name in FIELDS}
+
+
+def show(slug: str, src: str) -> Response:
+    """The petition page for a visitor who may get the shared rendering (see `cacheable`)."""
+    cache = _cache()
+    now = time.monotonic()
+    state = _state_or_404(cache, slug, now)
+    locale = str(get_locale())
+    lang = i18n.short_code(locale)
+    is_open = state.is_open
+    key = ("show", state.id, state.updated_at, state.goal, is_open, locale, tuple(sorted(request.args.items())))
+    shell = _shell(cache, key, slug, lambda petition: render_template(
+        "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
 
     signers = cache.signers.get((state.id, lang))
-    if signers is None or now - signers.read_at >= max_age:
+    if signers is None or now - signers.read_at >= current_app.config["PETITION_PAGE_SECONDS"]:
         fragment = signers_html(state.id, lang)
         signers = Signers(fragment, _digest(fragment), now)
         cache.signers[(state.id, lang)] = signers
@@ -230,17 +258,17 @@ def show(slug: str, src: str) -> Response:
     count = state.signature_count
     token = cache.token() if is_open else ""
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if is_open else ""
-    etag = _digest(shell.digest, signers.digest, count, raw)
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-    else:
-        response = Response(shell.fill({
-            "count_text": f"{count:,}", "count_value": str(count),
-            "percent": str(progress_percent(count, state.goal)), "csrf": token, "signers": signers.html,
-        }), mimetype="text/html")
-    response.set_etag(etag)
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
-    return response
+    return _answer(shell, _digest(shell.digest, signers.digest, count, raw), lambda: {
+        "count_text": f"{count:,}", "count_value": str(count),
+        "percent": str(progress_percent(count, state.goal)), "csrf": token, "signers": signers.html,
+    })
+
+
+def thanks(slug: str, render: Callable[[Petition, dict[str, Markup]], str]) -> Response:
+    """The thanks-and-share page, which carries no token: the same for every visitor but the count."""
+    cache = _cache()
+    state = _state_or_404(cache, slug, time.monotonic())
+    key = ("thanks", state.id, state.updated_at, str(get_locale()), tuple(sorted(request.args.items())))
+    shell = _shell(cache, key, slug, lambda petition: render(petition, markers()))
+    count = state.signature_count
+    return _answer(shell, _digest(shell.digest, count), lambda: {"count_text": f"{count:,}"})

@@ -75,7 +75,7 @@ def _public_url(petition: Petition) -> str:
 def show(slug: str) -> Response | str:
     src = request.args.get("src", "")
     src = src if src in petitions.CHANNELS else ""
-    if page.cacheable(src):
+    if page.cacheable({"src": petitions.CHANNELS}):
         # The rush path: the rendered page reused, the count filled in (petitions/page.py).
         return page.show(slug, src)
     # Organisers may preview a draft; everyone else gets 404 until it is published.
@@ -138,8 +138,14 @@ SIGNED_MESSAGES = {
 
 @bp.route("/petitions/<slug>/thanks")
 @public
-def thanks(slug: str) -> str:
+def thanks(slug: str) -> Response | str:
+    if page.cacheable({"signed": SIGNED_MESSAGES}):
+        return page.thanks(slug, _render_thanks)
     petition = _petition_or_404(slug)
+    return _render_thanks(petition, {"count_text": f"{petition.signature_count:,}"})
+
+
+def _render_thanks(petition: Petition, values: dict[str, Any]) -> str:
     lang = _lang()
     url = _public_url(petition)
     text = petition.text("share_text", lang) or petition.text("title", lang)
@@ -152,6 +158,7 @@ def thanks(slug: str) -> str:
         message=SIGNED_MESSAGES.get(request.args.get("signed", "")),
         links=share.share_links(url, text, labels),
         copy_url=share.tagged(url, "link"),
+        **values,
     )
 
 

@@ -179,3 +179,20 @@ def test_the_page_is_rendered_once_per_petition_and_language(app: Flask, client:
     finally:
         template_rendered.disconnect(record, app)
     assert rendered.count("petitions/show.html") == 2  # once in Chinese, once in English
+
+
+@pytest.mark.parametrize("lang,shown", [("zh", "目前已有 {} 个确认的签名"), ("en", "{} confirmed signatures so far")])
+def test_thanks_page_shows_the_new_count_and_the_outcome_in_each_language(
+    app: Flask, client: FlaskClient, inbox: Inbox, lang: str, shown: str
+) -> None:
+    """The shared thanks page keeps the signer's outcome message and shows the current count."""
+    make_petition()
+    first = client.get(f"{PAGE}/thanks?signed=new&lang={lang}")
+    assert first.status_code == 200 and shown.format(0) in first.get_data(as_text=True)
+    sign_and_confirm(app, client, inbox, "ann@example.org")
+    page = client.get(f"{PAGE}/thanks?signed=new&lang={lang}").get_data(as_text=True)
+    assert shown.format(1) in page
+    assert client.get(f"{PAGE}/thanks?signed=new&lang={lang}", headers={"If-None-Match": first.headers["ETag"]}
+                      ).status_code == 200  # the count changed: a new page, not a 304
+    closed = client.get(f"{PAGE}/thanks?signed=closed&lang=en").get_data(as_text=True)
+    assert "no longer takes signatures" in closed
