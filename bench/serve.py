@@ -130,7 +130,7 @@ async def _warm(server: Server, paths: list[str], seconds: float) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], folder: Path, warm_paths: list[str] = [BARE], warm_seconds: float = 2.0,
+def gunicorn(env: dict[str, str], folder: Path, warm_paths: tuple[str, ...] | list[str] = (BARE,), warm_seconds: float = 2.0,
              app: str = "bench.signing:bench_app()") -> Iterator[Server]:
     """gunicorn -w 2 serving `app` on a free loopback port, warmed up before it is handed over."""
     port = free_port()

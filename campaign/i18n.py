@@ -46,7 +46,8 @@ class _WtformsTranslations:
     request is given this object, which picks the catalogue for the request's locale.
     """
 
-    _loaded: dict[str, support.NullTranslations] = {}
+    def __init__(self) -> None:
+        self._loaded: dict[str, support.NullTranslations] = {}
 
     def _catalogue(self) -> support.NullTranslations:
         locale = str(get_locale())

@@ -29,7 +29,7 @@ DEFAULT_MAX_KEYS = 100_000
 class BoundedMemoryStorage(Storage):
     """Fixed-window counters in one process, pruned by expiry bucket, at most `max_keys` of them."""
 
-    STORAGE_SCHEME = [SCHEME]
+    STORAGE_SCHEME = [SCHEME]  # noqa: RUF012  (limits declares it so; the registry reads it)
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
                  max_keys: int = DEFAULT_MAX_KEYS, **options: Any) -> None:

@@ -146,7 +146,7 @@ def _cache() -> PageCache:
     found = current_app.extensions.get("petition_pages")
     if found is None:
         found = _install(current_app._get_current_object())  # type: ignore[attr-defined]
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _install(app: Flask) -> PageCache:

@@ -61,9 +61,9 @@ def test_store_stays_bounded_under_a_flood_of_distinct_visitors(clock: Clock) ->
 
 def test_app_uses_the_bounded_store_without_redis_and_redis_with_it() -> None:
     """The setting picks the store: bounded memory by default, Redis when REDIS_URL is set."""
-    from campaign.config import load
-
     import tempfile
+
+    from campaign.config import load
 
     with tempfile.TemporaryDirectory() as folder:
         plain = load(folder, {"SECRET_KEY": "k" * 20})
