@@ -196,3 +196,14 @@ def test_thanks_page_shows_the_new_count_and_the_outcome_in_each_language(
                       ).status_code == 200  # the count changed: a new page, not a 304
     closed = client.get(f"{PAGE}/thanks?signed=closed&lang=en").get_data(as_text=True)
     assert "no longer takes signatures" in closed
+
+
+def test_a_count_changed_by_another_process_shows_within_the_page_period(app: Flask, client: FlaskClient) -> None:
+    """Another process's confirmations reach this process's page once PETITION_PAGE_SECONDS pass."""
+    make_petition()
+    assert _count_shown(client.get(PAGE).get_data(as_text=True)) == "0"
+    # As another process would: the row changes, no signal reaches this one.
+    db.session.execute(Petition.__table__.update().values(signature_count=42))
+    db.session.commit()
+    app.config["PETITION_PAGE_SECONDS"] = 0
+    assert _count_shown(client.get(PAGE).get_data(as_text=True)) == "42"
