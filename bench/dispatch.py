@@ -99,13 +99,9 @@ def _with_sink(count: int, database_url: str | None, dkim: bool = False) -> tupl
 
 
 def _dkim_key(folder: Path) -> Path:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """A throwaway 2048-bit RSA key (PKCS#1 PEM, as dkimpy reads) made with the openssl command."""
     path = folder / "dkim.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                       serialization.NoEncryption()))
+    subprocess.run(["openssl", "genrsa", "-traditional", "-out", str(path), "2048"], check=True, capture_output=True)
     return path
 
 
