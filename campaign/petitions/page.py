@@ -165,9 +165,12 @@ def _install(app: Flask) -> PageCache:
 def cacheable(allowed: dict[str, Collection[str]]) -> bool:
     """May this request get a shared rendering? Not signed in, nothing flashed, and a query
     string holding only `lang` and the names in `allowed`, each with one of its known values."""
-    from flask_login import current_user
-
-    if "_flashes" in session or current_user.is_authenticated:
+    # Flask-Login can only find a user through `_user_id` in the session or its remember cookie;
+    # without either the visitor is anonymous, and asking current_user (which loads and may
+    # rewrite the session) is not needed. With either, the page is rendered for them.
+    if "_flashes" in session or "_user_id" in session:
+        return False
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return False
     for name, value in request.args.items(multi=True):
         if name == "lang" and value in i18n.LANGUAGES:
