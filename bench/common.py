@@ -1,6 +1,7 @@
 """What every benchmark returns, and the table `python -m bench` prints."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -37,3 +38,28 @@ def table(figures: list[Figure]) -> str:
             f"{sign}{f.target:>7.2f}  {'yes' if f.met else 'NO'}"
         )
     return "\n".join(lines)
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(min, median, max) of repeated measurements."""
+    ordered = sorted(values)
+    if not ordered:
+        return (0.0, 0.0, 0.0)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[0], median, ordered[-1]
+
+
+def show_spread(label: str, values: list[float], unit: str = "", digits: int = 2) -> str:
+    low, mid, high = spread(values)
+    return f"{label:<46} min {low:>10.{digits}f}  median {mid:>10.{digits}f}  max {high:>10.{digits}f} {unit}"
+
+
+def alternate(rounds: int, a: Callable[[], float], b: Callable[[], float]) -> tuple[list[float], list[float]]:
+    """Run A, B, A, B, ... `rounds` times each, so a busy neighbour weighs on both alike."""
+    first: list[float] = []
+    second: list[float] = []
+    for _ in range(rounds):
+        first.append(a())
+        second.append(b())
+    return first, second

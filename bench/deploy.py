@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench import load
 from bench.common import Figure
+from bench.serve import BARE
 from bench.signing import SECRET, _pct
 from tests.deploy.stack import NGINX, start_stack
 
@@ -64,7 +65,7 @@ def run(full: bool = False) -> list[Figure]:
             send = _sender(stack.https_port)
             ports = [stack.https_port]
             run_id = f"{int(time.time())}"
-            bare = asyncio.run(load._bare(ports, min(8.0, seconds / 2), concurrency, send, "/bench/bare"))
+            bare = asyncio.run(load._bare(ports, min(8.0, seconds / 2), concurrency, send, BARE))
             result = asyncio.run(load._mixed(ports, seconds, concurrency, run_id, send))
         finally:
             stack.stop()

@@ -7,16 +7,17 @@ and staff pages, for a bounded time; then a count check that every accepted writ
                                                    # also PostgreSQL with two gunicorn instances
 
 Prints requests/s, p50/p99 per route and the error count (target 0), beside the same servers'
-bare /healthz rate measured in the same run. Rate limits are off (every client is 127.0.0.1).
+bare route (/bench/bare/, bench/serve.py) measured in the same run, half before the mixed load and
+half after. Nothing is measured before every worker has answered. Rate limits are off (every
+client is 127.0.0.1).
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,15 +26,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.common import Figure, table
+from bench.serve import BARE, gunicorn
 from bench.signing import (
-    ROOT,
     SECRET,
-    _free_port,
     _get,
     _pct,
     _post,
     _request,
-    _wait_up,
     bench_app,
 )
 
@@ -164,7 +163,7 @@ async def _mixed(ports: list[int], seconds: float, concurrency: int, run_id: str
 
 
 async def _bare(ports: list[int], seconds: float, concurrency: int, send: Send = _request,
-                path: str = "/healthz") -> float:
+                path: str = BARE) -> float:
     done = 0
     deadline = time.perf_counter() + seconds
 
@@ -184,27 +183,20 @@ def bench_database(label: str, url: str, instances: int, seconds: float, concurr
         instance = Path(folder)
         _prepare(url, instance)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "BENCH_INSTANCE": str(instance)}
-        ports = [_free_port() for _ in range(instances)]
-        procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "bench.signing:bench_app()"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for port in ports]
-        try:
-            for port, proc in zip(ports, procs, strict=True):
-                _wait_up(port, proc)
+        with contextlib.ExitStack() as stack:
+            servers = [stack.enter_context(gunicorn(env, instance, [BARE, f"/petitions/{PETITION}", "/"]))
+                       for _ in range(instances)]
+            ports = [server.port for server in servers]
             run_id = f"{int(time.time())}"
-            bare = asyncio.run(_bare(ports, min(8.0, seconds / 2), concurrency))
+            bare = asyncio.run(_bare(ports, min(4.0, seconds / 4), concurrency))
             result = asyncio.run(_mixed(ports, seconds, concurrency, run_id))
-        finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(30)
+            bare = (bare + asyncio.run(_bare(ports, min(4.0, seconds / 4), concurrency))) / 2
         stored = _counts(run_id)
     latencies, errors, accepted = result["latencies"], result["errors"], result["accepted"]  # type: ignore[assignment]
     total = sum(len(v) for v in latencies.values())  # type: ignore[union-attr]
     rate = total / result["elapsed"]  # type: ignore[operator]
     print(f"\n{label}: {total} requests in {result['elapsed']:.1f} s = {rate:.0f} req/s "
-          f"(bare /healthz {bare:.0f} req/s), {instances} gunicorn instance(s) x 2 workers", file=sys.stderr)
+          f"(bare route {bare:.0f} req/s), {instances} gunicorn instance(s) x 2 workers", file=sys.stderr)
     print(f"{'route':<18} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}", file=sys.stderr)
     for route in MIX:
         values = latencies.get(route, [])  # type: ignore[union-attr]
@@ -215,7 +207,7 @@ def bench_database(label: str, url: str, instances: int, seconds: float, concurr
     error_count = sum(errors.values())  # type: ignore[union-attr]
     missing = sum(max(0, n) for n in lost.values())
     return [
-        Figure(f"mixed load {label}: req/s vs bare /healthz", rate, bare, "req/s", 0.3),
+        Figure(f"mixed load {label}: req/s vs bare route", rate, bare, "req/s", 0.3),
         Figure(f"mixed load {label}: errors (target 0)", error_count, 1, "count", 0.0, higher_is_better=False),
         Figure(f"mixed load {label}: accepted writes missing", missing, 1, "count", 0.0, higher_is_better=False),
     ]

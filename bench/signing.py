@@ -5,8 +5,10 @@
     BENCH_DATABASE_URL=postgresql://... .venv/bin/python -m bench.signing   # SQLite, then PostgreSQL
 
 Starts gunicorn (-w 2) on a loopback port against a fresh SQLite database (and the given
-PostgreSQL database), measures requests/s of /healthz (the ceiling: routing, one SELECT 1, a JSON
-answer), then many concurrent signers posting the real sign form (CSRF token, validation, insert).
+PostgreSQL database), waits until every worker has answered (bench/serve.py), measures
+requests/s of the bare route /bench/bare/ (the ceiling: a one-route Flask app served by the same
+gunicorn, no database, session or template), then many concurrent signers posting the real sign
+form (CSRF token, validation, insert). bench/page.py times a signer's whole visit.
 Checks that rows == successful answers, that concurrent duplicates make one row, and that the
 server never logged "database is locked". Rate limiting is off in the benchmark app because every
 simulated signer comes from 127.0.0.1.
@@ -33,7 +35,6 @@ import io
 import os
 import pstats
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -55,15 +56,13 @@ SECRET = "bench-secret-" + "x" * 32
 
 def bench_app() -> Flask:
     """The app gunicorn serves: `gunicorn 'bench.signing:bench_app()'` (settings from the env)."""
+    from bench.serve import with_bare_route
     from campaign import create_app
-    from campaign.access import public
 
     # Bench clients send a form as soon as they have its token: the time-to-submit check is off.
-    app = create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]})
-    # A truly bare endpoint (no database, no template, no session) to measure the stack beneath
-    # the app (nginx, TLS, gunicorn) against; only the bench app has it.
-    app.add_url_rule("/bench/bare", "bench_bare", public(lambda: "ok"))
-    return app
+    return with_bare_route(create_app(
+        {"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0, "INSTANCE_PATH": os.environ["BENCH_INSTANCE"]}
+    ))
 
 
 def _prepare(url: str, instance: Path) -> None:
@@ -205,49 +204,27 @@ def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 def bench_database(label: str, url: str, instance: Path, seconds: float, concurrency: int) -> tuple[float, float]:
     """(signatures/s, bare requests/s) on one database."""
+    from bench import serve
+
     _prepare(url, instance)
-    port = _free_port()
-    log = instance / "gunicorn.log"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "BENCH_INSTANCE": str(instance)}
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-             "bench.signing:bench_app()"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_up(port, proc)
-        return asyncio.run(_measure(label, port, seconds, concurrency, log, proc.pid))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+    with serve.gunicorn(env, instance, [serve.BARE, f"/petitions/{SLUG}"]) as server:
+        return asyncio.run(_measure(label, server.port, seconds, concurrency, server.log, server.master))
 
 
 ROUNDS = 4
 
 
 def _server_cpu(master: int) -> float:
-    """CPU seconds used so far by gunicorn's master and workers (not by the client or neighbours)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [master]
-    try:
-        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        pass
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / tick
+    from bench.serve import server_cpu
+
+    return server_cpu(master)
 
 
 async def _measure(label: str, port: int, seconds: float, concurrency: int, log: Path,
                    master: int) -> tuple[float, float]:
-    # Warm both workers up (imports, template compilation, connection pools).
-    await _run(port, 1.0, 8, lambda _n: _get("/healthz"), {200})
+    from bench.serve import BARE
+
     sessions = await _sessions(port, 32)
     run_id = os.urandom(3).hex()
     path = f"/petitions/{SLUG}/sign"
@@ -265,7 +242,7 @@ async def _measure(label: str, port: int, seconds: float, concurrency: int, log:
     bare_time = sign_time = 0.0
     cpu = {"bare": 0.0, "sign": 0.0}
     for _round in range(ROUNDS):
-        for tally, make, ok in ((bare, lambda _n: _get("/healthz"), {200}), (sign, signer, {303})):
+        for tally, make, ok in ((bare, lambda _n: _get(BARE), {200}), (sign, signer, {303})):
             before = _server_cpu(master)
             part, took = await _run(port, seconds / ROUNDS, concurrency, make, ok)
             cpu["bare" if tally is bare else "sign"] += _server_cpu(master) - before
@@ -293,7 +270,7 @@ async def _measure(label: str, port: int, seconds: float, concurrency: int, log:
 
     print(f"\n[{label}] gunicorn -w 2, {concurrency} concurrent clients, {seconds:.0f} s per phase "
           f"in {ROUNDS} alternating slices")
-    print(f"  bare /healthz      {bare_rate:8.0f} req/s   p50 {_pct(bare.latencies, .5):6.1f} ms"
+    print(f"  bare route         {bare_rate:8.0f} req/s   p50 {_pct(bare.latencies, .5):6.1f} ms"
           f"   p99 {_pct(bare.latencies, .99):6.1f} ms   errors {bare.failed}")
     print(f"  signing (POST)     {sign_rate:8.0f} sig/s   p50 {_pct(sign.latencies, .5):6.1f} ms"
           f"   p99 {_pct(sign.latencies, .99):6.1f} ms   errors {sign.failed} {sign.codes}")
@@ -331,7 +308,7 @@ def profile_signing(requests: int = 300) -> None:
         assert token
         timings = {}
         for label, call in (
-            ("bare /healthz", lambda n: client.get("/healthz")),
+            ("bare route", lambda n: client.get("/bench/bare/")),
             ("signing POST", lambda n: client.post(f"/petitions/{SLUG}/sign", headers={"Cookie": cookie},
                                                    data=_sign_body(token.group(1), f"p{n}@example.org"))),
         ):
@@ -367,7 +344,7 @@ def run(full: bool = False) -> list[Figure]:
             sign_rate, bare_rate = bench_database(
                 label, url or f"sqlite:///{instance / 'bench.sqlite3'}", instance, seconds, concurrency
             )
-        figures.append(Figure(f"signing vs bare /healthz ({label})", sign_rate, bare_rate, "req/s", 0.5))
+        figures.append(Figure(f"sign POST vs bare route ({label})", sign_rate, bare_rate, "req/s", 0.5))
     return figures
 
 

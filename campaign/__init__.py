@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, errors, i18n, security, sessions, worker
+from campaign import access, assets, errors, i18n, security, sessions, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -133,6 +133,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_templating(app: Flask) -> None:
     features = house.registry(app)
+    assets.init_app(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

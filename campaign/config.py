@@ -106,6 +106,11 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "PUBLIC_FORM_PER_MINUTE": (lambda name, raw: _int(name, raw, 1), "120"),
     # Seconds a public form must have been on screen before it is sent (0 turns the check off).
     "FORM_MIN_SECONDS": (_int, "2"),
+    # Without REDIS_URL, each process keeps at most this many rate-limit counters in memory.
+    "RATELIMIT_MEMORY_KEYS": (_int, "100000"),
+    # A process re-reads a petition's count, state and latest signers for its public page at
+    # most once in this many seconds; changes it makes itself show at once.
+    "PETITION_PAGE_SECONDS": (_float, "2"),
 }
 
 
@@ -180,7 +185,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         HSTS=https,
         MAIL_OUTBOX_DIR=str(instance / "mail"),
         MAIL_SUPPRESS_SEND=not cfg["MAIL_SERVER"],
-        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "bounded-memory://",
+        RATELIMIT_STORAGE_OPTIONS={} if cfg["REDIS_URL"] else {"max_keys": cfg["RATELIMIT_MEMORY_KEYS"]},
         RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself

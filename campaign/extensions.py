@@ -13,6 +13,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import CursorResult, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 
+from campaign import ratelimit  # noqa: F401  (registers the bounded-memory:// rate-limit store)
 from campaign.privacy import client_key
 
 

@@ -1,7 +1,12 @@
 """Language choice: ?lang=, then the cookie it sets, then Accept-Language, then Chinese."""
 from __future__ import annotations
 
+from typing import Any
+
+from babel import Locale, support
 from flask import Flask, Response, has_request_context, request
+from flask_babel import get_locale
+from wtforms.i18n import messages_path
 
 from campaign.extensions import babel
 
@@ -32,6 +37,55 @@ def remember_choice(response: Response) -> Response:
     return response
 
 
+class _WtformsTranslations:
+    """WTForms' own messages ("This field is required."), loaded once per locale per process.
+
+    Flask-WTF loads the wtforms catalogue from disk on each request that needs one of them
+    (flask_wtf/i18n.py keeps it on the request only); flask-babel 4 already keeps our own
+    catalogues per process (Domain.cache). Flask-WTF looks on the request first, so each
+    request is given this object, which picks the catalogue for the request's locale.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, support.NullTranslations] = {}
+
+    def _catalogue(self) -> support.NullTranslations:
+        locale = str(get_locale())
+        found = self._loaded.get(locale)
+        if found is None:
+            found = support.Translations.load(messages_path(), [locale], domain="wtforms")
+            self._loaded[locale] = found
+        return found
+
+    def ugettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+    gettext = ugettext
+    ngettext = ungettext
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._catalogue(), name)
+
+
+_WTFORMS = _WtformsTranslations()
+
+
+def _wtforms_translations() -> None:
+    request.wtforms_translations = _WTFORMS  # type: ignore[attr-defined]
+
+
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES.values()}
+
+
+def _selected_locale() -> Locale:
+    # flask-babel parses what the selector returns on each request; a parsed Locale is kept as is.
+    return _LOCALES[select_locale()]
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_selected_locale)
+    app.before_request(_wtforms_translations)
     app.after_request(remember_choice)

@@ -29,7 +29,7 @@ from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
 from campaign.links import absolute_url
-from campaign.petitions import bp, share
+from campaign.petitions import bp, page, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
     ActionForm,
@@ -73,23 +73,20 @@ def _public_url(petition: Petition) -> str:
 
 @bp.route("/petitions/<slug>")
 @public
-def show(slug: str) -> str:
+def show(slug: str) -> Response | str:
+    src = request.args.get("src", "")
+    src = src if src in petitions.CHANNELS else ""
+    if page.cacheable({"src": petitions.CHANNELS}):
+        # The rush path: the rendered page reused, the count filled in (petitions/page.py).
+        return page.show(slug, src)
     # Organisers may preview a draft; everyone else gets 404 until it is published.
     preview = current_user.is_authenticated and current_user.has_role(Role.ORGANISER, Role.ADMIN)
     petition = _petition_or_404(slug, drafts=preview)
-    src = request.args.get("src", "")
-    form = SignForm(src=src if src in petitions.CHANNELS else "")
-    return _render_petition(petition, form)
+    return _render_petition(petition, SignForm(src=src))
 
 
 def _render_petition(petition: Petition, form: SignForm) -> str:
-    return render_template(
-        "petitions/show.html",
-        petition=petition,
-        lang=_lang(),
-        form=form,
-        signers=petitions.latest_public(petition),
-    )
+    return page.render_full(petition, form, _lang())
 
 
 @bp.post("/petitions/<slug>/sign")
@@ -143,8 +140,14 @@ SIGNED_MESSAGES = {
 
 @bp.route("/petitions/<slug>/thanks")
 @public
-def thanks(slug: str) -> str:
+def thanks(slug: str) -> Response | str:
+    if page.cacheable({"signed": SIGNED_MESSAGES}):
+        return page.thanks(slug, _render_thanks)
     petition = _petition_or_404(slug)
+    return _render_thanks(petition, {"count_text": f"{petition.signature_count:,}"})
+
+
+def _render_thanks(petition: Petition, values: dict[str, Any]) -> str:
     lang = _lang()
     url = _public_url(petition)
     text = petition.text("share_text", lang) or petition.text("title", lang)
@@ -157,6 +160,7 @@ def thanks(slug: str) -> str:
         message=SIGNED_MESSAGES.get(request.args.get("signed", "")),
         links=share.share_links(url, text, labels),
         copy_url=share.tagged(url, "link"),
+        **values,
     )
 
 

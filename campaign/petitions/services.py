@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -71,6 +72,46 @@ class SlugTaken(PetitionError):
     """Another petition uses this address."""
 
 
+# Sent with a petition id (None: any petition) after a change to what its public page shows
+# commits: an edit, a confirmation, a withdrawal, a signature or comment hidden or shown, an
+# erasure. The process that made the change drops its cached page parts at once; other
+# processes re-read theirs within PETITION_PAGE_SECONDS (campaign/petitions/page.py).
+_signals = Namespace()
+petition_changed = _signals.signal("petition-changed")
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a petition page needs on every request: one row, no ORM object."""
+
+    id: int
+    status: str
+    closes_on: date | None
+    updated_at: datetime
+    goal: int
+    signature_count: int
+
+    @property
+    def is_open(self) -> bool:
+        if self.status != PetitionStatus.OPEN.value:
+            return False
+        return self.closes_on is None or self.closes_on >= utcnow().date()
+
+
+_PETITIONS = Petition.__table__
+# Core, not the ORM: no objects to build for a row read on the busiest page.
+_PAGE_STATE = select(
+    _PETITIONS.c.id, _PETITIONS.c.status, _PETITIONS.c.closes_on, _PETITIONS.c.updated_at, _PETITIONS.c.goal,
+    _PETITIONS.c.signature_count,
+).where(_PETITIONS.c.slug == bindparam("slug"))
+
+
+def page_state(slug: str) -> PageState | None:
+    """The petition's id, state, edit time, goal and count, in one small query."""
+    row = db.session.connection().execute(_PAGE_STATE, {"slug": slug}).first()
+    return PageState(*row) if row is not None else None
+
+
 # --- milestones ---------------------------------------------------------------------------------
 
 
@@ -121,6 +162,7 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
     db.session.flush()
     audit.record(actor, "petition.create" if created else "petition.edit", "petition", petition.id)
     db.session.commit()
+    petition_changed.send(petition.id)
     return petition
 
 
@@ -278,19 +320,21 @@ def confirm(signature: Signature) -> bool:
     db.session.execute(
         update(Petition)
         .where(Petition.id == signature.petition_id)
-        .values(signature_count=Petition.signature_count + 1)
+        # A count is not an edit: updated_at keeps the last edit, which keys cached pages.
+        .values(signature_count=Petition.signature_count + 1, updated_at=Petition.updated_at)
     )
     count = db.session.scalar(select(Petition.signature_count).where(Petition.id == signature.petition_id)) or 0
     db.session.execute(
         update(Petition)
         .where(Petition.id == signature.petition_id, Petition.goal <= count)
-        .values(goal=next_milestone(count))
+        .values(goal=next_milestone(count), updated_at=Petition.updated_at)
     )
     if signature.newsletter:
         subscribe_confirmed(
             signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}"
         )
     db.session.commit()
+    petition_changed.send(signature.petition_id)
     db.session.refresh(signature)
     return True
 
@@ -304,17 +348,23 @@ def withdraw(signature: Signature) -> None:
         db.session.execute(
             update(Petition)
             .where(Petition.id == signature.petition_id)
-            .values(signature_count=Petition.signature_count - 1)
+            .values(signature_count=Petition.signature_count - 1, updated_at=Petition.updated_at)
         )
     db.session.commit()
     erasure.settle(["petition_signatures"])
+    petition_changed.send(signature.petition_id)
 
 
 def latest_public(petition: Petition, limit: int = 10) -> Sequence[Signature]:
+    return latest_public_by_id(petition.id, limit)
+
+
+def latest_public_by_id(petition_id: int, limit: int = 10) -> Sequence[Signature]:
+    """The latest confirmed signatures that are not hidden, newest first."""
     stmt = (
         select(Signature)
         .where(
-            Signature.petition_id == petition.id,
+            Signature.petition_id == petition_id,
             Signature.status == SignatureStatus.CONFIRMED.value,
             Signature.hidden.is_(False),
         )
@@ -459,6 +509,7 @@ def erase_personal_data(address: str) -> int:
         )
         .execution_options(synchronize_session=False)
     ))
+    petition_changed.send(None)  # names in public lists change: every petition's cached list goes
     return int(pending + confirmed)
 
 
@@ -508,6 +559,7 @@ def set_hidden(signature: Signature, part: str, hidden: bool, actor: User) -> No
     action = f"petition.{part}.{'hide' if hidden else 'show'}"
     audit.record(actor, action, "petition_signature", signature.id, detail=f"petition {signature.petition_id}")
     db.session.commit()
+    petition_changed.send(signature.petition_id)
 
 
 def channel_counts(petition: Petition) -> list[tuple[str, int]]:

@@ -49,7 +49,7 @@ def test_share_panel_has_plain_links_with_channels_and_a_local_qr_code(app, clie
         assert host in page and f"src%3D{channel}" in page, channel
     assert "/petitions/takedown/wechat.svg" in page
     assert "?src=link" in page  # the copy-link field
-    assert '<script src="/static/js/share.js"' in page
+    assert '<script src="/static/js/share.js?v=' in page  # from this site, under its content hash
     assert "<script>" not in page
     qr = client.get("/petitions/takedown/wechat.svg")
     assert qr.mimetype == "image/svg+xml" and b"<path" in qr.data

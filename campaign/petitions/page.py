@@ -1,0 +1,278 @@
+"""The public petition page, rendered once per petition, edit, language and link, then reused.
+
+When a petition takes off, most requests are people opening and refreshing its page. Rendering
+it (templates, form widgets) cost about twelve bare requests (bench/page.py). So each process
+keeps the rendered page with markers where the per-request parts go, and a request fills in:
+
+- the count and the progress bar, from the petition's row (`services.page_state`);
+- the visitor's CSRF token (Flask-WTF's signed form of the token kept in their session);
+- the latest signers, a small rendered fragment.
+
+The row and the fragment are re-read at most once per PETITION_PAGE_SECONDS per process (so a
+count changed by another process shows within that time), and at once in the process where a
+change commits (`services.petition_changed`: an edit, a confirmation, a hidden signature...).
+
+A page is cached only for visitors who are not signed in, have no flashed message waiting and
+whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
+rendered in full. Cached pages are keyed by the petition's id, last edit, goal, open state,
+language and query string: an edit changes the key, so the new text shows at once everywhere.
+
+Every answer carries an `ETag` made of the page's content and the visitor's session CSRF token
+(which Flask-WTF keeps for the whole session, WTF_CSRF_TIME_LIMIT being None), with
+`Cache-Control: private, no-cache`: a browser revalidating an unchanged page gets 304 and keeps
+a token that is still valid; a shared cache never keeps a page that carries someone's token.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, render_template, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from campaign import i18n
+from campaign.petitions import services as petitions
+from campaign.petitions.forms import SignForm
+from campaign.petitions.models import Petition
+
+SHELLS = 64  # rendered pages kept per process (petitions x languages x links)
+TOKENS = 10_000  # signed CSRF tokens kept per process
+_MARK = "\ue000" + secrets.token_hex(6)  # private-use character + a secret: no petition text forges it
+_PARTS = re.compile(re.escape(_MARK) + r"(\w+)\ue001")
+FIELDS = ("count_text", "count_value", "percent", "csrf", "signers")
+
+
+def _mark(name: str) -> Markup:
+    # Our own placeholder (a field name and a private-use mark), never visitor text.
+    return Markup(f"{_MARK}{name}\ue001")  # noqa: S704
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Shell:
+    """A rendered page cut at its markers: literal, name, literal, name, ..., literal."""
+
+    parts: tuple[str, ...]
+    digest: str
+
+    @classmethod
+    def cut(cls, html: str) -> Shell:
+        return cls(tuple(_PARTS.split(html)), _digest(html))
+
+    def fill(self, values: dict[str, str]) -> str:
+        parts = list(self.parts)
+        for index in range(1, len(parts), 2):
+            parts[index] = values[parts[index]]
+        return "".join(parts)
+
+
+@dataclass
+class Signers:
+    html: str
+    digest: str
+    read_at: float
+
+
+class PageCache:
+    """One app's rendered petition pages, petition rows and signer lists (per process)."""
+
+    def __init__(self) -> None:
+        self.shells: OrderedDict[Hashable, Shell] = OrderedDict()
+        self.signers: dict[tuple[int, str], Signers] = {}
+        self.states: dict[str, tuple[float, petitions.PageState]] = {}  # slug -> (read at, row)
+        # raw session token -> its signed form: signing is deterministic enough to reuse, since
+        # tokens do not expire (WTF_CSRF_TIME_LIMIT None) and the raw token is what is checked.
+        self.signed: OrderedDict[str, str] = OrderedDict()
+
+    def shell(self, key: Hashable) -> Shell | None:
+        found = self.shells.get(key)
+        if found is not None:
+            self.shells.move_to_end(key)
+        return found
+
+    def keep(self, key: Hashable, shell: Shell) -> None:
+        self.shells[key] = shell
+        self.shells.move_to_end(key)
+        while len(self.shells) > SHELLS:
+            self.shells.popitem(last=False)
+
+    def forget(self, petition_id: int | None) -> None:
+        """Drop what is known of a petition (every petition when None); its rendering stays keyed."""
+        self.states.clear()  # small, and a renamed petition's old address must go too
+        if petition_id is None:
+            self.signers.clear()
+        else:
+            for key in [k for k in self.signers if k[0] == petition_id]:
+                del self.signers[key]
+
+    def state(self, slug: str, now: float, max_age: float) -> petitions.PageState | None:
+        known = self.states.get(slug)
+        if known is not None and now - known[0] < max_age:
+            return known[1]
+        found = petitions.page_state(slug)
+        if found is None:
+            self.states.pop(slug, None)  # unknown addresses are not kept: any can be asked for
+            return None
+        if len(self.states) >= SHELLS:
+            self.states.clear()
+        self.states[slug] = (now, found)
+        return found
+
+    def token(self) -> str:
+        """The visitor's signed CSRF token, signed once per process for each session token."""
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        raw = session.get(field)
+        signed = self.signed.get(raw) if raw else None
+        if signed is None:
+            signed = generate_csrf()
+            raw = session[field]
+            self.signed[raw] = signed
+            if len(self.signed) > TOKENS:
+                self.signed.popitem(last=False)
+        return signed
+
+
+def _cache() -> PageCache:
+    found = current_app.extensions.get("petition_pages")
+    if found is None:
+        found = _install(current_app._get_current_object())  # type: ignore[attr-defined]
+    return found
+
+
+def _install(app: Flask) -> PageCache:
+    cache = PageCache()
+
+    def forget(_sender: int | None, **_kw: Any) -> None:
+        cache.forget(_sender)
+
+    # blinker holds receivers weakly: the app keeps this one alive as long as its cache.
+    app.extensions["petition_pages"] = cache
+    app.extensions["petition_pages_receiver"] = forget
+    petitions.petition_changed.connect(forget)
+    return cache
+
+
+def cacheable(allowed: dict[str, Collection[str]]) -> bool:
+    """May this request get a shared rendering? Not signed in, nothing flashed, and a query
+    string holding only `lang` and the names in `allowed`, each with one of its known values."""
+    # Flask-Login can only find a user through `_user_id` in the session or its remember cookie;
+    # without either the visitor is anonymous, and asking current_user (which loads and may
+    # rewrite the session) is not needed. With either, the page is rendered for them.
+    if "_flashes" in session or "_user_id" in session:
+        return False
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    for name, value in request.args.items(multi=True):
+        if name == "lang" and value in i18n.LANGUAGES:
+            continue
+        if value in allowed.get(name, ()):
+            continue
+        return False
+    return True
+
+
+def progress_percent(count: int, goal: int) -> int:
+    return min(100, count * 100 // goal) if goal else 100
+
+
+def signers_html(petition_id: int, lang: str) -> str:
+    return render_template("petitions/_signers.html", signers=petitions.latest_public_by_id(petition_id), lang=lang)
+
+
+def context(petition: Petition, form: SignForm, lang: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What petitions/show.html needs; `values` holds the per-request parts (or their markers)."""
+    return {"petition": petition, "form": form, "lang": lang, **values}
+
+
+def render_full(petition: Petition, form: SignForm, lang: str) -> str:
+    """The page rendered from scratch (signed-in visitors, a form with errors)."""
+    count = petition.signature_count
+    return render_template("petitions/show.html", **context(petition, form, lang, {
+        "count_text": f"{count:,}", "count_value": count, "percent": petition.progress_percent,
+        "csrf": generate_csrf(), "signers": Markup(signers_html(petition.id, lang)),  # noqa: S704  (a rendered, escaping template)
+    }))
+
+
+def _state_or_404(cache: PageCache, slug: str, now: float) -> petitions.PageState:
+    state = cache.state(slug, now, current_app.config["PETITION_PAGE_SECONDS"])
+    if state is None or state.status == "draft":
+        abort(404)
+    return state
+
+
+def _shell(cache: PageCache, key: Hashable, slug: str, render: Callable[[Petition], str]) -> Shell:
+    shell = cache.shell(key)
+    if shell is None:
+        petition = petitions.find_by_slug(slug)
+        if petition is None:
+            abort(404)
+        shell = Shell.cut(render(petition))
+        cache.keep(key, shell)
+    return shell
+
+
+def _answer(shell: Shell, etag: str, values: Callable[[], dict[str, str]]) -> Response:
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(shell.fill(values()), mimetype="text/html")
+    response.set_etag(etag)
+    # Revalidated on each view; never kept by a shared cache (the sign form holds a visitor's token).
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def markers() -> dict[str, Markup]:
+    """The per-request parts as markers, for rendering a page to keep."""
+    return {name: _mark(name) for name in FIELDS}
+
+
+def show(slug: str, src: str) -> Response:
+    """The petition page for a visitor who may get the shared rendering (see `cacheable`)."""
+    cache = _cache()
+    now = time.monotonic()
+    state = _state_or_404(cache, slug, now)
+    locale = str(get_locale())
+    lang = i18n.short_code(locale)
+    is_open = state.is_open
+    key = ("show", state.id, state.updated_at, state.goal, is_open, locale, tuple(sorted(request.args.items())))
+    shell = _shell(cache, key, slug, lambda petition: render_template(
+        "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
+
+    signers = cache.signers.get((state.id, lang))
+    if signers is None or now - signers.read_at >= current_app.config["PETITION_PAGE_SECONDS"]:
+        fragment = signers_html(state.id, lang)
+        signers = Signers(fragment, _digest(fragment), now)
+        cache.signers[(state.id, lang)] = signers
+
+    count = state.signature_count
+    token = cache.token() if is_open else ""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if is_open else ""
+    return _answer(shell, _digest(shell.digest, signers.digest, count, raw), lambda: {
+        "count_text": f"{count:,}", "count_value": str(count),
+        "percent": str(progress_percent(count, state.goal)), "csrf": token, "signers": signers.html,
+    })
+
+
+def thanks(slug: str, render: Callable[[Petition, dict[str, Markup]], str]) -> Response:
+    """The thanks-and-share page, which carries no token: the same for every visitor but the count."""
+    cache = _cache()
+    state = _state_or_404(cache, slug, time.monotonic())
+    key = ("thanks", state.id, state.updated_at, str(get_locale()), tuple(sorted(request.args.items())))
+    shell = _shell(cache, key, slug, lambda petition: render(petition, markers()))
+    count = state.signature_count
+    return _answer(shell, _digest(shell.digest, count), lambda: {"count_text": f"{count:,}"})
