@@ -21,6 +21,8 @@ import click
 from flask import Blueprint, Flask, current_app
 from sqlalchemy import Select
 
+from campaign.auth.models import Role
+
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
@@ -81,7 +83,7 @@ class StaffCard:
 
     endpoint: str
     label: object
-    roles: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
     figures: Callable[[], list[Figure]] | None = None
 
 

@@ -9,6 +9,7 @@ import random
 
 from flask_babel import lazy_gettext as _l
 
+from campaign.auth.models import Role
 from campaign.features import Feature, Job, NavEntry, StaffCard
 from campaign.intake import bp, keyring, tasks
 from campaign.intake import routes as _routes  # noqa: F401  (attaches the views to bp)
@@ -32,8 +33,8 @@ feature = Feature(
     ),
     home_sections=("intake/_home.html",),
     staff_cards=(
-        StaffCard("intake.queue", _l("Help requests"), ("caseworker",)),
-        StaffCard("takedowns.index", _l("Takedown tracker"), ("caseworker",)),
+        StaffCard("intake.queue", _l("Help requests"), (Role.CASEWORKER,)),
+        StaffCard("takedowns.index", _l("Takedown tracker"), (Role.CASEWORKER,)),
     ),
     jobs=(
         Job("intake.retention", tasks.delete_expired_cases, every=3600),

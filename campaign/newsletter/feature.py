@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from campaign.auth.models import Role
 from campaign.features import DataRights, Feature, Job, Lane, NavEntry, StaffCard
 from campaign.newsletter import bp, personal_data, tasks
 from campaign.newsletter import routes as _routes  # noqa: F401  (attaches the views to bp)
@@ -16,7 +17,7 @@ feature = Feature(
         NavEntry("newsletter.subscribe", _l("Newsletter")),
         NavEntry("newsletter.archive", _l("Past issues")),
     ),
-    staff_cards=(StaffCard("newsletter.staff_index", _l("Newsletter"), ("organiser", "admin")),),
+    staff_cards=(StaffCard("newsletter.staff_index", _l("Newsletter"), (Role.ORGANISER, Role.ADMIN)),),
     jobs=(
         Job("newsletter.schedule", tasks.start_scheduled, every=30, lane=Lane.BULK),
         Job("newsletter.dispatch", tasks.send_newsletters, every=2, lane=Lane.BULK),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from campaign.auth.models import Role
 from campaign.features import DataRights, Feature, Job, Lane, StaffCard
 from campaign.petitions import bp, services, tasks
 from campaign.petitions import routes as _routes  # noqa: F401  (attaches the views to bp)
@@ -13,7 +14,7 @@ feature = Feature(
     name="petitions",
     blueprints=(bp,),
     home_sections=("petitions/_home.html",),
-    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), ("organiser", "admin")),),
+    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), (Role.ORGANISER, Role.ADMIN)),),
     jobs=(
         # Woken by each signature's commit; the 0.5 s poll is the fallback for SQLite with a
         # separate worker process, where no wake-up crosses processes.

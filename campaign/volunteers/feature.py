@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from campaign.auth.models import Role
 from campaign.features import DataRights, Feature, Job, NavEntry, StaffCard
 from campaign.volunteers import bp, services, tasks
 from campaign.volunteers import staff_routes as _staff_routes  # noqa: F401  (attaches the views to bp)
@@ -15,8 +16,8 @@ feature = Feature(
     blueprints=(bp,),
     public_nav=(NavEntry("volunteers.signup", _l("Volunteer")),),
     staff_cards=(
-        StaffCard("volunteers.review", _l("Volunteers"), ("organiser", "admin")),
-        StaffCard("volunteers.groups", _l("Working groups"), ("organiser", "admin")),
+        StaffCard("volunteers.review", _l("Volunteers"), (Role.ORGANISER, Role.ADMIN)),
+        StaffCard("volunteers.groups", _l("Working groups"), (Role.ORGANISER, Role.ADMIN)),
     ),
     jobs=(
         Job("volunteers.invite_reminders", tasks.invite_reminders, every=3600),

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 
 from campaign import claims, tokens
 from campaign.audit import services as audit
-from campaign.auth.models import User
+from campaign.auth.models import Role, User
 from campaign.extensions import db, rowcount
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -62,7 +62,7 @@ def _require_manager(actor: Actor, group: WorkingGroup) -> None:
 
 def save_group(actor: User, group: WorkingGroup | None, **fields: object) -> WorkingGroup:
     """Create or edit a group. Only admins make a group confidential (organisers could not see it)."""
-    if fields.get("confidential") and not actor.has_role("admin"):
+    if fields.get("confidential") and not actor.has_role(Role.ADMIN):
         raise NotAllowed(str(_l("Only admins can make a group confidential.")))
     creating = group is None
     if fields.get("confidential") and (group is None or not group.confidential):
