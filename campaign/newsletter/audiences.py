@@ -1,17 +1,23 @@
 """Segments for the petitions and volunteers features, registered with the newsletter's registry.
 
 They only narrow the list: the newsletter still sends to confirmed subscribers alone, so a signer
-or volunteer who did not opt in (or left) is never reached through them.
+or volunteer who did not opt in (or left) is never reached through them. Group segments follow
+the visibility policy (`campaign.volunteers.visibility`): a sender who may not see a confidential
+group finds it in no menu and reaches none of its members, whatever value an issue stored.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from flask_babel import get_locale
+from sqlalchemy import Select, false, select
+
+from campaign.auth.models import User
 
 from campaign.extensions import db
 from campaign.newsletter.models import Subscriber
 from campaign.newsletter.segments import register_segment
 from campaign.petitions.models import Petition, Signature, SignatureStatus
+from campaign.volunteers import visibility
 from campaign.volunteers.models import Membership, Status, Volunteer, WorkingGroup
 
 
@@ -19,7 +25,7 @@ def _as_int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else -1
 
 
-def _petition_signers(value: str | None) -> Select[tuple[int]]:
+def _petition_signers(value: str | None, sender: User | None) -> Select[tuple[int]]:
     """Subscribers who signed petition `value`, confirmed their signature and opted in there."""
     return select(Subscriber.id).join(Signature, Signature.email == Subscriber.email).where(
         Signature.petition_id == _as_int(value),
@@ -28,31 +34,36 @@ def _petition_signers(value: str | None) -> Select[tuple[int]]:
     )
 
 
-def _petitions() -> list[tuple[str, str]]:
+def _petitions(sender: User | None) -> list[tuple[str, str]]:
     rows = db.session.execute(select(Petition.id, Petition.title_zh).order_by(Petition.id.desc())).all()
     return [(str(pid), title) for pid, title in rows]
 
 
-def _volunteers_by_status(value: str | None) -> Select[tuple[int]]:
+def _volunteers_by_status(value: str | None, sender: User | None) -> Select[tuple[int]]:
+    if not visibility.is_campaign_staff(sender):
+        return select(Subscriber.id).where(false())
     return select(Subscriber.id).join(Volunteer, Volunteer.email == Subscriber.email).where(Volunteer.status == value)
 
 
-def _volunteer_statuses() -> list[tuple[str, str]]:
+def _volunteer_statuses(sender: User | None) -> list[tuple[str, str]]:
     return [(s.value, s.value) for s in Status if s is not Status.BLOCKED]
 
 
-def _group_members(value: str | None) -> Select[tuple[int]]:
+def _group_members(value: str | None, sender: User | None) -> Select[tuple[int]]:
+    """Members of group `value`, if the sender may see that group; nobody otherwise."""
     return (
         select(Subscriber.id)
         .join(Volunteer, Volunteer.email == Subscriber.email)
         .join(Membership, Membership.volunteer_id == Volunteer.id)
-        .where(Membership.group_id == _as_int(value))
+        .where(Membership.group_id == _as_int(value),
+               Membership.group_id.in_(visibility.managed_group_ids(sender)))
     )
 
 
-def _groups() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(WorkingGroup.id, WorkingGroup.name_zh).order_by(WorkingGroup.name_zh)).all()
-    return [(str(gid), name) for gid, name in rows]
+def _groups(sender: User | None) -> list[tuple[str, str]]:
+    if not visibility.is_campaign_staff(sender):
+        return []
+    return [(str(gid), name) for gid, name in visibility.group_options(sender, get_locale())]
 
 
 register_segment("petition", _l("Signers of a petition"), _petition_signers, choices=_petitions)

@@ -181,7 +181,7 @@ def _locale_texts(issue: Issue, locale: str) -> tuple[str, str]:
 
 
 def prepare(issue: Issue, locale: str) -> Prepared:
-    """Render `issue` for recipients who read `locale` ("zh" or "en")."""
+    """Render `issue` for recipients who read `locale` ("zh_Hans" or "en")."""
     cfg = current_app.config
     subject, source = _locale_texts(issue, locale)
     fallbacks: list[str] = []

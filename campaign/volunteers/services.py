@@ -29,12 +29,16 @@ from campaign.volunteers.models import (
     Invitation,
     InvitationState,
     Membership,
+    TRANSITIONS,
     Status,
     StatusChange,
+    Task,
+    TaskStatus,
     Volunteer,
     VolunteerNote,
     WorkingGroup,
     interest_table,
+    task_assignees,
 )
 from campaign.volunteers.permissions import staff_group_ids
 
@@ -52,6 +56,16 @@ class VolunteerError(Exception):
 
 class LinkInvalid(VolunteerError):
     pass
+
+
+class TransitionNotAllowed(VolunteerError):
+    """The volunteer's current status cannot be followed by the one asked for."""
+
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(str(_l("A volunteer cannot go from “%(current)s” to “%(wanted)s”.",
+                                current=current, wanted=wanted)))
+        self.current = current
+        self.wanted = wanted
 
 
 @dataclass
@@ -160,7 +174,7 @@ def confirm(token: str) -> Volunteer:
         db.session.add(StatusChange(volunteer_id=volunteer.id, to_status=volunteer.status))
     volunteer.confirm_nonce = ""
     if volunteer.newsletter and volunteer.email:
-        subscribe_confirmed(volunteer.email, volunteer.nickname, volunteer.locale[:2], source="volunteer")
+        subscribe_confirmed(volunteer.email, volunteer.nickname, volunteer.locale, source="volunteer")
     audit.record(None, "volunteer.confirmed", "volunteer", volunteer.id)
     db.session.commit()
     return volunteer
@@ -242,12 +256,29 @@ def notes(volunteer: Volunteer) -> list[VolunteerNote]:
         VolunteerNote.volunteer_id == volunteer.id).order_by(VolunteerNote.id.desc())))
 
 
+def may_move(volunteer: Volunteer, status: Status) -> bool:
+    return volunteer.status == status.value or status in TRANSITIONS[Status(volunteer.status)]
+
+
+def is_vetted(volunteer: Volunteer) -> bool:
+    """Someone staff vetted (a dated "vetted" entry in their history) and who has not since been
+    blocked or left: the only people who may join a confidential or vetted-only group."""
+    if volunteer.status in {Status.BLOCKED.value, Status.LEFT.value, Status.NEW.value, Status.CONTACTED.value}:
+        return False
+    return db.session.scalar(select(StatusChange.id).where(
+        StatusChange.volunteer_id == volunteer.id, StatusChange.to_status == Status.VETTED.value).limit(1)) \
+        is not None
+
+
 def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouched_by: str = "",
-                  note: str = "") -> None:
+                  note: str = "", erasing: bool = False) -> None:
     """Add a status change to the caller's transaction: dated history, audit entry, and on a block
-    the revocation of everything the person could still use."""
+    the revocation of everything the person could still use. Raises TransitionNotAllowed for a
+    move the life cycle (`models.TRANSITIONS`) does not allow; erasure always ends in LEFT."""
     if volunteer.status == status.value and not vouched_by:
         return
+    if not erasing and not may_move(volunteer, status):
+        raise TransitionNotAllowed(volunteer.status, status.value)
     db.session.add(StatusChange(volunteer_id=volunteer.id, from_status=volunteer.status,
                                 to_status=status.value, actor_id=actor.id if actor else None,
                                 vouched_by=vouched_by.strip()[:120], note=note.strip()[:300]))
@@ -259,8 +290,12 @@ def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouc
 
 
 def _revoke_everything(volunteer: Volunteer) -> None:
-    """End sessions, void magic links and invitations, and remove every membership, at once."""
+    """End sessions, void magic links and invitations, remove every membership and take the person
+    off every open task, at once."""
     volunteer.session_version += 1
+    open_tasks = select(Task.id).where(Task.status != TaskStatus.DONE.value)
+    db.session.execute(delete(task_assignees).where(task_assignees.c.volunteer_id == volunteer.id,
+                                                    task_assignees.c.task_id.in_(open_tasks)))
     db.session.execute(delete(Membership).where(Membership.volunteer_id == volunteer.id))
     db.session.execute(update(Invitation).where(
         Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value
@@ -314,7 +349,8 @@ def bulk_tag(actor: User, ids: Sequence[int], tag: str) -> int:
 
 
 def bulk_status(actor: User, ids: Sequence[int], status: Status) -> int:
-    people = _selected(ids)
+    """Move the chosen people whose status allows it; returns how many moved."""
+    people = [v for v in _selected(ids) if may_move(v, status)]
     for volunteer in people:
         record_status(volunteer, status, actor)
     db.session.commit()
@@ -429,7 +465,7 @@ def _erase(volunteer: Volunteer) -> None:
     db.session.execute(update(StatusChange).where(StatusChange.volunteer_id == volunteer.id)
                        .values(vouched_by="", note=""))
     _revoke_everything(volunteer)
-    record_status(volunteer, Status.LEFT, None)
+    record_status(volunteer, Status.LEFT, None, erasing=True)
     audit.record(None, "volunteer.erased", "volunteer", volunteer.id)
 
 
