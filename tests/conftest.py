@@ -26,6 +26,7 @@ from campaign import create_app
 from campaign.auth import services as auth
 from campaign.auth.models import Role, User
 from campaign.extensions import db, limiter
+from campaign.worker import run_once
 
 TEST_SECRET = "test-secret-" + "x" * 32
 
@@ -198,7 +199,13 @@ class Client(FlaskClient):
     signed-in user, the language) leaks between requests or clients; afterwards the test's own
     session is rolled back so it sees what the request committed. Every form POST carries a valid
     CSRF token, as a browser's would; pass `csrf=False` to post without one.
+
+    After each request the worker's "notices" job runs, as the worker beside the app does within
+    seconds: public forms only queue a notice and the worker decides what to mail. Set
+    `worker_jobs` to an empty set to see what the request alone did.
     """
+
+    worker_jobs: frozenset[str] = frozenset({"notices"})
 
     def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         add_token = kwargs.pop("csrf", True)
@@ -208,6 +215,8 @@ class Client(FlaskClient):
         outer = has_app_context()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        if self.worker_jobs:
+            run_once(self.application, set(self.worker_jobs))
         if outer:
             db.session.rollback()
         return response

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
 from campaign.links import absolute_url
-from campaign import tokens
+from campaign import notices, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -61,34 +62,44 @@ def _clean_topics(topics: Iterable[str]) -> str:
 
 
 def request_subscription(email: str, name: str, locale: str, topics: Iterable[str]) -> None:
-    """Record a sign-up as pending and mail a confirmation link (answers alike for everyone).
+    """Take a sign-up from the public form. The request does the same for every address (one
+    notice, one commit); the worker decides what to mail (`_handle_subscription`)."""
+    notices.queue("newsletter.subscribe", normalise_email(email), locale_code(locale),
+                  name=name.strip()[:100], topics=_clean_topics(topics))
+    db.session.commit()
 
-    A confirmed subscriber gets no mail, so the form does not reveal who is on the list.
-    """
-    address = normalise_email(email)
-    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
+
+def _handle_subscription(notice: notices.Notice) -> None:
+    """Worker: a new or pending address gets the confirmation link; a confirmed one a note that
+    nothing changed (with its preferences link). Either way, only the address's owner learns it."""
+    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == notice.address))
     if subscriber is not None and subscriber.status == SubscriberStatus.CONFIRMED.value:
+        link = absolute_url("newsletter.preferences", token=compose.manage_token(subscriber.id))
+        _send_unsolicited(subscriber.email, "newsletter_already", subscriber.locale,
+                          _l("You are already subscribed"), to_name=subscriber.name, link=link)
         return
     if subscriber is None:
-        subscriber = Subscriber(email=address, source="form")
+        subscriber = Subscriber(email=notice.address, source="form")
         db.session.add(subscriber)
-    subscriber.name = name.strip()[:100]
-    subscriber.locale = locale_code(locale)
-    subscriber.topics = _clean_topics(topics)
+    subscriber.name = str(notice.data.get("name", ""))[:100]
+    subscriber.locale = locale_code(notice.locale)
+    subscriber.topics = str(notice.data.get("topics", ""))
     subscriber.status = SubscriberStatus.PENDING.value
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
-    mail.send_template(
-        subscriber.email,
-        "newsletter_confirm",
-        subscriber.locale,
-        _l("Please confirm your newsletter subscription"),
-        to_name=subscriber.name,
-        link=link,
-        days=CONFIRM_DAYS,
-    )
-    db.session.commit()
+    _send_unsolicited(subscriber.email, "newsletter_confirm", subscriber.locale,
+                      _l("Please confirm your newsletter subscription"), to_name=subscriber.name, link=link,
+                      days=CONFIRM_DAYS)
+
+
+def _send_unsolicited(to: str, template: str, locale: str, subject: object, **context: Any) -> None:
+    """The one place this feature queues mail nobody signed in asked for (a per-recipient cap
+    belongs here)."""
+    mail.send_template(to, template, locale, subject, **context)
+
+
+notices.register("newsletter.subscribe", _handle_subscription)
 
 
 def read_confirm_token(token: str) -> Subscriber:

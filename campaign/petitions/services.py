@@ -16,6 +16,7 @@ from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.i18n import locale_code
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.models import (
@@ -181,7 +182,7 @@ def sign(
         "comment": comment.strip(),
         "display": display if display in _DISPLAYS else Display.INITIALS.value,
         "newsletter": newsletter,
-        "locale": locale,
+        "locale": locale_code(locale),
         "src": src if src in CHANNELS else "",
         "status": SignatureStatus.PENDING.value,
         "created_at": now,
@@ -210,25 +211,25 @@ def sign(
 
 
 def _already_signed(petition_id: int, address: str) -> AlreadySigned:
-    """Look at the earlier signature; if it is still pending, ask for its mail again (rate-limited)."""
+    """Ask the worker to mail the earlier signer again (rate-limited): the confirmation link if
+    still pending, "you have signed already" if confirmed. The page says neither."""
     existing = db.session.scalar(
         select(Signature).where(Signature.petition_id == petition_id, Signature.email == address)
     )
-    if existing is None or existing.status == SignatureStatus.CONFIRMED.value:
-        return AlreadySigned(confirmed=existing is not None, resent=False)
+    if existing is None:
+        return AlreadySigned(confirmed=False, resent=False)
     now = utcnow()
     resent = db.session.execute(
         update(Signature)
         .where(
             Signature.id == existing.id,
-            Signature.status == SignatureStatus.PENDING.value,
             Signature.mail_due.is_(False),
             or_(Signature.last_mailed_at.is_(None), Signature.last_mailed_at <= now - RESEND_AFTER),
         )
         .values(mail_due=True)
     ).rowcount
     db.session.commit()
-    return AlreadySigned(confirmed=False, resent=bool(resent))
+    return AlreadySigned(confirmed=existing.status == SignatureStatus.CONFIRMED.value, resent=bool(resent))
 
 
 def _state(signature: Signature) -> str:
@@ -338,13 +339,34 @@ def send_due_confirmations(limit: int = 200) -> int:
             continue
         signature = db.session.get(Signature, signature_id)
         petition = db.session.get(Petition, signature.petition_id) if signature else None
-        if signature is None or petition is None or signature.status != SignatureStatus.PENDING.value:
+        if signature is None or petition is None:
             continue
-        _queue_confirmation(signature, petition)
+        if signature.status == SignatureStatus.CONFIRMED.value:
+            _queue_already_signed(signature, petition)
+        elif signature.status == SignatureStatus.PENDING.value:
+            _queue_confirmation(signature, petition)
+        else:
+            continue
         sent += 1
     db.session.commit()
     mail.deliver_committed()
     return sent
+
+
+def _queue_already_signed(signature: Signature, petition: Petition) -> None:
+    """Someone signed again with a confirmed signer's address: tell the address, not the page."""
+    from flask_babel import lazy_gettext as _l
+
+    title = petition.text("title", "en" if signature.locale == "en" else "zh")
+    _send_unsolicited(signature.email, "petition_already", signature.locale,
+                      _l("You have signed already: %(title)s", title=title), to_name=signature.name,
+                      title=title, withdraw_link=withdraw_link(signature))
+
+
+def _send_unsolicited(to: str, template: str, locale: str, subject: object, **context: Any) -> None:
+    """The one place this feature queues mail nobody signed in asked for (a per-recipient cap
+    belongs here)."""
+    mail.send_template(to, template, locale, subject, **context)
 
 
 def _queue_confirmation(signature: Signature, petition: Petition) -> None:
@@ -352,7 +374,7 @@ def _queue_confirmation(signature: Signature, petition: Petition) -> None:
 
     lang = "en" if signature.locale == "en" else "zh"
     title = petition.text("title", lang)
-    mail.send_template(
+    _send_unsolicited(
         signature.email,
         "petition_confirm",
         signature.locale,

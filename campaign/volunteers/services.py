@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
 from campaign.links import absolute_url
-from campaign import tokens
+from campaign import notices, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -128,15 +128,24 @@ def public_groups() -> list[WorkingGroup]:
 
 
 def sign_up(answers: Answers, locale: str) -> None:
-    """Record a sign-up and mail the confirmation link.
+    """Take a sign-up from the public form: one notice, whatever the address; the worker records
+    it and mails the confirmation link (`_handle_sign_up`)."""
+    data = asdict(answers)
+    address = normalise_email(data.pop("email"))
+    notices.queue("volunteers.sign_up", address, locale, answers=data)
+    db.session.commit()
+
+
+def _handle_sign_up(notice: notices.Notice) -> None:
+    """Worker: record a sign-up and mail the confirmation link.
 
     A known address keeps its record: the new answers wait until that address confirms them, so
     typing someone else's address changes nothing of theirs. A blocked person gets no mail.
     """
-    address = normalise_email(answers.email)
-    volunteer = find(address)
+    answers = Answers(email=notice.address, **notice.data["answers"])
+    volunteer = find(notice.address)
     if volunteer is None:
-        volunteer = Volunteer(email=address, locale=locale)
+        volunteer = Volunteer(email=notice.address, locale=notice.locale)
         _apply(volunteer, answers)
         db.session.add(volunteer)
     elif volunteer.status == Status.BLOCKED.value:
@@ -150,9 +159,14 @@ def sign_up(answers: Answers, locale: str) -> None:
     db.session.flush()
     link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
-    mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
-                       link=link, nickname=answers.nickname.strip()[:60])
-    db.session.commit()
+    _send_unsolicited(notice.address, "volunteer_confirm", notice.locale,
+                      _l("Please confirm your volunteer sign-up"), link=link, nickname=answers.nickname.strip()[:60])
+
+
+def _send_unsolicited(to: str, template: str, locale: str, subject: object, **context: Any) -> None:
+    """The one place this feature queues mail nobody signed in asked for (a per-recipient cap
+    belongs here)."""
+    mail.send_template(to, template, locale, subject, **context)
 
 
 def confirm(token: str) -> Volunteer:
@@ -393,19 +407,24 @@ def _signin_state(volunteer: Volunteer) -> str:
 
 
 def request_signin(email: str, locale: str) -> None:
-    """Mail a sign-in link if the address belongs to a confirmed, unblocked volunteer.
+    """Take a sign-in request: one notice, whatever the address, so neither the page nor its
+    timing says who volunteers; the worker mails a link only to a confirmed, unblocked volunteer."""
+    notices.queue("volunteers.sign_in", normalise_email(email), locale)
+    db.session.commit()
 
-    The caller shows the same answer either way, so the form does not reveal who volunteers.
-    """
-    volunteer = find(email)
+
+def _handle_signin(notice: notices.Notice) -> None:
+    volunteer = find(notice.address)
     if (volunteer is None or volunteer.confirmed_at is None or volunteer.erased_at is not None
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
     link = absolute_url("volunteers.signin_link", token=token)
-    mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
-                       _l("Your sign-in link"), link=link)
-    db.session.commit()
+    _send_unsolicited(volunteer.email, "volunteer_signin", volunteer.locale, _l("Your sign-in link"), link=link)
+
+
+notices.register("volunteers.sign_up", _handle_sign_up)
+notices.register("volunteers.sign_in", _handle_signin)
 
 
 def use_signin_link(token: str) -> Volunteer:

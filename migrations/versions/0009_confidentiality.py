@@ -1,4 +1,4 @@
-"""confidentiality: one locale code everywhere, and the "vetted only" group setting
+"""confidentiality: one locale code everywhere, the "vetted only" group setting, public notices
 
 Every stored language becomes the interface's own code ('zh_Hans' or 'en'): the newsletter
 stored 'zh' while signatures and volunteer sign-ups stored 'zh_Hans', so an issue limited to
@@ -23,6 +23,18 @@ LOCALE_TABLES = ('users', 'subscribers', 'newsletter_outbox', 'petition_signatur
 
 
 def upgrade():
+    op.create_table('public_notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_notices'))
+    )
+    with op.batch_alter_table('public_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_notices_created_at'), ['created_at'], unique=False)
+
     with op.batch_alter_table('working_groups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('vetted_only', sa.Boolean(), nullable=False, server_default=sa.false()))
     for table in LOCALE_TABLES:
@@ -44,3 +56,6 @@ def downgrade():
     op.execute("UPDATE newsletter_issues SET languages = REPLACE(languages, 'zh_Hans', 'zh')")
     with op.batch_alter_table('working_groups', schema=None) as batch_op:
         batch_op.drop_column('vetted_only')
+    with op.batch_alter_table('public_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_notices_created_at'))
+    op.drop_table('public_notices')
