@@ -143,6 +143,12 @@ def deliver_due(limit: int = 200) -> int:
     return _deliver(list(rows))
 
 
+def _code(answer: str) -> str:
+    """The SMTP reply code alone: the server's text often repeats the recipient's address."""
+    head = answer.strip()[:3]
+    return head if head.isdigit() else "no reply code"
+
+
 def _deliver(rows: list[QueuedMail]) -> int:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     delivered = 0
@@ -159,11 +165,11 @@ def _deliver(rows: list[QueuedMail]) -> int:
                 else:
                     backoff = timedelta(seconds=min(3600, 30 * 2 ** min(row.attempts, 7)))
                     row.next_attempt_at = utcnow() + backoff
-                    logger.warning("mail %s deferred: %s", row.id, row.last_error)
+                    logger.warning("mail %s deferred: %s", row.id, _code(row.last_error))
                 db.session.commit()
                 continue
             except PermanentFailure as exc:
-                logger.error("mail %s refused for good: %s", row.id, exc)
+                logger.error("mail %s refused for good: %s", row.id, _code(str(exc)))
                 db.session.execute(delete(QueuedMail).where(QueuedMail.id == row.id))
                 db.session.commit()
                 continue

@@ -159,7 +159,8 @@ class Prepared:
         headers = (
             f"To: {formataddr((name, email), charset='utf-8')}\r\n"
             f"Date: {formatdate(usegmt=True)}\r\n"
-            f"Message-ID: <{self.issue_id}.{row_id}.{secrets.token_hex(6)}@{self.domain}>\r\n"
+            # Random: a Message-ID travels with the mail and must not name the issue or the row.
+            f"Message-ID: <{secrets.token_hex(16)}@{self.domain}>\r\n"
             f"List-Unsubscribe: {unsubscribe}\r\n"
         ).encode()
         text = _b64(self.text.fill(self.slot_values(name, token, escape=False)))
