@@ -167,7 +167,9 @@ def change_status(volunteer_id: int) -> Response:
             services.set_status(current_user, person, Status(form.status.data), form.vouched_by.data or "",
                                 form.note.data or "")
         except services.TransitionNotAllowed as exc:
-            flash(str(exc), "error")
+            labels = _status_labels()
+            flash(_("A volunteer cannot go from “%(current)s” to “%(wanted)s”.",
+                    current=labels.get(exc.current, exc.current), wanted=labels.get(exc.wanted, exc.wanted)), "error")
         else:
             flash(_("Status changed."), "info")
     return redirect(url_for("volunteers.volunteer_page", volunteer_id=person.id))
