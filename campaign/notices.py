@@ -91,7 +91,7 @@ def handle_due(limit: int = 100) -> int:
             else:
                 logger.error("notice %s: no handler for kind %s", notice.id, notice.kind)
             db.session.commit()
-        except Exception as exc:  # one bad notice must not hold up the others, nor come back forever
+        except Exception as exc:  # noqa: BLE001  (one bad notice must not hold up the others, nor come back)
             db.session.rollback()
             # The exception's text may quote the address or the answers: log its type only.
             logger.error("notice %s (%s) failed and was dropped: %s", notice.id, notice.kind, type(exc).__name__)

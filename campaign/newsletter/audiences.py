@@ -7,18 +7,17 @@ group finds it in no menu and reaches none of its members, whatever value an iss
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, select
 
 from campaign.auth.models import User
-
 from campaign.extensions import db
 from campaign.newsletter.models import Subscriber
 from campaign.newsletter.segments import register_segment
 from campaign.petitions.models import Petition, Signature, SignatureStatus
 from campaign.volunteers import visibility
-from campaign.volunteers.models import Membership, Status, Volunteer, WorkingGroup
+from campaign.volunteers.models import Membership, Status, Volunteer
 
 
 def _as_int(value: str | None) -> int:

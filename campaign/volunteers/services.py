@@ -40,6 +40,7 @@ from campaign.volunteers.models import (
     interest_table,
     task_assignees,
 )
+from campaign.volunteers import visibility
 from campaign.volunteers.permissions import staff_group_ids
 
 logger = logging.getLogger(__name__)
@@ -115,16 +116,12 @@ def _interest_groups(ids: Iterable[int]) -> list[WorkingGroup]:
     wanted = list(ids)
     if not wanted:
         return []
-    return list(db.session.scalars(select(WorkingGroup).where(
-        WorkingGroup.id.in_(wanted), WorkingGroup.open_to_interest.is_(True),
-        WorkingGroup.confidential.is_(False))))
+    return list(db.session.scalars(visibility.visible_groups(None).where(WorkingGroup.id.in_(wanted))))
 
 
 def public_groups() -> list[WorkingGroup]:
     """Groups listed on the public form."""
-    return list(db.session.scalars(select(WorkingGroup).where(
-        WorkingGroup.open_to_interest.is_(True), WorkingGroup.confidential.is_(False)
-    ).order_by(WorkingGroup.id)))
+    return list(db.session.scalars(visibility.visible_groups(None)))
 
 
 def sign_up(answers: Answers, locale: str) -> None:

@@ -19,7 +19,13 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from campaign.auth.models import Role, User
 from campaign.extensions import db
-from campaign.volunteers.models import Membership, Task, Volunteer, WorkingGroup, task_assignees
+from campaign.volunteers.models import (
+    Membership,
+    Task,
+    Volunteer,
+    WorkingGroup,
+    task_assignees,
+)
 
 Viewer = User | Volunteer | None
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from campaign.worker import run_once
 from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,12 +19,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _with_worker(app: Flask) -> Any:
+    """The app, followed after each request by the worker's "notices" job, as the worker beside the
+    app does within seconds (public forms only queue a notice; the worker mails). The response
+    leaves once the job ran, so a test reading the inbox next finds the mail without waiting."""
+
+    def serve(environ: Any, start_response: Any) -> Any:
+        body = list(app(environ, start_response))
+        run_once(app, {"notices"})
+        return body
+
+    return serve
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app.config["BASE_URL"] = self.url
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, _with_worker(app), threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:
