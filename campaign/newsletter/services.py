@@ -421,10 +421,12 @@ def _freeze(issue: Issue, sender: User | None = None) -> int:
         OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.email, OutboxRow.name, OutboxRow.locale,
         OutboxRow.status, OutboxRow.attempts, OutboxRow.next_attempt_at, OutboxRow.claimed_by, OutboxRow.answer,
     ]
-    result = db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
+    db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
     issue.status = IssueStatus.SENDING.value
     issue.started_at = now
-    return int(result.rowcount or 0)
+    # Counted, not read from rowcount: a driver may report -1 for INSERT ... SELECT.
+    return int(db.session.scalar(select(func.count()).select_from(OutboxRow)
+                                 .where(OutboxRow.issue_id == issue.id)) or 0)
 
 
 def start_send(issue_id: int, actor: User) -> int:
