@@ -21,12 +21,13 @@ import click
 from flask import Blueprint, Flask, current_app
 from sqlalchemy import Select
 
-from campaign.auth.models import Role
+from campaign.auth.models import Role, User
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
     from campaign.access import Access
+    from campaign.notices import Notice
 
 _EXTENSION_KEY = "campaign.features"
 
@@ -87,17 +88,18 @@ class StaffCard:
     figures: Callable[[], list[Figure]] | None = None
 
 
-AudienceQuery = Callable[[str | None], Select[int]]
-AudienceChoices = Callable[[], list[tuple[str, str]]]
+AudienceQuery = Callable[[str | None, User | None], Select[int]]
+AudienceChoices = Callable[[User | None], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
 class Audience:
     """A newsletter audience owned by the feature that holds the data.
 
-    `query(value)` returns a SELECT of newsletter subscriber ids (value is None without choices);
-    `choices()` lists (value, label) pairs the current viewer may see. The newsletter applies its
-    own rules on top (confirmed subscribers, topics, languages).
+    `query(value, sender)` returns a SELECT of newsletter subscriber ids (value is None without
+    choices); `choices(sender)` lists (value, label) pairs. Both answer for the staff member who
+    sends: they offer and reach only people the visibility policy lets the sender see. The
+    newsletter applies its own rules on top (confirmed subscribers, topics, languages).
     """
 
     key: str
@@ -121,6 +123,7 @@ class DataRights:
 
 
 Checker = Callable[["Access"], "ResponseReturnValue | None"]
+NoticeHandler = Callable[["Notice"], None]
 Seeder = Callable[[random.Random], None]
 
 
@@ -137,6 +140,8 @@ class Feature:
     data_rights: DataRights | None = None
     audiences: tuple[Audience, ...] = ()
     access_checkers: tuple[tuple[str, Checker], ...] = ()  # (access kind, checker)
+    # (kind, handler): what the worker does with a public form's notice (campaign/notices.py)
+    notice_handlers: tuple[tuple[str, NoticeHandler], ...] = ()
     commands: tuple[click.Command, ...] = ()
     demo: Seeder | None = None
     setup: Callable[[Flask], None] | None = None  # per-app hooks (signals, template filters)
@@ -154,6 +159,7 @@ class Registry:
     data_rights: list[DataRights] = field(default_factory=list)
     audiences: dict[str, Audience] = field(default_factory=dict)
     access_checkers: dict[str, Checker] = field(default_factory=dict)
+    notice_handlers: dict[str, NoticeHandler] = field(default_factory=dict)
     seeders: list[Seeder] = field(default_factory=list)
 
     def add(self, feature: Feature) -> None:
@@ -177,6 +183,10 @@ class Registry:
             if kind in self.access_checkers:
                 raise ValueError(f"access kind {kind!r} checked twice")
             self.access_checkers[kind] = checker
+        for kind, handler in feature.notice_handlers:
+            if kind in self.notice_handlers:
+                raise ValueError(f"notice kind {kind!r} handled twice")
+            self.notice_handlers[kind] = handler
         if feature.demo is not None:
             self.seeders.append(feature.demo)
 

@@ -25,8 +25,13 @@ def select_locale() -> str:
     return "en" if best.startswith("en") else "zh_Hans"
 
 
+def locale_code(value: object) -> str:
+    """The one code every feature stores for a language: the interface's own ('zh_Hans', 'en')."""
+    return "en" if str(value or "").lower().startswith("en") else "zh_Hans"
+
+
 def short_code(locale: str) -> str:
-    """'zh_Hans' -> 'zh', as used in ?lang= and stored preferences."""
+    """'zh_Hans' -> 'zh', as used in ?lang= (never stored: see `locale_code`)."""
     return "en" if str(locale).startswith("en") else "zh"
 
 

@@ -27,6 +27,7 @@ from campaign.auth import services as auth
 from campaign.auth.models import Role, User
 from campaign.extensions import db, limiter
 from campaign.features import Feature
+from campaign.worker import run_once
 
 TEST_SECRET = "test-secret-" + "x" * 32
 
@@ -221,7 +222,13 @@ class Client(FlaskClient):
     signed-in user, the language) leaks between requests or clients; afterwards the test's own
     session is rolled back so it sees what the request committed. Every form POST carries a valid
     CSRF token, as a browser's would; pass `csrf=False` to post without one.
+
+    After each request the worker's "notices" job runs, as the worker beside the app does within
+    seconds: public forms only queue a notice and the worker decides what to mail. Set
+    `worker_jobs` to an empty set to see what the request alone did.
     """
+
+    worker_jobs: frozenset[str] = frozenset({"notices"})
 
     def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         add_token = kwargs.pop("csrf", True)
@@ -231,7 +238,10 @@ class Client(FlaskClient):
         outer = has_app_context()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        # The test client has no worker thread beside it: run the woken MAIL lane's delivery here.
+        # The test client has no worker beside it: run what the worker would after this request
+        # (the public forms' notices), then deliver the mail the MAIL lane was woken for.
+        if self.worker_jobs:
+            run_once(self.application, set(self.worker_jobs))
         deliver_if_woken(self.application)
         if outer:
             db.session.rollback()

@@ -24,7 +24,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, delete, insert, select, update
 
-from campaign import claims
+from campaign import abuse, claims
 from campaign.extensions import db
 from campaign.features import Lane
 from campaign.mail.models import QueuedMail
@@ -117,6 +117,16 @@ def send_template(
     """Queue a templated mail in the current transaction; it leaves after the commit."""
     subject_text, text, html = render(template, locale, subject, **context)
     return queue(build_message(to, subject_text, text, html, to_name=to_name))
+
+
+def send_unsolicited(to: str, template: str, locale: str, subject: Any, **context: Any) -> bool:
+    """Queue a mail that nobody signed in asked for (a confirmation link, "you are subscribed
+    already", a sign-in or data link), unless the address has had UNSOLICITED_MAILS_PER_DAY today,
+    all public forms together (campaign/abuse.py). No typed name goes into its `To:`."""
+    if not abuse.allow_unsolicited(to):
+        return False
+    send_template(to, template, locale, subject, **context)
+    return True
 
 
 def queue(msg: EmailMessage) -> QueuedMail:

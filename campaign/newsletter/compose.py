@@ -165,7 +165,8 @@ class Prepared:
         headers = (
             f"To: {formataddr((name, email), charset='utf-8')}\r\n"
             f"Date: {formatdate(usegmt=True)}\r\n"
-            f"Message-ID: <{self.issue_id}.{row_id}.{secrets.token_hex(6)}@{self.domain}>\r\n"
+            # Random: a Message-ID travels with the mail and must not name the issue or the row.
+            f"Message-ID: <{secrets.token_hex(16)}@{self.domain}>\r\n"
             f"List-Unsubscribe: {unsubscribe}\r\n"
         ).encode()
         text = _b64(self.text.fill(self.slot_values(name, token, escape=False)))
@@ -184,7 +185,7 @@ def _locale_texts(issue: Issue, locale: str) -> tuple[str, str]:
 
 
 def prepare(issue: Issue, locale: str) -> Prepared:
-    """Render `issue` for recipients who read `locale` ("zh" or "en")."""
+    """Render `issue` for recipients who read `locale` ("zh_Hans" or "en")."""
     cfg = current_app.config
     subject, source = _locale_texts(issue, locale)
     fallbacks: list[str] = []

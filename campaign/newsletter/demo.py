@@ -77,7 +77,7 @@ def seed_newsletter(rng: random.Random) -> None:
                 rng.choice(_EN) if english else rng.choice(_FAMILY) + rng.choice(_GIVEN)
             )
             rows.append({
-                "email": f"reader{i:04d}@example.org", "name": name, "locale": "en" if english else "zh",
+                "email": f"reader{i:04d}@example.org", "name": name, "locale": "en" if english else "zh_Hans",
                 "topics": ",".join(t for t in TOPICS if rng.random() < 0.3), "status": status.value,
                 "source": DEMO_SOURCE, "created_at": joined,
                 "confirmed_at": joined if status != SubscriberStatus.PENDING else None,

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.auth.models import Role
 from campaign.features import DataRights, Feature, Job, Lane, NavEntry, StaffCard
-from campaign.newsletter import bp, personal_data, tasks
+from campaign.newsletter import bp, personal_data, services, tasks
 from campaign.newsletter import routes as _routes  # noqa: F401  (attaches the views to bp)
 from campaign.newsletter.cli import newsletter_cli
 from campaign.newsletter.demo import seed_newsletter
@@ -29,6 +29,7 @@ feature = Feature(
         personal_data.erase_personal_data,
         tables=("subscribers", "newsletter_outbox"),
     ),
+    notice_handlers=(("newsletter.subscribe", services.handle_subscription),),
     commands=(newsletter_cli,),
     demo=seed_newsletter,
 )

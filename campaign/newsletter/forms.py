@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
+from campaign.i18n import locale_code
 from campaign.newsletter.services import LANGUAGES, TOPICS
 
 
@@ -28,13 +29,22 @@ def _language_choices() -> list[SelectChoice]:
     return choice_list((key, str(label)) for key, label in LANGUAGES.items())
 
 
+def _one_code(value: object) -> object:
+    """Older links and forms say 'zh': read every language as the one stored code."""
+    return locale_code(value) if isinstance(value, str) and value else value
+
+
+def _codes(values: object) -> object:
+    return [locale_code(v) for v in values] if isinstance(values, list) else values
+
+
 class SubscribeForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254), Deliverable()])
     name = StringField(
         _l("Name (optional)"), validators=[Optional(), Length(max=100)],
         description=_l("Any name or nickname; used only to greet you in the newsletter."),
     )
-    language = RadioField(_l("Language"), default="zh", validators=[DataRequired()])
+    language = RadioField(_l("Language"), default="zh_Hans", validators=[DataRequired()], filters=[_one_code])
     topics = MultiCheckboxField(
         _l("Topics"), description=_l("Choose none to receive everything.")
     )
@@ -47,7 +57,7 @@ class SubscribeForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    language = RadioField(_l("Language"), validators=[DataRequired()])
+    language = RadioField(_l("Language"), validators=[DataRequired()], filters=[_one_code])
     topics = MultiCheckboxField(_l("Topics"), description=_l("Choose none to receive everything."))
     submit = SubmitField(_l("Save preferences"))
 
@@ -66,7 +76,8 @@ class ImportForm(FlaskForm):
         _l("Where did these people consent?"), validators=[DataRequired(), Length(max=60)],
         description=_l("For example: substack-2025. Recorded with each address."),
     )
-    language = RadioField(_l("Language of these subscribers"), default="zh", validators=[DataRequired()])
+    language = RadioField(_l("Language of these subscribers"), default="zh_Hans", validators=[DataRequired()],
+                          filters=[_one_code])
     consent = BooleanField(
         _l("Everyone on this list asked to receive our newsletter."), validators=[DataRequired()]
     )
@@ -91,7 +102,8 @@ class IssueForm(FlaskForm):
         render_kw={"rows": 10},
     )
     topics = MultiCheckboxField(_l("Topics"), description=_l("None chosen: every subscriber."))
-    languages = MultiCheckboxField(_l("Languages"), description=_l("None chosen: every language."))
+    languages = MultiCheckboxField(_l("Languages"), description=_l("None chosen: every language."),
+                                   filters=[_codes])
     segment = SelectField(_l("Segment"), default="")
     submit = SubmitField(_l("Save draft"))
 
@@ -107,7 +119,7 @@ class TestSendForm(FlaskForm):
         _l("Send a test to"), validators=[DataRequired(), Length(max=1000)],
         description=_l("Up to five addresses, separated by commas."),
     )
-    language = RadioField(_l("Language"), default="zh", validators=[DataRequired()])
+    language = RadioField(_l("Language"), default="zh_Hans", validators=[DataRequired()], filters=[_one_code])
     submit = SubmitField(_l("Send test"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -28,7 +28,7 @@ class Subscriber(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised (privacy.normalise_email)
     name: Mapped[str] = mapped_column(String(100), default="")
-    locale: Mapped[str] = mapped_column(String(10), default="zh")  # "zh" or "en"
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")  # "zh_Hans" or "en"
     topics: Mapped[str] = mapped_column(String(200), default="")  # comma-separated topic keys
     status: Mapped[str] = mapped_column(String(20), default=SubscriberStatus.PENDING.value, index=True)
     # Where consent came from: "form", "petition:<id>", "volunteer", "import:<file>".
@@ -102,7 +102,7 @@ class OutboxRow(Model):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(100), default="")
-    locale: Mapped[str] = mapped_column(String(10), default="zh")
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

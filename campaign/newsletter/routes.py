@@ -15,7 +15,7 @@ from campaign.access import personal, public, staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
-from campaign.i18n import short_code
+from campaign.i18n import locale_code, short_code
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportForm,
@@ -43,7 +43,7 @@ _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none
 def subscribe() -> BaseResponse | str:
     form = SubscribeForm()
     if request.method == "GET":
-        form.language.data = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
+        form.language.data = locale_code(request.accept_languages.best_match(["zh", "en"]) or "zh")
     if form.validate_on_submit():
         services.request_subscription(
             form.email.data or "", form.name.data or "", form.language.data, form.topics.data or []
@@ -153,7 +153,7 @@ def staff_index() -> str:
 @bp.route("/staff/newsletter/issues/new", methods=["GET", "POST"])
 @organisers
 def issue_new() -> BaseResponse | str:
-    form = IssueForm(segment_options=segments.options())
+    form = IssueForm(segment_options=segments.options(current_user))
     if form.validate_on_submit():
         issue = services.create_issue(_issue_data(form), current_user)
         flash(_("Draft saved."), "info")
@@ -166,7 +166,7 @@ def issue_new() -> BaseResponse | str:
 def issue_edit(issue_id: int) -> BaseResponse | str:
     issue = _issue_or_404(issue_id)
     form = IssueForm(
-        segment_options=segments.options(),
+        segment_options=segments.options(current_user),
         data={
             "subject": issue.subject, "body": issue.body, "subject_en": issue.subject_en,
             "body_en": issue.body_en, "segment": issue.segment,
@@ -194,10 +194,10 @@ def issue_page(issue_id: int) -> str:
         "newsletter/issue.html",
         issue=issue,
         editable=editable,
-        audience=services.audience_count(issue) if editable else None,
+        audience=services.audience_count(issue, current_user) if editable else None,
         progress=dispatch.progress(issue.id),
         report=services.report(issue.id),
-        segment_label=segments.label(issue.segment) if issue.segment else "",
+        segment_label=segments.label(issue.segment, current_user) if issue.segment else "",
         test_form=TestSendForm(),
         schedule_form=ScheduleForm(),
         action_form=ConfirmForm(),
@@ -216,7 +216,7 @@ def issue_progress(issue_id: int) -> Response:
 @organisers
 def issue_preview(issue_id: int) -> Response:
     _issue_or_404(issue_id)
-    locale = "en" if request.args.get("locale") == "en" else "zh"
+    locale = locale_code(request.args.get("locale"))
     response = Response(services.preview_html(issue_id, locale), mimetype="text/html")
     response.headers["Content-Security-Policy"] = _PREVIEW_CSP
     return response

@@ -17,11 +17,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
 
-from campaign import abuse, tokens, worker
+from campaign import notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
-from campaign.extensions import db, rowcount
+from campaign.extensions import db
 from campaign.features import Lane
+from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
@@ -44,7 +45,7 @@ TOPICS = {
     "support": _l("Support for survivors"),
     "events": _l("Events and actions"),
 }
-LANGUAGES = {"zh": _l("Chinese"), "en": _l("English")}
+LANGUAGES = {"zh_Hans": _l("Chinese"), "en": _l("English")}  # the interface's locale codes
 CONFIRM_PURPOSE = "newsletter.confirm"
 CONFIRM_DAYS = 7
 EDITABLE = {IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value}
@@ -69,35 +70,37 @@ def _clean_topics(topics: Iterable[str]) -> str:
 
 
 def request_subscription(email: str, name: str, locale: str, topics: Iterable[str]) -> None:
-    """Record a sign-up as pending and mail a confirmation link (answers alike for everyone).
+    """Take a sign-up from the public form. The request does the same for every address (one
+    notice, one commit); the worker decides what to mail (`handle_subscription`)."""
+    notices.queue("newsletter.subscribe", normalise_email(email), locale_code(locale),
+                  name=name.strip()[:100], topics=_clean_topics(topics))
+    db.session.commit()
 
-    A confirmed subscriber gets no mail, so the form does not reveal who is on the list.
-    """
-    address = normalise_email(email)
-    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
+
+def handle_subscription(notice: notices.Notice) -> None:
+    """Worker: a new or pending address gets the confirmation link; a confirmed one a note that
+    nothing changed (with its preferences link). Either way, only the address's owner learns it."""
+    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == notice.address))
     if subscriber is not None and subscriber.status == SubscriberStatus.CONFIRMED.value:
+        link = absolute_url("newsletter.preferences", token=compose.manage_token(subscriber.id))
+        mail.send_unsolicited(subscriber.email, "newsletter_already", subscriber.locale,
+                          _l("You are already subscribed"), link=link)
         return
     if subscriber is None:
-        subscriber = Subscriber(email=address, source="form")
+        subscriber = Subscriber(email=notice.address, source="form")
         db.session.add(subscriber)
-    subscriber.name = name.strip()[:100]
-    subscriber.locale = "en" if locale == "en" else "zh"
-    subscriber.topics = _clean_topics(topics)
+    subscriber.name = str(notice.data.get("name", ""))[:100]
+    subscriber.locale = locale_code(notice.locale)
+    subscriber.topics = str(notice.data.get("topics", ""))
     subscriber.status = SubscriberStatus.PENDING.value
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
-    # Address only, no typed name: until confirmed, the owner of the address may not be who typed it.
-    if abuse.allow_unsolicited(subscriber.email):
-        mail.send_template(
-            subscriber.email,
-            "newsletter_confirm",
-            "en" if subscriber.locale == "en" else "zh_Hans",
-            _l("Please confirm your newsletter subscription"),
-            link=link,
-            days=CONFIRM_DAYS,
-        )
-    db.session.commit()
+    mail.send_unsolicited(subscriber.email, "newsletter_confirm", subscriber.locale,
+                      _l("Please confirm your newsletter subscription"), link=link,
+                      days=CONFIRM_DAYS)
+
+
 
 
 def read_confirm_token(token: str) -> Subscriber:
@@ -140,7 +143,7 @@ def subscriber_for_link(token: str) -> Subscriber:
 def update_preferences(token: str, locale: str, topics: Iterable[str]) -> Subscriber:
     """Change language and topics from the link in a mail."""
     subscriber = subscriber_for_link(token)
-    subscriber.locale = "en" if locale == "en" else "zh"
+    subscriber.locale = locale_code(locale)
     subscriber.topics = _clean_topics(topics)
     db.session.commit()
     return subscriber
@@ -167,7 +170,8 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subs
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
     if subscriber is None:
         subscriber = Subscriber(
-            email=address, name=name[:100], locale=locale, source=source, status=SubscriberStatus.PENDING.value
+            email=address, name=name[:100], locale=locale_code(locale), source=source,
+            status=SubscriberStatus.PENDING.value
         )
         db.session.add(subscriber)
     if subscriber.status == SubscriberStatus.PENDING.value:
@@ -217,6 +221,8 @@ class ImportPreview:
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # line, value, reason key
     merged: int = 0  # duplicate rows folded into an earlier one
     already: int = 0  # addresses already on the list (kept as they are)
+    # Rows the source marks as disabled or unsubscribed: imported as unsubscribed, never mailed.
+    opted_out: list[tuple[str, str, datetime | None]] = field(default_factory=list)
 
 
 def _column(header: list[str], *words: str) -> int | None:
@@ -225,6 +231,20 @@ def _column(header: list[str], *words: str) -> int | None:
         if any(word in lowered for word in words):
             return index
     return None
+
+
+def _opt_out_columns(header: list[str]) -> list[int]:
+    """Columns saying a row must not be mailed: Substack's `email_disabled`, an `unsubscribed` flag
+    or date, a `status` of unsubscribed."""
+    words = ("disabled", "unsubscribed", "opted_out", "opt_out")
+    return [i for i, title in enumerate(header) if any(w in title.strip().lower() for w in words)]
+
+
+_FALSE = {"", "false", "no", "0", "n", "f", "none", "null", "否"}
+
+
+def _opted_out(row: list[str], columns: list[int]) -> bool:
+    return any(i < len(row) and row[i].strip().lower() not in _FALSE for i in columns)
 
 
 def _parse_date(raw: str) -> datetime | None:
@@ -249,11 +269,14 @@ def preview_import(data: str, progress: Callable[[int, int], None] | None = None
     header = rows[0]
     name_col: int | None
     date_col: int | None
-    email_col = _column(header, "email", "e-mail", "邮箱", "邮件")
+    exact = [i for i, title in enumerate(header) if title.strip().lower() in {"email", "e-mail", "email address"}]
+    email_col = exact[0] if exact else _column(header, "email", "e-mail", "邮箱", "邮件")
     start = 1
+    opt_out_cols: list[int] = []
     if email_col is None:  # no header row: email, name, date
         email_col, name_col, date_col, start = 0, 1, 2, 0
     else:
+        opt_out_cols = [i for i in _opt_out_columns(header) if i != email_col]
         name_col = _column(header, "name", "姓名", "名字")
         date_col = _column(header, "date", "created", "subscribed", "时间", "日期")
     seen: set[str] = set()
@@ -282,19 +305,32 @@ def preview_import(data: str, progress: Callable[[int, int], None] | None = None
             continue
         name = row[name_col].strip()[:100] if name_col is not None and name_col < len(row) else ""
         date = _parse_date(row[date_col]) if date_col is not None and date_col < len(row) else None
-        preview.accepted.append((address, name, date))
+        if _opted_out(row, opt_out_cols):
+            preview.opted_out.append((address, name, date))
+        else:
+            preview.accepted.append((address, name, date))
     return preview
 
 
 def _subscriber_rows(preview: ImportPreview, source: str, locale: str) -> list[dict[str, Any]]:
+    """Accepted rows as confirmed subscribers; rows the source marks as disabled or unsubscribed
+    come in as unsubscribed, so no import revives them."""
     now = utcnow()
+    code = locale_code(locale)
     return [
         {
-            "email": address, "name": name, "locale": locale, "topics": "",
+            "email": address, "name": name, "locale": code, "topics": "",
             "status": SubscriberStatus.CONFIRMED.value, "source": f"import:{source}"[:80],
-            "created_at": now, "confirmed_at": date or now, "bounce_reason": "",
+            "created_at": now, "confirmed_at": date or now, "unsubscribed_at": None, "bounce_reason": "",
         }
         for address, name, date in preview.accepted
+    ] + [
+        {
+            "email": address, "name": name, "locale": code, "topics": "",
+            "status": SubscriberStatus.UNSUBSCRIBED.value, "source": f"import:{source}"[:80],
+            "created_at": now, "confirmed_at": None, "unsubscribed_at": now, "bounce_reason": "",
+        }
+        for address, name, _date in preview.opted_out
     ]
 
 
@@ -304,7 +340,8 @@ def import_subscribers(data: str, source: str, locale: str, actor: User | None) 
     rows = _subscriber_rows(preview, source, locale)
     if rows:
         db.session.execute(insert(Subscriber), rows)
-    audit.record(actor, "newsletter.import", "subscribers", "", f"{len(preview.accepted)} added")
+    audit.record(actor, "newsletter.import", "subscribers", "",
+                 f"{len(preview.accepted)} added, {len(preview.opted_out)} as unsubscribed")
     db.session.commit()
     return preview
 
@@ -320,7 +357,7 @@ def start_import(data: str, source: str, locale: str, actor: User) -> ImportJob:
     """Queue a list import: the worker checks it (a preview with every rejected row), and imports
     it once confirmed. The request returns at once, whatever the size of the file."""
     job = ImportJob(status=ImportStatus.CHECKING.value, data=data, source=source[:80],
-                    locale="en" if locale == "en" else "zh", actor_id=actor.id)
+                    locale=locale_code(locale), actor_id=actor.id)
     db.session.add(job)
     audit.record(actor, "newsletter.import_start", "newsletter_import", "")
     db.session.commit()
@@ -417,7 +454,8 @@ def _apply(issue: Issue, data: IssueData) -> None:
     issue.subject_en = data.subject_en.strip()[:200]
     issue.body_en = data.body_en
     issue.topics = _clean_topics(data.topics)
-    issue.languages = ",".join(code for code in LANGUAGES if code in data.languages)
+    wanted = {locale_code(code) for code in data.languages}
+    issue.languages = ",".join(code for code in LANGUAGES if code in wanted)
     issue.segment = data.segment
 
 
@@ -447,8 +485,15 @@ def update_issue(issue_id: int, data: IssueData) -> Issue:
     return issue
 
 
-def audience(issue: Issue) -> Select[int]:
-    """Subscriber ids the issue goes to: confirmed, matching topics, languages and segment."""
+def _sender(issue: Issue, sender: User | None) -> User | None:
+    return sender if sender is not None else (
+        db.session.get(User, issue.created_by_id) if issue.created_by_id else None)
+
+
+def audience(issue: Issue, sender: User | None = None) -> Select[int]:
+    """Subscriber ids the issue goes to: confirmed, matching topics, languages and segment.
+
+    A segment reaches only people `sender` (by default the issue's author) may see."""
     stmt = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.CONFIRMED.value)
     if issue.languages:
         stmt = stmt.where(Subscriber.locale.in_(issue.languages.split(",")))
@@ -460,20 +505,20 @@ def audience(issue: Issue) -> Select[int]:
         )
     if issue.segment:
         try:
-            stmt = stmt.where(Subscriber.id.in_(segments.query(issue.segment)))
+            stmt = stmt.where(Subscriber.id.in_(segments.query(issue.segment, _sender(issue, sender))))
         except segments.UnknownSegment:
             stmt = stmt.where(false())
     return stmt
 
 
-def audience_count(issue: Issue) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(audience(issue).subquery())) or 0)
+def audience_count(issue: Issue, sender: User | None = None) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(audience(issue, sender).subquery())) or 0)
 
 
-def _freeze(issue: Issue) -> int:
+def _freeze(issue: Issue, sender: User | None = None) -> int:
     """Copy the audience into the outbox: one row per recipient, in one statement."""
     now = utcnow()
-    chosen = audience(issue).subquery()
+    chosen = audience(issue, sender).subquery()
     source = select(
         literal(issue.id), Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.locale,
         literal(OutboxStatus.PENDING.value), literal(0), literal(now), literal(""), literal(""),
@@ -482,10 +527,12 @@ def _freeze(issue: Issue) -> int:
         OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.email, OutboxRow.name, OutboxRow.locale,
         OutboxRow.status, OutboxRow.attempts, OutboxRow.next_attempt_at, OutboxRow.claimed_by, OutboxRow.answer,
     ]
-    result = db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
+    db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
     issue.status = IssueStatus.SENDING.value
     issue.started_at = now
-    return rowcount(result)
+    # Counted, not read from rowcount: a driver may report -1 for INSERT ... SELECT.
+    return int(db.session.scalar(select(func.count()).select_from(OutboxRow)
+                                 .where(OutboxRow.issue_id == issue.id)) or 0)
 
 
 def start_send(issue_id: int, actor: User) -> int:
@@ -495,7 +542,7 @@ def start_send(issue_id: int, actor: User) -> int:
         raise NewsletterError(_l("This issue has already been sent."))
     if not issue.subject.strip() or not issue.body.strip():
         raise NewsletterError(_l("Write a subject and a text first."))
-    count = _freeze(issue)
+    count = _freeze(issue, actor)
     audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
     worker.wake_after_commit(Lane.BULK)
     db.session.commit()

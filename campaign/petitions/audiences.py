@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
+from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.features import Audience
 from campaign.newsletter.models import Subscriber
@@ -18,7 +19,7 @@ def _as_int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else -1
 
 
-def _signers(value: str | None) -> Select[int]:
+def _signers(value: str | None, sender: User | None) -> Select[int]:
     """Subscribers who signed petition `value`, confirmed their signature and opted in there."""
     return select(Subscriber.id).join(Signature, Signature.email == Subscriber.email).where(
         Signature.petition_id == _as_int(value),
@@ -27,7 +28,7 @@ def _signers(value: str | None) -> Select[int]:
     )
 
 
-def _petitions() -> list[tuple[str, str]]:
+def _petitions(sender: User | None) -> list[tuple[str, str]]:
     rows = db.session.execute(select(Petition.id, Petition.title_zh).order_by(Petition.id.desc())).all()
     return [(str(pid), title) for pid, title in rows]
 

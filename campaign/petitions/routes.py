@@ -117,8 +117,10 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
         abort(404)
     except petitions.PetitionClosed:
         return _after_signing(slug, "closed")
-    except petitions.AlreadySigned as exc:
-        return _after_signing(slug, "confirmed" if exc.confirmed else "resent" if exc.resent else "pending")
+    except petitions.AlreadySigned:
+        # The same answer as a first signature: the page must not tell who has signed. The
+        # worker mails the address instead (the link again, or "you have signed already").
+        return _after_signing(slug, "new")
     return _after_signing(slug, "new")
 
 
@@ -130,10 +132,6 @@ def _after_signing(slug: str, outcome: str) -> BaseResponse:
 
 SIGNED_MESSAGES = {
     "new": _l("Thank you! Please check your mail and follow the link to confirm your signature."),
-    "confirmed": _l("You have already signed this petition. Thank you! Your signature counts once."),
-    "resent": _l("You have signed already but not confirmed yet. We have sent the confirmation mail again."),
-    "pending": _l("You have signed already. Please follow the link in the confirmation mail we sent you "
-                  "(check your spam folder too)."),
     "closed": _l("This petition is closed and no longer takes signatures."),
 }
 

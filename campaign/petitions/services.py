@@ -16,6 +16,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
 from campaign.features import Lane
+from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
@@ -225,7 +226,7 @@ def sign(
         "comment": comment.strip(),
         "display": display if display in _DISPLAYS else Display.INITIALS.value,
         "newsletter": newsletter,
-        "locale": locale,
+        "locale": locale_code(locale),
         "src": src if src in CHANNELS else "",
         "status": SignatureStatus.PENDING.value,
         "created_at": now,
@@ -257,18 +258,18 @@ def sign(
 
 
 def _already_signed(petition_id: int, address: str) -> AlreadySigned:
-    """Look at the earlier signature; if it is still pending, ask for its mail again (rate-limited)."""
+    """Ask the worker to mail the earlier signer again (rate-limited): the confirmation link if
+    still pending, "you have signed already" if confirmed. The page says neither."""
     existing = db.session.scalar(
         select(Signature).where(Signature.petition_id == petition_id, Signature.email == address)
     )
-    if existing is None or existing.status == SignatureStatus.CONFIRMED.value:
-        return AlreadySigned(confirmed=existing is not None, resent=False)
+    if existing is None:
+        return AlreadySigned(confirmed=False, resent=False)
     now = utcnow()
     resent = rowcount(db.session.execute(
         update(Signature)
         .where(
             Signature.id == existing.id,
-            Signature.status == SignatureStatus.PENDING.value,
             Signature.mail_due.is_(False),
             or_(Signature.last_mailed_at.is_(None), Signature.last_mailed_at <= now - RESEND_AFTER),
         )
@@ -277,7 +278,7 @@ def _already_signed(petition_id: int, address: str) -> AlreadySigned:
     if resent:
         worker.wake_after_commit(Lane.MAIL)
     db.session.commit()
-    return AlreadySigned(confirmed=False, resent=bool(resent))
+    return AlreadySigned(confirmed=existing.status == SignatureStatus.CONFIRMED.value, resent=bool(resent))
 
 
 def _state(signature: Signature) -> str:
@@ -378,7 +379,8 @@ def latest_public_by_id(petition_id: int, limit: int = 10) -> Sequence[Signature
 
 
 def send_due_confirmations(limit: int = 500) -> int:
-    """Compose and queue confirmation mails for new (or re-requested) pending signatures.
+    """Compose and queue confirmation mails for new (or re-requested) pending signatures, and a
+    "you have signed already" mail when a confirmed signer's address was used again.
 
     Composing a mail costs more than the rest of signing, so it happens here, off the request.
     A batch is claimed in one statement (safe with several workers), each petition's mail is
@@ -396,7 +398,8 @@ def send_due_confirmations(limit: int = 500) -> int:
     rows = db.session.execute(
         select(Signature, Petition)
         .join(Petition, Petition.id == Signature.petition_id)
-        .where(Signature.id.in_(claimed), Signature.status == SignatureStatus.PENDING.value)
+        .where(Signature.id.in_(claimed),
+               Signature.status.in_([SignatureStatus.PENDING.value, SignatureStatus.CONFIRMED.value]))
         .order_by(Signature.id)
     ).all()
     skeletons: dict[tuple[int, str], Skeleton] = {}
@@ -406,7 +409,9 @@ def send_due_confirmations(limit: int = 500) -> int:
         if not abuse.allow_unsolicited(signature.email):
             continue  # the signer saw the usual answer; the address has had its mails for today
         try:
-            if mail.needs_smtputf8(signature.email):
+            if signature.status == SignatureStatus.CONFIRMED.value:
+                _queue_already_signed(signature, petition)  # signed again: the address learns it
+            elif mail.needs_smtputf8(signature.email):
                 _queue_confirmation(signature, petition)  # the general path (SMTPUTF8 policy)
             else:
                 key = (petition.id, signature.locale)
@@ -438,6 +443,16 @@ def _confirmation_skeleton(petition: Petition, locale: str) -> Skeleton:
     title, subject = _confirmation_subject(petition, locale)
     return Skeleton("petition_confirm", locale, subject, title=title, confirm_link=slot("CONFIRM"),
                     withdraw_link=slot("WITHDRAW"), days=CONFIRM_DAYS)
+
+
+def _queue_already_signed(signature: Signature, petition: Petition) -> None:
+    """Someone signed again with a confirmed signer's address: tell the address, not the page."""
+    from flask_babel import lazy_gettext as _l
+
+    title = petition.text("title", "en" if signature.locale == "en" else "zh")
+    mail.send_template(signature.email, "petition_already", signature.locale,
+                       _l("You have signed already: %(title)s", title=title),
+                       title=title, withdraw_link=withdraw_link(signature))
 
 
 def _queue_confirmation(signature: Signature, petition: Petition) -> None:

@@ -21,12 +21,13 @@ from campaign.reports import raw
 from campaign.reports import tables as t
 from campaign.reports.exports import write_xlsx
 from campaign.timeutil import utcnow
+from campaign.volunteers import visibility
 
 SUMMARY_ACTION = "reports.weekly_summary"
 
 
 def may_see_intake(user: User) -> bool:
-    return user.has_role(Role.CASEWORKER, Role.ADMIN)
+    return visibility.sees_help_desk(user)
 
 
 def may_see_campaign(user: User) -> bool:
@@ -39,14 +40,13 @@ def section(key: str, f: fr.ReportFilter) -> fr.Frames:
         return build(conn, f)
 
 
-def choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Petitions and working groups for the filter menus (confidential groups left out)."""
+def choices(viewer: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Petitions and the working groups `viewer` may see, for the filter menus."""
     with db.engine.connect() as conn:
         petitions = conn.execute(sa.select(t.petitions.c.id, t.petitions.c.title_zh, t.petitions.c.title_en)
                                  .order_by(t.petitions.c.id)).all()
-        groups = conn.execute(sa.select(t.groups.c.id, t.groups.c.name_zh, t.groups.c.name_en)
-                              .where(t.groups.c.confidential.is_(False)).order_by(t.groups.c.id)).all()
-    return [(p.id, p.title_zh or p.title_en) for p in petitions], [(g.id, g.name_zh or g.name_en) for g in groups]
+    groups = [(gid, name) for gid, name in visibility.group_options(viewer, "zh_Hans")]
+    return [(p.id, p.title_zh or p.title_en) for p in petitions], groups
 
 
 def raw_export(

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from campaign import abuse, erasure, tokens
+from campaign import erasure, notices, tokens
 from campaign.audit import services as audit
 from campaign.extensions import db
 from campaign.features import registry
@@ -46,16 +46,22 @@ def collect(email: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def request_link(email: str, locale: str) -> None:
-    """Mail a link to the address if the group holds anything on it. Says nothing either way."""
-    address = normalise_email(email)
-    if not collect(address):
-        return
-    token = tokens.make(PURPOSE, _fingerprint(address))
-    link = absolute_url("rights.open_link", token=token)
-    if abuse.allow_unsolicited(address):
-        subject = _l("Your data at %(org)s", org=current_app.config["ORG_NAME"])
-        mail.send_template(address, "rights_link", locale, subject, link=link, hours=LINK_HOURS)
+    """Take a request for one's data: one notice, whatever the address, so neither the page nor
+    its timing says whether the group knows it; the worker decides (`handle_request`)."""
+    notices.queue("rights.link", normalise_email(email), locale)
     db.session.commit()
+
+
+def handle_request(notice: notices.Notice) -> None:
+    """Worker: mail a link to the address if the group holds anything on it; nothing otherwise."""
+    if not collect(notice.address):
+        return
+    token = tokens.make(PURPOSE, _fingerprint(notice.address))
+    link = absolute_url("rights.open_link", token=token)
+    mail.send_unsolicited(notice.address, "rights_link", notice.locale,
+                      _l("Your data at %(org)s", org=current_app.config["ORG_NAME"]), link=link, hours=LINK_HOURS)
+
+
 
 
 def check(token: str, email: str) -> str:

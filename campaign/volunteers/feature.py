@@ -29,5 +29,9 @@ feature = Feature(
     ),
     audiences=(BY_STATUS, GROUP_MEMBERS),
     access_checkers=(("volunteer", check_volunteer),),
+    notice_handlers=(
+        ("volunteers.sign_up", services.handle_sign_up),
+        ("volunteers.sign_in", services.handle_signin),
+    ),
     demo=seed_volunteers,
 )

@@ -162,6 +162,7 @@ class GroupForm(FlaskForm):
     size_limit = IntegerField(_l("Size limit"), validators=[Optional(), NumberRange(min=1, max=10000)])
     confidential = BooleanField(_l("Confidential: only its members, leads and admins know it exists"))
     content_free = BooleanField(_l("Content-free notifications (mails say only that there is a new task)"))
+    vetted_only = BooleanField(_l("Vetted volunteers only (always so for a confidential group)"))
     submit = SubmitField(_l("Save group"))
 
 

@@ -26,6 +26,25 @@ class Status(str, enum.Enum):
     BLOCKED = "blocked"
 
 
+# The volunteer life cycle: which status may follow which. Staff changes and the system's own
+# (an invitation, its acceptance) both go through `services.record_status`, which refuses the rest.
+# Erasure is the one exception: it always ends in LEFT.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.CONTACTED, Status.VETTED, Status.INVITED, Status.PAUSED, Status.LEFT,
+                           Status.BLOCKED}),
+    Status.CONTACTED: frozenset({Status.NEW, Status.VETTED, Status.INVITED, Status.PAUSED, Status.LEFT,
+                                 Status.BLOCKED}),
+    Status.VETTED: frozenset({Status.CONTACTED, Status.INVITED, Status.ACTIVE, Status.PAUSED, Status.LEFT,
+                              Status.BLOCKED}),
+    Status.INVITED: frozenset({Status.VETTED, Status.ACTIVE, Status.PAUSED, Status.LEFT, Status.BLOCKED}),
+    Status.ACTIVE: frozenset({Status.VETTED, Status.PAUSED, Status.LEFT, Status.BLOCKED}),
+    Status.PAUSED: frozenset({Status.CONTACTED, Status.VETTED, Status.ACTIVE, Status.LEFT, Status.BLOCKED}),
+    Status.LEFT: frozenset({Status.CONTACTED, Status.BLOCKED}),
+    # Unblocking starts over: the person is contacted again and must be vetted again.
+    Status.BLOCKED: frozenset({Status.CONTACTED}),
+}
+
+
 class TaskStatus(str, enum.Enum):
     TODO = "todo"
     IN_PROGRESS = "in_progress"
@@ -158,6 +177,8 @@ class WorkingGroup(Model):
     open_to_interest: Mapped[bool] = mapped_column(default=True)
     size_limit: Mapped[int | None]
     confidential: Mapped[bool] = mapped_column(default=False)
+    # Only vetted volunteers may be invited (always so for a confidential group).
+    vetted_only: Mapped[bool] = mapped_column(default=False)
     # Mails say only "you have a new task" with a link: no title, no details.
     content_free: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,32 +2,30 @@
 
 A confidential group exists only for its members, its leads and admins: organisers who are not
 admins do not see it in lists, searches, exports or by typing its id. Leads manage only their own
-group. Every staff query about groups goes through `staff_group_ids`.
+group. The rule itself lives in `campaign.volunteers.visibility`; these are its per-row forms.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from campaign.auth.models import Role, User
+from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.volunteers import visibility
 from campaign.volunteers.models import Membership, Task, Volunteer, WorkingGroup
 
 Actor = User | Volunteer
 
 
 def staff_sees(user: User, group: WorkingGroup) -> bool:
-    if not user.has_role(Role.ADMIN, Role.ORGANISER):
+    if not visibility.is_campaign_staff(user):
         return False
-    return user.has_role(Role.ADMIN) or not group.confidential
+    return visibility.sees_confidential_groups(user) or not group.confidential
 
 
 def staff_group_ids(user: User) -> set[int]:
-    stmt = select(WorkingGroup.id)
-    if not user.has_role(Role.ADMIN):
-        if not user.has_role(Role.ORGANISER):
-            return set()
-        stmt = stmt.where(WorkingGroup.confidential.is_(False))
-    return set(db.session.scalars(stmt))
+    if not visibility.is_campaign_staff(user):
+        return set()
+    return set(db.session.scalars(visibility.visible_group_ids(user)))
 
 
 def membership(volunteer: Volunteer, group_id: int) -> Membership | None:

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, false, or_, select, update
 
-from campaign import abuse, erasure, sessions, tokens
+from campaign import erasure, notices, sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -25,16 +25,21 @@ from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
+from campaign.volunteers import visibility
 from campaign.volunteers.models import (
+    TRANSITIONS,
     Invitation,
     InvitationState,
     Membership,
     Status,
     StatusChange,
+    Task,
+    TaskStatus,
     Volunteer,
     VolunteerNote,
     WorkingGroup,
     interest_table,
+    task_assignees,
 )
 from campaign.volunteers.permissions import staff_group_ids
 
@@ -52,6 +57,16 @@ class VolunteerError(Exception):
 
 class LinkInvalid(VolunteerError):
     pass
+
+
+class TransitionNotAllowed(VolunteerError):
+    """The volunteer's current status cannot be followed by the one asked for."""
+
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(str(_l("A volunteer cannot go from “%(current)s” to “%(wanted)s”.",
+                                current=current, wanted=wanted)))
+        self.current = current
+        self.wanted = wanted
 
 
 @dataclass
@@ -101,28 +116,33 @@ def _interest_groups(ids: Iterable[int]) -> list[WorkingGroup]:
     wanted = list(ids)
     if not wanted:
         return []
-    return list(db.session.scalars(select(WorkingGroup).where(
-        WorkingGroup.id.in_(wanted), WorkingGroup.open_to_interest.is_(True),
-        WorkingGroup.confidential.is_(False))))
+    return list(db.session.scalars(visibility.visible_groups(None).where(WorkingGroup.id.in_(wanted))))
 
 
 def public_groups() -> list[WorkingGroup]:
     """Groups listed on the public form."""
-    return list(db.session.scalars(select(WorkingGroup).where(
-        WorkingGroup.open_to_interest.is_(True), WorkingGroup.confidential.is_(False)
-    ).order_by(WorkingGroup.id)))
+    return list(db.session.scalars(visibility.visible_groups(None)))
 
 
 def sign_up(answers: Answers, locale: str) -> None:
-    """Record a sign-up and mail the confirmation link.
+    """Take a sign-up from the public form: one notice, whatever the address; the worker records
+    it and mails the confirmation link (`handle_sign_up`)."""
+    data = asdict(answers)
+    address = normalise_email(data.pop("email"))
+    notices.queue("volunteers.sign_up", address, locale, answers=data)
+    db.session.commit()
+
+
+def handle_sign_up(notice: notices.Notice) -> None:
+    """Worker: record a sign-up and mail the confirmation link.
 
     A known address keeps its record: the new answers wait until that address confirms them, so
     typing someone else's address changes nothing of theirs. A blocked person gets no mail.
     """
-    address = normalise_email(answers.email)
-    volunteer = find(address)
+    answers = Answers(email=notice.address, **notice.data["answers"])
+    volunteer = find(notice.address)
     if volunteer is None:
-        volunteer = Volunteer(email=address, locale=locale)
+        volunteer = Volunteer(email=notice.address, locale=notice.locale)
         _apply(volunteer, answers)
         db.session.add(volunteer)
     elif volunteer.status == Status.BLOCKED.value:
@@ -137,10 +157,9 @@ def sign_up(answers: Answers, locale: str) -> None:
     link = absolute_url("volunteers.confirm", token=tokens.make(CONFIRM_PURPOSE, volunteer.id,
                                                                volunteer.confirm_nonce))
     # No typed nickname in the greeting until the address is confirmed (a stranger may have typed it).
-    if abuse.allow_unsolicited(address):
-        mail.send_template(address, "volunteer_confirm", locale, _l("Please confirm your volunteer sign-up"),
-                           link=link)
-    db.session.commit()
+    mail.send_unsolicited(notice.address, "volunteer_confirm", notice.locale,
+                      _l("Please confirm your volunteer sign-up"), link=link)
+
 
 
 def confirm(token: str) -> Volunteer:
@@ -162,7 +181,7 @@ def confirm(token: str) -> Volunteer:
         db.session.add(StatusChange(volunteer_id=volunteer.id, to_status=volunteer.status))
     volunteer.confirm_nonce = ""
     if volunteer.newsletter and volunteer.email:
-        subscribe_confirmed(volunteer.email, volunteer.nickname, volunteer.locale[:2], source="volunteer")
+        subscribe_confirmed(volunteer.email, volunteer.nickname, volunteer.locale, source="volunteer")
     audit.record(None, "volunteer.confirmed", "volunteer", volunteer.id)
     db.session.commit()
     return volunteer
@@ -244,12 +263,29 @@ def notes(volunteer: Volunteer) -> list[VolunteerNote]:
         VolunteerNote.volunteer_id == volunteer.id).order_by(VolunteerNote.id.desc())))
 
 
+def may_move(volunteer: Volunteer, status: Status) -> bool:
+    return volunteer.status == status.value or status in TRANSITIONS[Status(volunteer.status)]
+
+
+def is_vetted(volunteer: Volunteer) -> bool:
+    """Someone staff vetted (a dated "vetted" entry in their history) and who has not since been
+    blocked or left: the only people who may join a confidential or vetted-only group."""
+    if volunteer.status in {Status.BLOCKED.value, Status.LEFT.value, Status.NEW.value, Status.CONTACTED.value}:
+        return False
+    return db.session.scalar(select(StatusChange.id).where(
+        StatusChange.volunteer_id == volunteer.id, StatusChange.to_status == Status.VETTED.value).limit(1)) \
+        is not None
+
+
 def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouched_by: str = "",
-                  note: str = "") -> None:
+                  note: str = "", erasing: bool = False) -> None:
     """Add a status change to the caller's transaction: dated history, audit entry, and on a block
-    the revocation of everything the person could still use."""
+    the revocation of everything the person could still use. Raises TransitionNotAllowed for a
+    move the life cycle (`models.TRANSITIONS`) does not allow; erasure always ends in LEFT."""
     if volunteer.status == status.value and not vouched_by:
         return
+    if not erasing and not may_move(volunteer, status):
+        raise TransitionNotAllowed(volunteer.status, status.value)
     db.session.add(StatusChange(volunteer_id=volunteer.id, from_status=volunteer.status,
                                 to_status=status.value, actor_id=actor.id if actor else None,
                                 vouched_by=vouched_by.strip()[:120], note=note.strip()[:300]))
@@ -261,9 +297,13 @@ def record_status(volunteer: Volunteer, status: Status, actor: User | None, vouc
 
 
 def _revoke_everything(volunteer: Volunteer) -> None:
-    """End sessions, void magic links and invitations, and remove every membership, at once."""
+    """End sessions, void magic links and invitations, remove every membership and take the person
+    off every open task, at once."""
     volunteer.session_version += 1
     sessions.mark_all_ended(sessions.VOLUNTEER, volunteer.id, "revoked")
+    open_tasks = select(Task.id).where(Task.status != TaskStatus.DONE.value)
+    db.session.execute(delete(task_assignees).where(task_assignees.c.volunteer_id == volunteer.id,
+                                                    task_assignees.c.task_id.in_(open_tasks)))
     db.session.execute(delete(Membership).where(Membership.volunteer_id == volunteer.id))
     db.session.execute(update(Invitation).where(
         Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value
@@ -317,7 +357,8 @@ def bulk_tag(actor: User, ids: Sequence[int], tag: str) -> int:
 
 
 def bulk_status(actor: User, ids: Sequence[int], status: Status) -> int:
-    people = _selected(ids)
+    """Move the chosen people whose status allows it; returns how many moved."""
+    people = [v for v in _selected(ids) if may_move(v, status)]
     for volunteer in people:
         record_status(volunteer, status, actor)
     db.session.commit()
@@ -360,20 +401,21 @@ def _signin_state(volunteer: Volunteer) -> str:
 
 
 def request_signin(email: str, locale: str) -> None:
-    """Mail a sign-in link if the address belongs to a confirmed, unblocked volunteer.
+    """Take a sign-in request: one notice, whatever the address, so neither the page nor its
+    timing says who volunteers; the worker mails a link only to a confirmed, unblocked volunteer."""
+    notices.queue("volunteers.sign_in", normalise_email(email), locale)
+    db.session.commit()
 
-    The caller shows the same answer either way, so the form does not reveal who volunteers.
-    """
-    volunteer = find(email)
+
+def handle_signin(notice: notices.Notice) -> None:
+    volunteer = find(notice.address)
     if (volunteer is None or volunteer.confirmed_at is None or volunteer.erased_at is not None
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
     link = absolute_url("volunteers.signin_link", token=token)
-    if abuse.allow_unsolicited(volunteer.email):
-        mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
-                           _l("Your sign-in link"), link=link)
-    db.session.commit()
+    mail.send_unsolicited(volunteer.email, "volunteer_signin", volunteer.locale, _l("Your sign-in link"), link=link)
+
 
 
 def use_signin_link(token: str) -> Volunteer:
@@ -438,7 +480,7 @@ def _erase(volunteer: Volunteer) -> None:
     db.session.execute(update(StatusChange).where(StatusChange.volunteer_id == volunteer.id)
                        .values(vouched_by="", note=""))
     _revoke_everything(volunteer)
-    record_status(volunteer, Status.LEFT, None)
+    record_status(volunteer, Status.LEFT, None, erasing=True)
     audit.record(None, "volunteer.erased", "volunteer", volunteer.id)
 
 

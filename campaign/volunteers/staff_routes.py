@@ -157,9 +157,15 @@ def change_status(volunteer_id: int) -> BaseResponse:
     person = _volunteer_or_404(volunteer_id)
     form = StatusForm()
     if form.validate_on_submit():
-        services.set_status(current_user, person, Status(form.status.data), form.vouched_by.data or "",
-                            form.note.data or "")
-        flash(_("Status changed."), "info")
+        try:
+            services.set_status(current_user, person, Status(form.status.data), form.vouched_by.data or "",
+                                form.note.data or "")
+        except services.TransitionNotAllowed as exc:
+            labels = _status_labels()
+            flash(_("A volunteer cannot go from “%(current)s” to “%(wanted)s”.",
+                    current=labels.get(exc.current, exc.current), wanted=labels.get(exc.wanted, exc.wanted)), "error")
+        else:
+            flash(_("Status changed."), "info")
     return redirect(url_for("volunteers.volunteer_page", volunteer_id=person.id))
 
 
@@ -224,7 +230,7 @@ def _group_fields(form: GroupForm) -> dict[str, object]:
         "name_zh": (form.name_zh.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
         "description_zh": form.description_zh.data or "", "description_en": form.description_en.data or "",
         "open_to_interest": bool(form.open_to_interest.data), "size_limit": form.size_limit.data,
-        "content_free": bool(form.content_free.data)}
+        "content_free": bool(form.content_free.data), "vetted_only": bool(form.vetted_only.data)}
     if "confidential" in form:
         fields["confidential"] = bool(form.confidential.data)
     return fields

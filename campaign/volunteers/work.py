@@ -32,7 +32,7 @@ from campaign.volunteers.models import (
     task_assignees,
 )
 from campaign.volunteers.permissions import Actor, can_manage, can_see_task, membership
-from campaign.volunteers.services import VolunteerError, find, record_status
+from campaign.volunteers.services import VolunteerError, find, is_vetted, may_move, record_status
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,8 @@ def invite(actor: Actor, group: WorkingGroup, volunteer: Volunteer) -> Invitatio
     if (volunteer.confirmed_at is None or volunteer.erased_at is not None
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         raise InvitationProblem(str(_l("This person cannot be invited.")))
+    if (group.confidential or group.vetted_only) and not is_vetted(volunteer):
+        raise InvitationProblem(str(_l("Only vetted volunteers can be invited to this group.")))
     if membership(volunteer, group.id) is not None:
         raise InvitationProblem(str(_l("This person is already a member.")))
     if _full(group):
@@ -235,8 +237,10 @@ def respond(token: str, accept: bool) -> Invitation:
     if accept:
         if _full(group):
             raise InvitationProblem(str(_l("The group has reached its size limit.")))
+        if (group.confidential or group.vetted_only) and not is_vetted(volunteer):
+            raise InvitationProblem(str(_l("This invitation was already answered or withdrawn.")))
         db.session.add(Membership(group_id=group.id, volunteer_id=volunteer.id))
-        if volunteer.status != Status.ACTIVE.value:
+        if may_move(volunteer, Status.ACTIVE):
             record_status(volunteer, Status.ACTIVE, None)
     invitation.state = (InvitationState.ACCEPTED if accept else InvitationState.DECLINED).value
     invitation.responded_at = utcnow()

@@ -28,6 +28,7 @@ def wait_for_mail(rounds: int = 1200) -> None:
 
     from campaign.extensions import db
     from campaign.mail.models import QueuedMail
+    from campaign.notices import PublicNotice
     from campaign.petitions.models import Signature
 
     for _round in range(rounds):
@@ -36,7 +37,8 @@ def wait_for_mail(rounds: int = 1200) -> None:
             select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None))
         )
         composing = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.mail_due.is_(True)))
-        if not queued and not composing:
+        deciding = db.session.scalar(select(func.count()).select_from(PublicNotice))
+        if not queued and not composing and not deciding:
             return
         time.sleep(0.05)
     raise AssertionError("the worker never delivered the queued mail")

@@ -62,7 +62,9 @@ def counting_sink() -> Iterator[tuple[CountingSink, int]]:
         controller.stop()
 
 
-def add_subscribers(count: int, status: str = "confirmed", prefix: str = "reader", locale: str = "zh") -> list[str]:
+def add_subscribers(
+    count: int, status: str = "confirmed", prefix: str = "reader", locale: str = "zh_Hans"
+) -> list[str]:
     """Insert `count` subscribers in one statement; return their addresses."""
     now = utcnow()
     addresses = [f"{prefix}{i}@example.net" for i in range(count)]

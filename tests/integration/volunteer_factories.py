@@ -9,18 +9,24 @@ from flask.testing import FlaskClient
 from campaign.extensions import db
 from campaign.timeutil import utcnow
 from campaign.volunteers import services
-from campaign.volunteers.models import Membership, Volunteer, WorkingGroup
+from campaign.volunteers.models import Membership, StatusChange, Volunteer, WorkingGroup
 
 _counter = itertools.count(1)
 
 
-def make_volunteer(**fields: Any) -> Volunteer:
+def make_volunteer(vetted: bool = False, **fields: Any) -> Volunteer:
+    """A confirmed volunteer; `vetted` gives them the dated vetting entry confidential groups need."""
     n = next(_counter)
     values: dict[str, Any] = {"email": f"vol{n}@example.net", "nickname": f"小鹿{n}", "confirmed_at": utcnow(),
                               "contact_kind": "signal", "contact": f"+4915{n:07d}", "region": "上海"}
     values.update(fields)
+    if vetted:
+        values.setdefault("status", "vetted")
     volunteer = Volunteer(**values)
     db.session.add(volunteer)
+    if vetted:
+        db.session.flush()
+        db.session.add(StatusChange(volunteer_id=volunteer.id, from_status="new", to_status="vetted"))
     db.session.commit()
     return volunteer
 
