@@ -32,8 +32,9 @@ def check_volunteer(access: Access) -> Response | None:
     volunteer = services.from_session(session.get(SESSION_KEY, ""))
     live = sessions.current(session.get(sessions.COOKIE_KEY), sessions.VOLUNTEER)
     if volunteer is None or live is None or live.subject_id != volunteer.id:
-        session.pop(SESSION_KEY, None)
-        session.pop(sessions.COOKIE_KEY, None)
+        if session.pop(SESSION_KEY, None) is not None:
+            # A volunteer's dead session; a staff member opening a volunteer page keeps theirs.
+            session.pop(sessions.COOKIE_KEY, None)
         if access.hide:
             abort(404)
         flash(_("Please sign in with a link sent to your email."), "info")

@@ -215,3 +215,11 @@ def test_ended_sessions_are_forgotten_by_the_worker(app, make_user):
     rows = list(db.session.scalars(sessions.select(sessions.LoginSession)))
     assert [r.ended_at for r in rows] == [None]
     assert kept.get("/staff").status_code == 200
+
+
+def test_staff_opening_a_volunteer_page_stays_signed_in(login_as):
+    """A staff member who follows a link into the volunteer space is sent to its sign-in, and
+    keeps their own staff session."""
+    staff = login_as(Role.ORGANISER)
+    assert staff.get("/me").status_code == 302
+    assert staff.get("/staff").status_code == 200
