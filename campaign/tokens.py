@@ -17,12 +17,17 @@ import binascii
 import hashlib
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
+
+from campaign.extensions import Model, db
+
+Row = TypeVar("Row", bound=Model)
 
 _VERSION = b"\x01"
 
@@ -33,6 +38,10 @@ class TokenInvalid(Exception):
 
 class TokenExpired(TokenInvalid):
     """The token is genuine but too old."""
+
+
+class LinkSpent(TokenInvalid):
+    """The token is genuine, but its row is gone or its state has moved on (used, withdrawn)."""
 
 
 def _box(purpose: str) -> SecretBox:
@@ -70,6 +79,23 @@ def read(purpose: str, token: str, max_age: int) -> tuple[Any, Any]:
     if time.time() - issued > max_age:
         raise TokenExpired()
     return subject, state
+
+
+def open_link(
+    purpose: str, token: str, max_age: int, model: type[Row], state_of: Callable[[Row], Any] | None = None
+) -> Row:
+    """The row of `model` a mailed link names, while the link is genuine and unexpired and, when
+    `state_of` is given, the row's state is still the one the link was made for.
+
+    Raises TokenExpired, LinkSpent (no such row, or its state moved on: used, answered,
+    withdrawn) or TokenInvalid (tampered, or made for another purpose); each feature turns these
+    into its own message.
+    """
+    subject, state = read(purpose, token, max_age)
+    row = db.session.get(model, subject) if isinstance(subject, int) else None
+    if row is None or (state_of is not None and state_of(row) != state):
+        raise LinkSpent()
+    return row
 
 
 def _read_legacy(purpose: str, token: str, max_age: int) -> tuple[Any, Any]:

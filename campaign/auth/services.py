@@ -166,14 +166,15 @@ def user_for_invite(token: str) -> User:
     """The invited user, while the link is valid, unexpired and unused."""
     max_age = current_app.config["INVITE_DAYS"] * 86400
     try:
-        user_id, state = tokens.read(INVITE_PURPOSE, token, max_age)
+        user = tokens.open_link(INVITE_PURPOSE, token, max_age, User, _invite_state)
+        if not user.is_active:
+            raise tokens.LinkSpent()
     except tokens.TokenExpired:
         raise InviteInvalid(str(_l("This invitation has expired. Ask an admin for a new one."))) from None
+    except tokens.LinkSpent:
+        raise InviteInvalid(str(_l("This invitation has been used or withdrawn."))) from None
     except tokens.TokenInvalid:
         raise InviteInvalid(str(_l("This invitation link is not valid."))) from None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or _invite_state(user) != state:
-        raise InviteInvalid(str(_l("This invitation has been used or withdrawn.")))
     return user
 
 

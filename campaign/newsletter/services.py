@@ -106,15 +106,13 @@ def handle_subscription(notice: notices.Notice) -> None:
 def read_confirm_token(token: str) -> Subscriber:
     """The pending subscriber a confirmation link names, or LinkInvalid."""
     try:
-        subscriber_id, address = tokens.read(CONFIRM_PURPOSE, token, CONFIRM_DAYS * 24 * 3600)
+        return tokens.open_link(
+            CONFIRM_PURPOSE, token, CONFIRM_DAYS * 24 * 3600, Subscriber, lambda subscriber: subscriber.email
+        )
     except tokens.TokenExpired:
         raise LinkInvalid(_l("This confirmation link has expired. Please subscribe again.")) from None
     except tokens.TokenInvalid:
         raise LinkInvalid(_l("This link is not valid.")) from None
-    subscriber = db.session.get(Subscriber, subscriber_id)
-    if subscriber is None or subscriber.email != address:
-        raise LinkInvalid(_l("This link is not valid."))
-    return subscriber
 
 
 def confirm(token: str) -> Subscriber:

@@ -298,13 +298,9 @@ def signature_from_token(purpose: str, token: str) -> Signature:
     """The signature a mailed link names, or LinkInvalid."""
     max_age = (CONFIRM_DAYS if purpose == CONFIRM_PURPOSE else WITHDRAW_DAYS) * 86400
     try:
-        signature_id, state = tokens.read(purpose, token, max_age)
+        return tokens.open_link(purpose, token, max_age, Signature, _state)
     except tokens.TokenInvalid:
         raise LinkInvalid() from None
-    signature = db.session.get(Signature, signature_id) if isinstance(signature_id, int) else None
-    if signature is None or _state(signature) != state:
-        raise LinkInvalid()
-    return signature
 
 
 def confirm(signature: Signature) -> bool:

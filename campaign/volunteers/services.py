@@ -165,14 +165,13 @@ def handle_sign_up(notice: notices.Notice) -> None:
 def confirm(token: str) -> Volunteer:
     """Confirm the address: the person becomes visible to organisers, or their update applies."""
     try:
-        volunteer_id, nonce = tokens.read(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+        # A spent link's nonce is gone: "" never matches, since no link is made without one.
+        volunteer = tokens.open_link(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE, Volunteer,
+                                     lambda volunteer: volunteer.confirm_nonce or None)
     except tokens.TokenExpired:
         raise LinkInvalid(str(_l("This link has expired. Please sign up again."))) from None
     except tokens.TokenInvalid:
         raise LinkInvalid(str(_l("This link is not valid or was already used."))) from None
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not nonce or volunteer.confirm_nonce != nonce:
-        raise LinkInvalid(str(_l("This link is not valid or was already used.")))
     if volunteer.pending_answers:
         _apply(volunteer, Answers(**json.loads(volunteer.pending_answers)))
         volunteer.pending_answers = ""
@@ -421,15 +420,13 @@ def handle_signin(notice: notices.Notice) -> None:
 def use_signin_link(token: str) -> Volunteer:
     """Spend a sign-in link; return the volunteer whose session may now start."""
     try:
-        volunteer_id, state = tokens.read(SIGNIN_PURPOSE, token, SIGNIN_MAX_AGE)
+        volunteer = tokens.open_link(SIGNIN_PURPOSE, token, SIGNIN_MAX_AGE, Volunteer, _signin_state)
+        if volunteer.status == Status.BLOCKED.value or volunteer.erased_at is not None:
+            raise tokens.LinkSpent()
     except tokens.TokenExpired:
         raise LinkInvalid(str(_l("This sign-in link has expired. Ask for a new one."))) from None
     except tokens.TokenInvalid:
         raise LinkInvalid(str(_l("This sign-in link is not valid or was already used."))) from None
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if (volunteer is None or volunteer.status == Status.BLOCKED.value or volunteer.erased_at is not None
-            or _signin_state(volunteer) != state):
-        raise LinkInvalid(str(_l("This sign-in link is not valid or was already used.")))
     volunteer.last_login_at = utcnow()
     db.session.commit()
     return volunteer

@@ -216,16 +216,15 @@ def _mail_invitation(invitation: Invitation, reminder: bool) -> None:
 
 
 def invitation_for(token: str) -> Invitation:
+    max_age = current_app.config["INVITE_DAYS"] * 86400
     try:
-        invitation_id, state = tokens.read(INVITE_PURPOSE, token, current_app.config["INVITE_DAYS"] * 86400)
+        return tokens.open_link(INVITE_PURPOSE, token, max_age, Invitation, lambda invitation: invitation.state)
     except tokens.TokenExpired:
         raise InvitationProblem(str(_l("This invitation has expired. Ask the group to invite you again."))) from None
+    except tokens.LinkSpent:
+        raise InvitationProblem(str(_l("This invitation was already answered or withdrawn."))) from None
     except tokens.TokenInvalid:
         raise InvitationProblem(str(_l("This invitation link is not valid."))) from None
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.state != state:
-        raise InvitationProblem(str(_l("This invitation was already answered or withdrawn.")))
-    return invitation
 
 
 def respond(token: str, accept: bool) -> Invitation:
