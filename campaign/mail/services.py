@@ -61,6 +61,13 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub("<address>", text)[:500]
 
 
+def reply_code(reason: str) -> str:
+    """The SMTP reply code alone, for log lines: a server's text often repeats the recipient's
+    address or name."""
+    found = re.search(r"\b[245]\d\d\b", reason)
+    return found.group(0) if found else "no reply code"
+
+
 def one_line(value: str) -> str:
     """Header-safe text: line breaks and other control characters become spaces."""
     return "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in value).strip()
@@ -237,7 +244,7 @@ def _defer(row_id: int, reason: str) -> None:
         return
     row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 30 * 2 ** min(row.attempts, 7)))
     db.session.commit()
-    logger.warning("mail %s deferred: %s", row_id, reason)
+    logger.warning("mail %s deferred: %s", row_id, reply_code(reason))
 
 
 def _fail(row_id: int, reason: str) -> None:
@@ -248,7 +255,7 @@ def _fail(row_id: int, reason: str) -> None:
         .values(failed_at=utcnow(), last_error=reason[:500], message=b"", recipient="")
     )
     db.session.commit()
-    logger.error("mail %s failed for good: %s", row_id, reason)
+    logger.error("mail %s failed for good: %s", row_id, reply_code(reason))
 
 
 def failed_count() -> int:

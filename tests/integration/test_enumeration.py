@@ -17,7 +17,7 @@ from campaign.notices import PublicNotice
 from campaign.petitions.models import Signature
 from campaign.timeutil import utcnow
 from campaign.worker import run_once
-from tests.conftest import Client, Inbox
+from tests.conftest import Client, Inbox, deliver_now
 from tests.integration.volunteer_factories import make_volunteer
 from tests.petitions_support import make_petition, send_mail
 
@@ -66,6 +66,7 @@ def test_subscribe_answers_alike_and_mails_the_difference(app, inbox):
     db.session.commit()
     _compare(app, lambda c, address: c.post("/subscribe?lang=en", data={"email": address, "language": "en"}))
     run_once(app, {"notices"})
+    deliver_now(app)
     assert "already" in Inbox.text(inbox.last_to(KNOWN))
     assert "confirm" in Inbox.text(inbox.last_to(UNKNOWN)).lower()
 
@@ -100,6 +101,7 @@ def test_volunteer_sign_in_answers_alike_and_only_the_volunteer_gets_a_link(app,
     make_volunteer(email=KNOWN)
     _compare(app, lambda c, address: c.post("/volunteer/signin", data={"email": address}))
     run_once(app, {"notices"})
+    deliver_now(app)
     assert inbox.to(KNOWN) and not inbox.to(UNKNOWN)
 
 
@@ -109,6 +111,7 @@ def test_my_data_answers_alike(app, inbox):
     db.session.commit()
     _compare(app, lambda c, address: c.post("/my-data/", data={"email": address}))
     run_once(app, {"notices"})
+    deliver_now(app)
     assert inbox.to(KNOWN) and not inbox.to(UNKNOWN)
 
 

@@ -24,7 +24,7 @@ def test_an_app_with_some_features_only_works(make_app: Callable[..., Flask], ap
         slug, titles = petition.slug, (petition.title_zh, petition.title_en)
         found = registry(small)
         assert {job.name for job in found.jobs} == {
-            "mail.retry", "abuse.mail_cap_sweep", "auth.sessions_purge",
+            "mail.retry", "abuse.mail_cap_sweep", "notices", "auth.sessions_purge",
             "petitions.confirmations", "petitions.purge_pending",
         }
         assert [holder.key for holder in found.data_rights] == ["petitions"]

@@ -15,6 +15,7 @@ from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.features import Job, Lane
 from campaign.mail.models import QueuedMail
+from campaign.notices import PublicNotice
 from campaign.petitions import services as petitions
 from campaign.timeutil import utcnow
 from tests.conftest import Inbox, deliver_now
@@ -32,15 +33,17 @@ def _until(condition, what: str, rounds: int = 600) -> None:
 
 
 def test_a_request_queues_mail_and_wakes_the_mail_lane_without_sending(make_app, app, inbox: Inbox):
-    """A request that causes mail never talks to the mail server: it queues the mail, and its
-    commit wakes the MAIL lane, which delivers it."""
+    """A request that causes mail never talks to the mail server: it queues a notice (the worker
+    decides what to mail), and its commit wakes the MAIL lane, which mails and delivers."""
     plain = make_app(WTF_CSRF_ENABLED=False)  # the plain Flask client: no worker runs after requests
     bell = worker.bells(plain)[Lane.MAIL]
     bell.clear()
     assert plain.test_client().post("/volunteer", data=FORM).status_code == 200
     assert inbox.messages == []
-    assert db.session.scalar(select(func.count()).select_from(QueuedMail)) == 1
+    assert db.session.scalar(select(func.count()).select_from(QueuedMail)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PublicNotice)) == 1
     assert bell.is_set()
+    assert worker.run_once(plain, {"notices"}) == 1
     assert deliver_now(plain) == 1
     assert inbox.last_to("night.owl@example.net")
 
