@@ -75,3 +75,10 @@ def test_organisers_see_only_the_public_page(app, login_as, intake_key):
     organiser = login_as(Role.ORGANISER)
     assert organiser.get("/takedowns").status_code == 404
     assert organiser.get("/monitoring").status_code == 200
+
+
+def test_tracker_before_any_key_says_what_to_do(app, login_as):
+    """Before `flask intake keygen`, caseworkers get a page saying so, not a server error."""
+    page = login_as(Role.CASEWORKER).get("/takedowns?lang=en")
+    assert page.status_code == 503
+    assert "flask intake keygen" in page.get_data(as_text=True)

@@ -29,6 +29,12 @@ def monitoring() -> str:
     return render_template("takedowns/monitoring.html", stats=tracker.all_stats())
 
 
+@bp.errorhandler(intake.NoKey)
+def _no_key(_exc: intake.NoKey) -> tuple[str, int]:
+    # Before `flask intake keygen` there is nothing to seal reports to: say so, as the queue does.
+    return render_template("takedowns/no_key.html"), 503
+
+
 @bp.route("/takedowns")
 @caseworker
 def index() -> str:
