@@ -5,18 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from campaign.auth.models import Role
+from campaign.auth.labels import ROLE_LABELS
 from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Admin"),
-    Role.ORGANISER: _l("Organiser"),
-    Role.CASEWORKER: _l("Caseworker"),
-}
 
 
 def _role_choices() -> list[SelectChoice]:
-    return choice_list((role.value, label) for role, label in ROLE_LABELS.items())
+    return choice_list(ROLE_LABELS.items())
 
 
 class InviteForm(FlaskForm):

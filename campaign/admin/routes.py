@@ -15,13 +15,17 @@ from campaign.access import staff
 from campaign.admin import bp
 from campaign.admin.forms import AuditFilterForm, InviteForm, RolesForm
 from campaign.audit import services as audit
+from campaign.audit.labels import ACTION_LABELS, TARGET_LABELS
 from campaign.auth import services as auth
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.labels import add_filters
 from campaign.mail import services as mail
 
 admin_only = staff(Role.ADMIN)
+
+add_filters(bp, audit_action=ACTION_LABELS, audit_target=TARGET_LABELS)
 
 
 @bp.route("/users")

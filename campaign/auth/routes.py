@@ -10,14 +10,18 @@ from campaign.access import public, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
+from campaign.auth.labels import ROLE_LABELS
 from campaign.auth.models import User
 from campaign.auth.throttle import account_key, failed_attempt
 from campaign.extensions import db, limiter
+from campaign.labels import add_filters
 from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
 # A session key name, not a secret.
 _ENROL_SECRET = "enrol_secret"  # nosec B105  # noqa: S105
+
+add_filters(bp, role_label=ROLE_LABELS)
 
 
 def _finish_login(user: User) -> Response:

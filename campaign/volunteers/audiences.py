@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from campaign.extensions import db
 from campaign.features import Audience
 from campaign.newsletter.models import Subscriber
+from campaign.volunteers.labels import STATUS_LABELS
 from campaign.volunteers.models import Membership, Status, Volunteer, WorkingGroup
 
 
@@ -23,7 +24,7 @@ def _by_status(value: str | None) -> Select[int]:
 
 
 def _statuses() -> list[tuple[str, str]]:
-    return [(s.value, s.value) for s in Status if s is not Status.BLOCKED]
+    return [(s.value, str(STATUS_LABELS[s])) for s in Status if s is not Status.BLOCKED]
 
 
 def _group_members(value: str | None) -> Select[int]:

@@ -15,30 +15,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
-from campaign.volunteers.models import Priority, Status, TaskStatus
-
-LANGUAGES = [
-    ("zh", _l("Mandarin")), ("yue", _l("Cantonese")), ("en", _l("English")), ("ja", _l("Japanese")),
-    ("ko", _l("Korean")), ("fr", _l("French")), ("de", _l("German")), ("es", _l("Spanish")),
-]
-SKILLS = [
-    ("policy", _l("Policy and advocacy")), ("legal", _l("Legal knowledge")),
-    ("support", _l("Peer or psychological support")), ("translation", _l("Translation")),
-    ("writing", _l("Writing and editing")), ("design", _l("Design and illustration")),
-    ("social", _l("Social media")), ("research", _l("Research")), ("monitoring", _l("Channel monitoring")),
-    ("tech", _l("Technology and security")), ("events", _l("Events and outreach")),
-]
-CONTACT_KINDS = [("", _l("None")), ("signal", "Signal"), ("telegram", "Telegram"), ("phone", _l("Phone"))]
-STATUS_LABELS = {
-    Status.NEW: _l("new"), Status.CONTACTED: _l("contacted"), Status.VETTED: _l("vetted"),
-    Status.INVITED: _l("invited"), Status.ACTIVE: _l("active"), Status.PAUSED: _l("paused"),
-    Status.LEFT: _l("left"), Status.BLOCKED: _l("blocked"),
-}
-TASK_STATUS_LABELS = {
-    TaskStatus.TODO: _l("To do"), TaskStatus.IN_PROGRESS: _l("In progress"),
-    TaskStatus.BLOCKED: _l("Blocked"), TaskStatus.DONE: _l("Done"),
-}
-PRIORITY_LABELS = {Priority.LOW: _l("low"), Priority.NORMAL: _l("normal"), Priority.HIGH: _l("high")}
+from campaign.volunteers.labels import (
+    CONTACT_KINDS,
+    LANGUAGES,
+    PRIORITY_LABELS,
+    SKILLS,
+    STATUS_LABELS,
+    TASK_STATUS_LABELS,
+)
+from campaign.volunteers.models import Priority
 
 
 def task_labels() -> dict[str, object]:
