@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from campaign.intake.choices import KINDS, PLATFORMS
@@ -58,6 +59,7 @@ COLUMN_TITLES: dict[str, object] = {
     "region": _l("Region"), "channel": _l("Channel"), "comments": _l("Comments"), "stage": _l("Stage"),
     "reached": _l("Reached"), "now": _l("Now"), "contacted": _l("Contacted"), "median_days": _l("Median days"),
     "mean_days": _l("Mean days"), "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"),
+    "group": _l("Working group"),
     "members": _l("Members"), "leads": _l("Leads"), "skill": _l("Skill"), "language": _l("Language"),
     "count": _l("Count"), "active_without_activity_30_days": _l("Active, no activity in 30 days"),
     "open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue"), "active_members": _l("Active members"),
@@ -81,7 +83,11 @@ VALUE_LABELS: dict[str, dict[str, Labels]] = {
     "takedowns_by_platform": {"platform": dict(PLATFORMS)},
 }
 
-# The raw (personal-data) lists: column titles, and the columns holding codes.
+# The raw (personal-data) lists: their titles, column titles, and the columns holding codes.
+RAW_LIST_TITLES: dict[str, object] = {
+    "signatures": _l("Signatures"), "subscribers": _l("Subscribers"), "volunteers": _l("Volunteers"),
+    "tasks": _l("Tasks"),
+}
 RAW_COLUMN_TITLES: dict[str, object] = {
     "petition": _l("Petition"), "name": _l("Name"), "email": _l("Email"), "region": _l("Region"),
     "comment": _l("Comment"), "display": _l("Name shown as"), "status": _l("Status"), "channel": _l("Channel"),
@@ -90,7 +96,8 @@ RAW_COLUMN_TITLES: dict[str, object] = {
     "joined_at": _l("Joined at"), "unsubscribed_at": _l("Unsubscribed at"), "nickname": _l("Nickname"),
     "contact_kind": _l("Secure contact"), "contact": _l("Contact"), "languages": _l("Languages"),
     "skills": _l("Skills"), "hours_per_week": _l("Hours per week"), "tags": _l("Tags"),
-    "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"), "title": _l("Title"),
+    "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"), "group": _l("Working group"),
+    "title": _l("Title"),
     "priority": _l("Priority"), "due_on": _l("Due on"), "created_at": _l("Created at"),
 }
 _ONE = 0
@@ -111,8 +118,25 @@ def column_title(column: str) -> str:
     return str(COLUMN_TITLES.get(column, column))
 
 
+def _reader_is_english() -> bool:
+    return str(get_locale() or "zh").startswith("en")
+
+
+def _one_group_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """A working group's name in the reader's language (the other one where it has none)."""
+    if not {"group_zh", "group_en"} <= set(frame.columns):
+        return frame
+    first, other = ("group_en", "group_zh") if _reader_is_english() else ("group_zh", "group_en")
+    out = frame.copy()
+    names = out[first].where(out[first].fillna("") != "", out[other]) if not out.empty else out[first]
+    out.insert(list(out.columns).index("group_zh"), "group", names)
+    return out.drop(columns=["group_zh", "group_en"])
+
+
 def labelled(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its code columns replaced by their labels in the current language."""
+    """The frame with its code columns replaced by their labels, and one group-name column, in the
+    current language."""
+    frame = _one_group_column(frame)
     columns = VALUE_LABELS.get(table, {})
     if not columns or frame.empty:
         return frame
@@ -148,9 +172,19 @@ def raw_export(kind: str, header: list[str], rows: Iterator[Sequence[Any]]) -> t
         how, labels = coded[column]
         convert.append(_converter(labels, many=how == _LIST))
 
+    both = {"group_zh", "group_en"} <= set(header)
+    zh_at, en_at = (header.index("group_zh"), header.index("group_en")) if both else (-1, -1)
+    english = _reader_is_english()
+
     def converted() -> Iterator[list[Any]]:
         for row in rows:
-            yield [value if fn is None else fn(value) for fn, value in zip(convert, row, strict=False)]
+            values = [value if fn is None else fn(value) for fn, value in zip(convert, row, strict=False)]
+            if both:  # one group-name column, in the reader's language
+                first, other = (values[en_at], values[zh_at]) if english else (values[zh_at], values[en_at])
+                values[zh_at] = first or other
+                del values[en_at]
+            yield values
 
-    titles = [str(RAW_COLUMN_TITLES.get(c, c)) for c in header]
+    shown = [("group" if c == "group_zh" else c) for c in header if c != "group_en"] if both else header
+    titles = [str(RAW_COLUMN_TITLES.get(c, c)) for c in shown]
     return titles, converted()

@@ -21,6 +21,7 @@ from campaign.reports import frames as fr
 from campaign.reports import raw
 from campaign.reports import tables as t
 from campaign.reports.exports import write_xlsx
+from campaign.reports.labels import RAW_LIST_TITLES
 from campaign.reports.labels import raw_export as raw_labels
 from campaign.timeutil import utcnow
 
@@ -70,7 +71,7 @@ def raw_export(
     if fmt == "csv":
         return titles, labelled_rows
     buffer = io.BytesIO()
-    write_xlsx(buffer, [(kind, titles, labelled_rows)])
+    write_xlsx(buffer, [(str(RAW_LIST_TITLES[kind]), titles, labelled_rows)])
     buffer.seek(0)
     return buffer
 
