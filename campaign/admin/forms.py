@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from campaign.auth.labels import ROLE_LABELS
-from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
+from campaign.forms import FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 
 
 def _role_choices() -> list[SelectChoice]:

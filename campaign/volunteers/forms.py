@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from campaign.forms import MultiCheckboxField, SelectChoice, choice_list
+from campaign.forms import FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 from campaign.volunteers.labels import (
     CONTACT_KINDS,
     LANGUAGES,
@@ -131,9 +130,10 @@ class BulkForm(FlaskForm):
     action = SelectField(_l("With the selected"), choices=choice_list([
         ("tag", _l("Add a tag")), ("status", _l("Change status")), ("invite", _l("Invite to a group")),
         ("export", _l("Export CSV"))]))
-    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
-    status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()])
-    group = SelectField(_l("Working group"), coerce=int, validators=[Optional()])
+    # Own ids: the list page also holds the filter form, with fields of the same names.
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)], id="bulk-tag")
+    status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()], id="bulk-status")
+    group = SelectField(_l("Working group"), coerce=int, validators=[Optional()], id="bulk-group")
     submit = SubmitField(_l("Apply"))
 
 
