@@ -74,6 +74,7 @@ class Visit:
 class Walk:
     who: str
     visits: list[Visit] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)  # the session, for a browser to take over
 
     @property
     def pages(self) -> list[Visit]:
@@ -131,6 +132,10 @@ def walk(app: Flask, client: FlaskClient, who: str, start: Iterable[str], lang: 
             queue.extend(links(visit.text()))
         elif visit.status in (301, 302, 303) and response.location:
             queue.append(urlsplit(response.location)._replace(scheme="", netloc="").geturl())
+    for name in (app.config.get("SESSION_COOKIE_NAME", "session"), "lang"):
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            result.cookies[name] = cookie.value
     return result
 
 
