@@ -40,6 +40,22 @@ def _need(path: Path, what: str) -> None:
 
 
 @pytest.fixture()
+def vnu() -> list[str]:
+    """The Nu HTML Checker's command line (checked before the demo is seeded, so a skip is quick)."""
+    _need(VNU_JAR, "The Nu HTML Checker (npm package vnu-jar)")
+    java = shutil.which("java")
+    if java is None:
+        _missing("Java is not installed (the Nu HTML Checker needs it: apt-get install default-jre-headless)")
+    return [str(java), "-jar", str(VNU_JAR)]
+
+
+@pytest.fixture()
+def axe() -> str:
+    _need(AXE_JS, "axe-core (npm package axe-core)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
 def demo_walks(app: Any) -> dict[str, list[Walk]]:
     seed_demo(app)
     done = {lang: walks(app, lang) for lang in LANGS}
@@ -47,13 +63,9 @@ def demo_walks(app: Any) -> dict[str, list[Walk]]:
     return done
 
 
-def test_every_page_is_valid_html(demo_walks: dict[str, list[Walk]], tmp_path: Path) -> None:
+def test_every_page_is_valid_html(vnu: list[str], demo_walks: dict[str, list[Walk]], tmp_path: Path) -> None:
     """0 errors from the Nu HTML Checker on every page, both languages (it found 383: duplicate
     ids, `action=""`, an unescaped `<slug>`)."""
-    _need(VNU_JAR, "The Nu HTML Checker (npm package vnu-jar)")
-    java = shutil.which("java")
-    if java is None:
-        _missing("Java is not installed (the Nu HTML Checker needs it: apt-get install default-jre-headless)")
     where: dict[str, str] = {}
     for lang, done in demo_walks.items():
         for w in done:
@@ -62,7 +74,7 @@ def test_every_page_is_valid_html(demo_walks: dict[str, list[Walk]], tmp_path: P
                 path.write_bytes(visit.body)
                 where[path.as_uri()] = f"{lang} {w.who} {visit.url}"
     assert len(where) > 200
-    run = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *sorted(
+    run = subprocess.run([*vnu, "--errors-only", "--format", "json", *sorted(
         uri.removeprefix("file://") for uri in where)], capture_output=True, text=True, check=False)
     errors = json.loads(run.stderr)["messages"]
     report = [f"{where.get(e.get('url', ''), e.get('url'))}: line {e.get('lastLine')}: {e['message']}" for e in errors]
@@ -70,13 +82,11 @@ def test_every_page_is_valid_html(demo_walks: dict[str, list[Walk]], tmp_path: P
 
 
 def test_every_page_passes_axe_at_both_widths(
-    demo_walks: dict[str, list[Walk]], browser: Any, live_server: Any
+    axe: str, demo_walks: dict[str, list[Walk]], browser: Any, live_server: Any
 ) -> None:
     """No serious or critical axe-core violation on any page, in both languages, at 1280 and 390 px
     (it found the case page's private-note box without an accessible name). Nothing is loaded from
     another host: axe is injected from the local file."""
-    _need(AXE_JS, "axe-core (npm package axe-core)")
-    axe = AXE_JS.read_text(encoding="utf-8")
     foreign: list[str] = []
     problems: list[str] = []
     checked = 0
