@@ -74,7 +74,7 @@ COLUMN_TITLES: dict[str, object] = {
 }
 # The codes in each report table's columns.
 VALUE_LABELS: dict[str, dict[str, Labels]] = {
-    "by_channel": {"channel": CHANNEL_LABELS},
+    "by_channel": {"channel": {**CHANNEL_LABELS, "—": CHANNEL_LABELS[""]}},  # no channel: came directly
     "funnel": {"stage": {s.value: lab for s, lab in STATUS_LABELS.items()}},
     "by_skill": {"skill": dict(SKILLS)},
     "by_language": {"language": dict(LANGUAGES)},
