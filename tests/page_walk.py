@@ -125,7 +125,7 @@ def walk(app: Flask, client: FlaskClient, who: str, start: Iterable[str], lang: 
         if kind in seen_kinds:
             continue
         seen_kinds.add(kind)
-        response = client.get(url)
+        response = client.get(url, buffered=True)  # read a streamed body inside its request
         visit = Visit(url, str(endpoint), response.status_code, response.mimetype or "", response.get_data())
         result.visits.append(visit)
         if visit.html and visit.status == 200:
