@@ -4,11 +4,12 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test install translations system-deps db seed serve worker bench lint i18n-extract
+.PHONY: run test install translations system-deps checkers db seed serve worker bench lint i18n-extract
 
 run: install db seed serve
 
-test: install system-deps
+# The HTML and accessibility checks skip, saying why, where `make checkers` could not install them.
+test: install system-deps checkers
 	$(PYTEST) -q
 
 install: $(VENV)/.installed translations
@@ -29,6 +30,24 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else \
 	    echo "Install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; \
+	  fi; \
+	fi
+
+# The Nu HTML Checker (vnu-jar) and axe-core from the npm registry, into .cache/vnu (ignored by git);
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime from another host. The Nu
+# checker needs Java: Debian's default-jre-headless, installed here when run as root.
+VNU_VERSION := 26.9.27
+AXE_VERSION := 4.14.1
+CHECKERS := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar .cache/vnu/node_modules/axe-core/axe.min.js
+checkers:
+	@if ! command -v java >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@if ! ls $(CHECKERS) >/dev/null 2>&1; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    mkdir -p .cache/vnu && npm install --prefix .cache/vnu --no-save --ignore-scripts --no-audit --no-fund vnu-jar@$(VNU_VERSION) axe-core@$(AXE_VERSION) >/dev/null; \
+	  else \
+	    echo "npm is missing: the HTML and accessibility checks will skip (apt-get install npm)"; \
 	  fi; \
 	fi
 

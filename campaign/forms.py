@@ -2,17 +2,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, SelectMultipleField, widgets
 
 # WTForms 3.3 added SelectChoice (tuple choices are deprecated); types-wtforms 3.2 does not know
 # it yet, so mypy sees Any here. Import it from this module.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
-__all__ = ["MultiCheckboxField", "SelectChoice", "choice_list"]
+if TYPE_CHECKING:
+    from _typeshed import SupportsItems
+
+__all__ = ["FlaskForm", "MultiCheckboxField", "SelectChoice", "choice_list"]
+
+# Fields no label points at: rendered without an id, so a page holding many forms (a list with a
+# button per row, each form with its CSRF token) has no duplicate ids.
+_NO_ID = frozenset({"CSRFTokenField", "HiddenField", "SubmitField"})
+
+
+class FlaskForm(_FlaskForm):
+    """The house form: Flask-WTF's, with hidden fields and buttons rendered without an id."""
+
+    class Meta(DefaultMeta):
+        def render_field(self, field: Field, render_kw: SupportsItems[str, Any]) -> Any:
+            attrs = dict(render_kw.items())
+            if field.type in _NO_ID:
+                attrs.setdefault("id", False)
+            return super().render_field(field, attrs)
 
 
 def choice_list(pairs: Iterable[tuple[Any, object]]) -> list[SelectChoice]:

@@ -13,15 +13,19 @@ from werkzeug.wrappers import Response
 
 from campaign.access import staff
 from campaign.admin import bp
-from campaign.admin.forms import AuditFilterForm, InviteForm, RolesForm
+from campaign.admin.forms import AuditFilterForm, InviteForm, RolesForm, audit_filter_choices
 from campaign.audit import services as audit
+from campaign.audit.labels import ACTION_LABELS, TARGET_LABELS
 from campaign.auth import services as auth
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.labels import add_filters
 from campaign.mail import services as mail
 
 admin_only = staff(Role.ADMIN)
+
+add_filters(bp, audit_action=ACTION_LABELS, audit_target=TARGET_LABELS)
 
 
 @bp.route("/users")
@@ -96,6 +100,8 @@ def user_action(user_id: int, action: str) -> Response:
 def audit_log() -> str:
     form = AuditFilterForm(request.args)
     help_desk = current_user.has_role(Role.CASEWORKER)
+    # Without the caseworker role the menus do not name help-desk actions either.
+    form.action.choices, form.target_type.choices = audit_filter_choices(help_desk)
     filters = audit.AuditFilter(include_help_desk=help_desk)
     if form.validate():
         filters = audit.AuditFilter(

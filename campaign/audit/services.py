@@ -43,6 +43,7 @@ class AuditFilter:
 
 
 HELP_DESK_ACTIONS = ("intake.", "takedown.")
+HELP_DESK_TARGETS = frozenset({"help_request", "intake_key", "takedown"})
 
 
 def query(filters: AuditFilter) -> Select[AuditEvent]:

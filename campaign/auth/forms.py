@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from campaign.auth.services import MIN_PASSWORD
+from campaign.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):

@@ -11,12 +11,16 @@ from campaign.access import personal, staff
 from campaign.auth import bp
 from campaign.auth import services as auth
 from campaign.auth.forms import CodeForm, ConfirmForm, LoginForm, SetPasswordForm
+from campaign.auth.labels import ROLE_LABELS
 from campaign.auth.models import User
 from campaign.auth.throttle import account_key, failed_attempt, known_device, remember_device
 from campaign.extensions import db, limiter
+from campaign.labels import add_filters
 from campaign.security import safe_next
 
 _PENDING = "pending_user"  # "id:session_version" between the password and the second factor
+
+add_filters(bp, role_label=ROLE_LABELS)
 
 
 def _finish_login(user: User) -> Response:

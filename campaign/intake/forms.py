@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from campaign.forms import MultiCheckboxField, choice_list
+from campaign.forms import FlaskForm, MultiCheckboxField, choice_list
 from campaign.intake.choices import CONTACT, HELP_WANTED, KINDS, PLATFORMS
 from campaign.intake.models import Status
 
@@ -119,8 +118,9 @@ class CaseForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
+    # Its own id: the case page also holds the message to the person, whose field is also "text".
     text = TextAreaField(_l("Private note"), validators=[InputRequired(_l("Write a note first.")), Length(max=5000)],
-                         description=_l("Only caseworkers who unlock the key can read it."))
+                         description=_l("Only caseworkers who unlock the key can read it."), id="note-text")
     submit = SubmitField(_l("Add note"))
 
 

@@ -81,7 +81,9 @@ def seed_newsletter(rng: random.Random) -> None:
                 "topics": ",".join(t for t in TOPICS if rng.random() < 0.3), "status": status.value,
                 "source": DEMO_SOURCE, "created_at": joined,
                 "confirmed_at": joined if status != SubscriberStatus.PENDING else None,
-                "unsubscribed_at": joined + timedelta(days=30) if status == SubscriberStatus.UNSUBSCRIBED else None,
+                # Never in the future: a reader who joined last week left at most a few days ago.
+                "unsubscribed_at": min(joined + timedelta(days=30), now) if status == SubscriberStatus.UNSUBSCRIBED
+                else None,
                 "bounce_reason": "550 5.1.1 mailbox unavailable" if status == SubscriberStatus.BOUNCED else "",
             })
         db.session.execute(insert(Subscriber), rows)

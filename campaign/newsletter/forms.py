@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
+from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 from campaign.i18n import locale_code
 from campaign.newsletter.services import LANGUAGES, TOPICS
 

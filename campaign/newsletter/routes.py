@@ -16,6 +16,7 @@ from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
 from campaign.i18n import locale_code, short_code
+from campaign.labels import add_filters
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportForm,
@@ -25,10 +26,12 @@ from campaign.newsletter.forms import (
     SubscribeForm,
     TestSendForm,
 )
+from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS
 from campaign.newsletter.models import ImportJob, Issue, IssueStatus
 from campaign.security import accepts_files
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
+add_filters(bp, issue_status=ISSUE_STATUS_LABELS, subscriber_status=SUBSCRIBER_STATUS_LABELS)
 
 # The preview shows the mail itself, whose styles are inline (mail clients need them).
 _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'"

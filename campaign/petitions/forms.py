@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from campaign.forms import Deliverable, SelectChoice
+from campaign.forms import Deliverable, FlaskForm, SelectChoice
 from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
 
 EMAIL_SHAPE = r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+\Z"

@@ -28,6 +28,7 @@ from campaign.access import personal, public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
+from campaign.labels import add_filters, label
 from campaign.links import absolute_url
 from campaign.petitions import bp, page, share
 from campaign.petitions import services as petitions
@@ -39,11 +40,19 @@ from campaign.petitions.forms import (
     SignForm,
     WithdrawForm,
 )
+from campaign.petitions.labels import (
+    CHANNEL_LABELS,
+    DISPLAY_LABELS,
+    PETITION_STATUS_LABELS,
+    SIGNATURE_STATUS_LABELS,
+)
 from campaign.petitions.models import TRANSLATED, Petition, Signature
 
 logger = logging.getLogger(__name__)
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
+add_filters(bp, petition_status=PETITION_STATUS_LABELS, signature_status=SIGNATURE_STATUS_LABELS,
+            share_channel=CHANNEL_LABELS, name_display=DISPLAY_LABELS)
 
 
 
@@ -149,8 +158,7 @@ def _render_thanks(petition: Petition, values: dict[str, Any]) -> str:
     lang = _lang()
     url = _public_url(petition)
     text = petition.text("share_text", lang) or petition.text("title", lang)
-    labels = {"weibo": _("Weibo"), "telegram": _("Telegram"), "x": _("X (Twitter)"),
-              "whatsapp": _("WhatsApp"), "email": _("Email")}
+    labels = {code: label(CHANNEL_LABELS, code) for code in ("weibo", "telegram", "x", "whatsapp", "email")}
     return render_template(
         "petitions/thanks.html",
         petition=petition,

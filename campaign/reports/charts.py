@@ -49,7 +49,15 @@ def _encode(fig: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def line(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str) -> str | None:
+def _axes(ax: Any, title: str, x_title: str, y_title: str) -> None:
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(x_title)
+    ax.set_ylabel(y_title)
+
+
+def line(
+    frame: pd.DataFrame, x: str, ys: dict[str, str], title: str, x_title: str = "", y_title: str = ""
+) -> str | None:
     """A line chart of columns `ys` (column -> legend label) over `x`, as a data: URI."""
     if frame.empty:
         return None
@@ -57,14 +65,29 @@ def line(frame: pd.DataFrame, x: str, ys: dict[str, str], title: str) -> str | N
         fig, ax = plt.subplots(figsize=(7, 3))
         for index, (column, label) in enumerate(ys.items()):
             ax.plot(frame[x], frame[column], label=label, color=(ACCENT, SECOND, "#55575c")[index % 3], linewidth=1.8)
-        ax.set_title(title, loc="left")
+        _axes(ax, title, x_title, y_title)
+        ax.set_ylim(bottom=0)
         if len(ys) > 1:
             ax.legend(frameon=False)
         fig.autofmt_xdate()
         return _encode(fig)
 
 
-def bars(frame: pd.DataFrame, label: str, value: str, title: str, limit: int = 12) -> str | None:
+def columns(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str = "", y_title: str = "") -> str | None:
+    """A column chart of `y` per `x` (a count per day or week, not a running total), as a data: URI."""
+    if frame.empty:
+        return None
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.bar(pd.to_datetime(frame[x]), frame[y], color=ACCENT, width=0.8 if x == "day" else 5)
+        _axes(ax, title, x_title, y_title)
+        ax.grid(axis="x", visible=False)
+        fig.autofmt_xdate()
+        return _encode(fig)
+
+
+def bars(frame: pd.DataFrame, label: str, value: str, title: str, limit: int = 12,
+         x_title: str = "", y_title: str = "") -> str | None:
     """A horizontal bar chart of the first `limit` rows, as a data: URI."""
     if frame.empty:
         return None
@@ -72,6 +95,6 @@ def bars(frame: pd.DataFrame, label: str, value: str, title: str, limit: int = 1
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(top) + 1))
         ax.barh(top[label].astype(str), top[value], color=ACCENT)
-        ax.set_title(title, loc="left")
+        _axes(ax, title, x_title, y_title)
         ax.grid(axis="y", visible=False)
         return _encode(fig)

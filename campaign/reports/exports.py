@@ -77,3 +77,23 @@ def frames_xlsx(sections: dict[str, dict[str, pd.DataFrame]]) -> bytes:
     ]
     write_xlsx(buffer, sheets)
     return buffer.getvalue()
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A title as an XLSX sheet name: at most 31 characters, none of []:*?/\\, unique in the book."""
+    base = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "sheet"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" {n}"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def titled_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Frames as one XLSX, one sheet per frame named by its (translated) title."""
+    buffer = io.BytesIO()
+    taken: set[str] = set()
+    write_xlsx(buffer, [(_sheet_name(title, taken), [str(c) for c in frame.columns], frame.itertuples(index=False))
+                        for title, frame in frames.items()])
+    return buffer.getvalue()

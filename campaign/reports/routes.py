@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 from flask import Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -15,9 +16,10 @@ from campaign.exports import csv_stream
 from campaign.forms import choice_list
 from campaign.reports import bp, charts
 from campaign.reports import services as reports
-from campaign.reports.exports import frame_csv, frames_xlsx
+from campaign.reports.exports import frame_csv, titled_xlsx
 from campaign.reports.forms import ReportFilterForm
 from campaign.reports.frames import ReportFilter
+from campaign.reports.labels import SECTION_TITLES, TABLE_TITLES, column_title, for_export, labelled
 from campaign.volunteers import visibility
 
 campaign_staff = staff(Role.ORGANISER, Role.ADMIN)
@@ -25,71 +27,32 @@ case_staff = staff(Role.CASEWORKER)  # help-desk figures: an admin must be a cas
 
 CAMPAIGN_SECTIONS = "petitions, volunteers, groups, newsletter"
 
-SECTION_TITLES = {
-    "petitions": _l("Petitions"),
-    "volunteers": _l("Volunteers"),
-    "groups": _l("Working groups"),
-    "newsletter": _l("Newsletter"),
-    "intake": _l("Help requests and takedowns"),
-}
-TABLE_TITLES = {
-    "signatures_per_day": _l("Confirmed signatures per day"),
-    "confirmation": _l("Confirmation rate"),
-    "by_region": _l("Signatures by region"),
-    "by_channel": _l("Signatures by share channel"),
-    "comments": _l("Comments"),
-    "funnel": _l("Volunteer funnel"),
-    "time_to_first_contact": _l("Days from sign-up to first contact"),
-    "by_group": _l("Members by working group"),
-    "by_skill": _l("Volunteers by skill"),
-    "by_language": _l("Volunteers by language"),
-    "went_quiet": _l("Active volunteers who went quiet (30 days)"),
-    "tasks_by_group": _l("Tasks by working group"),
-    "done_per_week": _l("Tasks done per week"),
-    "subscribers_over_time": _l("Subscribers over time"),
-    "subscribers_by_status": _l("Subscribers by status"),
-    "issues": _l("Newsletter issues"),
-    "requests_per_week_by_type": _l("Help requests per week by type"),
-    "takedowns_by_platform": _l("Takedown requests by platform"),
-}
-
-
-COLUMN_TITLES = {
-    "day": _l("Day"), "week": _l("Week"), "signatures": _l("Signatures"), "cumulative": _l("Total so far"),
-    "goal": _l("Goal"), "signed": _l("Signed"), "confirmed": _l("Confirmed"), "rate": _l("Rate"),
-    "region": _l("Region"), "channel": _l("Channel"), "comments": _l("Comments"), "stage": _l("Stage"),
-    "reached": _l("Reached"), "now": _l("Now"), "contacted": _l("Contacted"), "median_days": _l("Median days"),
-    "mean_days": _l("Mean days"), "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"),
-    "members": _l("Members"), "leads": _l("Leads"), "skill": _l("Skill"), "language": _l("Language"),
-    "count": _l("Count"), "active_without_activity_30_days": _l("Active, no activity in 30 days"),
-    "open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue"), "active_members": _l("Active members"),
-    "open_per_active_member": _l("Open tasks per active member"), "joined": _l("Joined"),
-    "unsubscribed": _l("Unsubscribed"), "net_total": _l("Subscribers"), "status": _l("Status"),
-    "subscribers": _l("Subscribers"), "issue_id": _l("Issue"), "subject": _l("Subject"), "started_at": _l("Sent on"),
-    "sent": _l("Sent"), "failed": _l("Failed"), "recipients": _l("Recipients"),
-    "unsubscribed_within_7_days": _l("Unsubscribed within 7 days"), "delivery_rate": _l("Delivery rate"),
-    "kind": _l("Type"), "requests": _l("Requests"), "platform": _l("Platform"), "filed": _l("Filed"),
-    "answered": _l("Answered"), "response_rate": _l("Response rate"), "removed": _l("Removed"),
-    "median_days_to_removal": _l("Median days to removal"), "still_online": _l("Still online"),
-}
-
-
-def _chart(key: str, frame) -> str | None:  # type: ignore[no-untyped-def]
+def _chart(key: str, frame: pd.DataFrame, today: date) -> str | None:
+    """The chart of one table, or None; time series stop at today."""
     title = str(TABLE_TITLES[key])
+    for column in ("day", "week"):
+        if column in frame.columns and not frame.empty:
+            frame = frame[pd.to_datetime(frame[column]).dt.date <= today]
+    count = str(_l("Number"))
     if key == "signatures_per_day":
-        return charts.line(frame, "day", {"cumulative": str(_l("Total so far")), "goal": str(_l("Goal"))}, title)
+        return charts.columns(frame, "day", "signatures", title, x_title=str(_l("Day")),
+                              y_title=str(_l("Signatures confirmed that day")))
+    if key == "signatures_total":
+        return charts.line(frame, "day", {"cumulative": str(_l("Total so far")), "goal": str(_l("Goal"))}, title,
+                           x_title=str(_l("Day")), y_title=str(_l("Confirmed signatures")))
     if key == "subscribers_over_time":
-        return charts.line(frame, "day", {"net_total": str(_l("Subscribers"))}, title)
+        return charts.line(frame, "day", {"net_total": str(_l("Subscribers"))}, title,
+                           x_title=str(_l("Day")), y_title=str(_l("Confirmed subscribers")))
     if key == "done_per_week":
-        return charts.line(frame, "week", {"done": str(_l("Done"))}, title)
-    if key in {"by_region", "by_channel"}:
-        return charts.bars(frame, frame.columns[0], "signatures", title)
-    if key in {"by_skill", "by_language"}:
-        return charts.bars(frame, frame.columns[0], "count", title)
-    if key == "funnel":
-        return charts.bars(frame, "stage", "reached", title)
-    if key == "takedowns_by_platform":
-        return charts.bars(frame, "platform", "filed", title)
+        return charts.columns(frame, "week", "done", title, x_title=str(_l("Week")),
+                              y_title=str(_l("Tasks done that week")))
+    bars = {"by_region": "signatures", "by_channel": "signatures", "by_skill": "count", "by_language": "count",
+            "funnel": "reached", "takedowns_by_platform": "filed"}
+    if key in bars:
+        value = bars[key]
+        shown = labelled(key, frame)
+        return charts.bars(shown, str(frame.columns[0]), value, title, x_title=column_title(value) if value != "count"
+                           else count, y_title=column_title(str(frame.columns[0])))
     return None
 
 
@@ -117,14 +80,19 @@ def _form() -> ReportFilterForm:
 def _page(key: str) -> str:
     form = _form()
     frames = reports.section(key, _filter(form))
+    today = date.today()
     tables = []
     for name, frame in frames.items():
-        header, rows = reports.frame_table(frame)
-        titles = [str(COLUMN_TITLES.get(column, column)) for column in header]
-        tables.append((name, TABLE_TITLES[name], _chart(name, frame), titles, rows))
+        header, rows = reports.frame_table(labelled(name, frame))
+        titles = [column_title(column) for column in header]
+        charts_ = [(TABLE_TITLES[name], _chart(name, frame, today))]
+        if name == "signatures_per_day":
+            charts_.append((TABLE_TITLES["signatures_total"], _chart("signatures_total", frame, today)))
+        tables.append((name, TABLE_TITLES[name], [c for c in charts_ if c[1]], titles, rows))
     sections = [k for k in SECTION_TITLES if (k == "intake" and reports.may_see_intake(current_user))
                 or (k != "intake" and reports.may_see_campaign(current_user))]
     return render_template("reports/section.html", key=key, form=form, tables=tables, sections=sections,
+                           figures=reports.key_figures(key, frames, today),
                            section_titles=SECTION_TITLES, query=request.query_string.decode(),
                            locale=str(get_locale()))
 
@@ -153,14 +121,15 @@ def _download_table(key: str, table: str) -> Response:
     frames = reports.section(key, _filter(_form()))
     if table not in frames:
         abort(404)
-    return Response(stream_with_context(frame_csv(frames[table])), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(frame_csv(for_export(table, frames[table]))),
+                    mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={key}-{table}.csv"})
 
 
 def _download_xlsx(key: str) -> Response:
     frames = reports.section(key, _filter(_form()))
     return Response(
-        frames_xlsx({key: frames}),
+        titled_xlsx({str(TABLE_TITLES[name]): for_export(name, frame) for name, frame in frames.items()}),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename={key}.xlsx"},
     )

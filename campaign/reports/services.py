@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from campaign.audit import services as audit
@@ -20,6 +21,8 @@ from campaign.reports import frames as fr
 from campaign.reports import raw
 from campaign.reports import tables as t
 from campaign.reports.exports import write_xlsx
+from campaign.reports.labels import RAW_LIST_TITLES
+from campaign.reports.labels import raw_export as raw_labels
 from campaign.timeutil import utcnow
 from campaign.volunteers import visibility
 
@@ -64,10 +67,11 @@ def raw_export(
         finally:
             conn.close()
 
+    titles, labelled_rows = raw_labels(kind, header, closing_rows())
     if fmt == "csv":
-        return header, closing_rows()
+        return titles, labelled_rows
     buffer = io.BytesIO()
-    write_xlsx(buffer, [(kind, header, closing_rows())])
+    write_xlsx(buffer, [(str(RAW_LIST_TITLES[kind]), titles, labelled_rows)])
     buffer.seek(0)
     return buffer
 
@@ -110,6 +114,67 @@ def weekly_summary() -> int:
     audit.record(None, SUMMARY_ACTION, "report", "", f"recipients: {sent}")
     db.session.commit()
     return sent
+
+
+def key_figures(key: str, frames: fr.Frames, today: date) -> list[tuple[object, str]]:
+    """The few figures a section leads with: (label, value) pairs, read before any chart."""
+    def total(table: str, column: str) -> int:
+        frame = frames.get(table)
+        return int(frame[column].sum()) if frame is not None and not frame.empty else 0
+
+    def first(table: str, column: str) -> Any:
+        frame = frames.get(table)
+        return frame[column].iloc[0] if frame is not None and not frame.empty else None
+
+    def number(value: Any) -> str:
+        return format_decimal(value) if value is not None and not pd.isna(value) else "—"
+
+    figures: list[tuple[object, str]] = []
+    if key == "petitions":
+        daily = frames["signatures_per_day"]
+        week_start = today - timedelta(days=6)
+        days = pd.to_datetime(daily["day"]).dt.date if not daily.empty else pd.Series(dtype="object")
+        rate = first("confirmation", "rate")
+        figures = [
+            (_l("Confirmed signatures"), number(total("signatures_per_day", "signatures"))),
+            (_l("Goal"), number(first("signatures_per_day", "goal"))),
+            (_l("Confirmed today"),
+             number(int(daily.loc[days == today, "signatures"].sum()) if not daily.empty else 0)),
+            (_l("Confirmed in the last 7 days"),
+             number(int(daily.loc[days >= week_start, "signatures"].sum()) if not daily.empty else 0)),
+            (_l("Confirmation rate"), format_percent(rate) if rate is not None else "—"),
+        ]
+    elif key == "volunteers":
+        funnel = frames["funnel"]
+        now = dict(zip(funnel["stage"], funnel["now"], strict=False)) if not funnel.empty else {}
+        figures = [
+            (_l("Volunteers"), number(first("funnel", "reached"))),
+            (_l("Active now"), number(now.get("active", 0))),
+            (_l("New, not yet contacted"), number(now.get("new", 0))),
+            (_l("Median days to first contact"), number(first("time_to_first_contact", "median_days"))),
+        ]
+    elif key == "groups":
+        figures = [
+            (_l("Open tasks"), number(total("tasks_by_group", "open"))),
+            (_l("Overdue tasks"), number(total("tasks_by_group", "overdue"))),
+            (_l("Tasks done"), number(total("tasks_by_group", "done"))),
+        ]
+    elif key == "newsletter":
+        status = frames["subscribers_by_status"]
+        confirmed = int(status.loc[status["status"] == "confirmed", "subscribers"].sum()) if not status.empty else 0
+        figures = [
+            (_l("Confirmed subscribers"), number(confirmed)),
+            (_l("Joined in this period"), number(total("subscribers_over_time", "joined"))),
+            (_l("Issues sent"), number(len(frames["issues"]))),
+        ]
+    elif key == "intake":
+        figures = [
+            (_l("Help requests"), number(total("requests_per_week_by_type", "requests"))),
+            (_l("Takedown requests filed"), number(total("takedowns_by_platform", "filed"))),
+            (_l("Removed"), number(total("takedowns_by_platform", "removed"))),
+            (_l("Still online"), number(total("takedowns_by_platform", "still_online"))),
+        ]
+    return figures
 
 
 def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:

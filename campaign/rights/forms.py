@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from campaign.forms import Deliverable
+from campaign.forms import Deliverable, FlaskForm
 
 
 class RequestForm(FlaskForm):

@@ -15,6 +15,7 @@ from campaign.auth.models import User
 from campaign.features import Audience
 from campaign.newsletter.models import Subscriber
 from campaign.volunteers import visibility
+from campaign.volunteers.labels import STATUS_LABELS
 from campaign.volunteers.models import Membership, Status, Volunteer
 
 
@@ -29,7 +30,7 @@ def _by_status(value: str | None, sender: User | None) -> Select[int]:
 
 
 def _statuses(sender: User | None) -> list[tuple[str, str]]:
-    return [(s.value, s.value) for s in Status if s is not Status.BLOCKED]
+    return [(s.value, str(STATUS_LABELS[s])) for s in Status if s is not Status.BLOCKED]
 
 
 def _group_members(value: str | None, sender: User | None) -> Select[int]:

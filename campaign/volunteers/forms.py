@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,31 +13,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from campaign.forms import Deliverable, MultiCheckboxField, SelectChoice, choice_list
-from campaign.volunteers.models import Priority, Status, TaskStatus
-
-LANGUAGES = [
-    ("zh", _l("Mandarin")), ("yue", _l("Cantonese")), ("en", _l("English")), ("ja", _l("Japanese")),
-    ("ko", _l("Korean")), ("fr", _l("French")), ("de", _l("German")), ("es", _l("Spanish")),
-]
-SKILLS = [
-    ("policy", _l("Policy and advocacy")), ("legal", _l("Legal knowledge")),
-    ("support", _l("Peer or psychological support")), ("translation", _l("Translation")),
-    ("writing", _l("Writing and editing")), ("design", _l("Design and illustration")),
-    ("social", _l("Social media")), ("research", _l("Research")), ("monitoring", _l("Channel monitoring")),
-    ("tech", _l("Technology and security")), ("events", _l("Events and outreach")),
-]
-CONTACT_KINDS = [("", _l("None")), ("signal", "Signal"), ("telegram", "Telegram"), ("phone", _l("Phone"))]
-STATUS_LABELS = {
-    Status.NEW: _l("new"), Status.CONTACTED: _l("contacted"), Status.VETTED: _l("vetted"),
-    Status.INVITED: _l("invited"), Status.ACTIVE: _l("active"), Status.PAUSED: _l("paused"),
-    Status.LEFT: _l("left"), Status.BLOCKED: _l("blocked"),
-}
-TASK_STATUS_LABELS = {
-    TaskStatus.TODO: _l("To do"), TaskStatus.IN_PROGRESS: _l("In progress"),
-    TaskStatus.BLOCKED: _l("Blocked"), TaskStatus.DONE: _l("Done"),
-}
-PRIORITY_LABELS = {Priority.LOW: _l("low"), Priority.NORMAL: _l("normal"), Priority.HIGH: _l("high")}
+from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
+from campaign.volunteers.labels import (
+    CONTACT_KINDS,
+    LANGUAGES,
+    PRIORITY_LABELS,
+    SKILLS,
+    STATUS_LABELS,
+    TASK_STATUS_LABELS,
+)
+from campaign.volunteers.models import Priority
 
 
 def task_labels() -> dict[str, object]:
@@ -147,9 +131,10 @@ class BulkForm(FlaskForm):
     action = SelectField(_l("With the selected"), choices=choice_list([
         ("tag", _l("Add a tag")), ("status", _l("Change status")), ("invite", _l("Invite to a group")),
         ("export", _l("Export CSV"))]))
-    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)])
-    status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()])
-    group = SelectField(_l("Working group"), coerce=int, validators=[Optional()])
+    # Own ids: the list page also holds the filter form, with fields of the same names.
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=30)], id="bulk-tag")
+    status = SelectField(_l("Status"), choices=_status_choices(), validators=[Optional()], id="bulk-status")
+    group = SelectField(_l("Working group"), coerce=int, validators=[Optional()], id="bulk-group")
     submit = SubmitField(_l("Apply"))
 
 

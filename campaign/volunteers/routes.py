@@ -10,6 +10,7 @@ from campaign import abuse, sessions
 from campaign.access import Access, F, personal
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
+from campaign.labels import add_filters
 from campaign.markup import render_markdown
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
@@ -22,10 +23,29 @@ from campaign.volunteers.forms import (
     TaskForm,
     task_labels,
 )
+from campaign.volunteers.labels import (
+    CONTACT_KINDS,
+    LANGUAGES,
+    PRIORITY_LABELS,
+    SKILLS,
+    STATUS_LABELS,
+    TASK_STATUS_LABELS,
+)
 from campaign.volunteers.models import Priority, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import can_see_task, is_lead, membership
 
 SESSION_KEY = "volunteer"
+
+
+add_filters(
+    bp,
+    volunteer_status={s.value: label for s, label in STATUS_LABELS.items()},
+    task_status={s.value: label for s, label in TASK_STATUS_LABELS.items()},
+    task_priority={p.value: label for p, label in PRIORITY_LABELS.items()},
+    contact_kind=dict(CONTACT_KINDS),
+    volunteer_skill=dict(SKILLS),
+    volunteer_language=dict(LANGUAGES),
+)
 
 
 def check_volunteer(access: Access) -> Response | None:

@@ -17,9 +17,6 @@ from campaign.forms import SelectChoice, choice_list
 from campaign.markup import render_markdown
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
-    LANGUAGES,
-    SKILLS,
-    STATUS_LABELS,
     AssignForm,
     BulkForm,
     CommentForm,
@@ -33,6 +30,7 @@ from campaign.volunteers.forms import (
     TaskForm,
     task_labels,
 )
+from campaign.volunteers.labels import LANGUAGES, SKILLS, STATUS_LABELS
 from campaign.volunteers.models import Priority, Status, Task, TaskStatus, Volunteer, WorkingGroup
 from campaign.volunteers.permissions import staff_group_ids, staff_sees
 

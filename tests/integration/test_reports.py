@@ -68,13 +68,16 @@ def test_csv_export_has_bom_chinese_and_inert_formulas(app, login_as):
 
 
 def test_xlsx_export_has_one_sheet_per_table(app, login_as):
+    """One sheet per table, named and headed in the downloader's language."""
     _seed(app)
     client = login_as(Role.ORGANISER)
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx").data), read_only=True)
-    assert book.sheetnames == ["petitions.signatures_per_day", "petitions.confirmation", "petitions.by_region",
-                               "petitions.by_channel", "petitions.comments"]
-    sheet = book["petitions.by_region"]
-    assert next(sheet.iter_rows(values_only=True)) == ("region", "signatures")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=en").data), read_only=True)
+    assert book.sheetnames == ["Confirmed signatures per day", "Confirmation rate", "Signatures by region",
+                               "Signatures by share channel", "Comments"]
+    sheet = book["Signatures by region"]
+    assert next(sheet.iter_rows(values_only=True)) == ("Region", "Signatures")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=zh").data), read_only=True)
+    assert len(book.sheetnames) == 5 and all(not name.isascii() for name in book.sheetnames)
 
 
 def test_personal_data_lists_need_the_organiser_role_and_are_logged(app, login_as):
@@ -82,10 +85,10 @@ def test_personal_data_lists_need_the_organiser_role_and_are_logged(app, login_a
     _seed(app)
     assert login_as(Role.CASEWORKER).get("/reports/raw/volunteers.csv").status_code == 403
     client = login_as(Role.ORGANISER)
-    response = client.get("/reports/raw/volunteers.xlsx")
+    response = client.get("/reports/raw/volunteers.xlsx?lang=en")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book["volunteers"].max_row > 100
+    assert book["Volunteers"].max_row > 100
     logged = db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export.personal_data")
     )

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from campaign.forms import choice_list
+from campaign.forms import FlaskForm, choice_list
 from campaign.intake.choices import KINDS, PLATFORMS
 from campaign.intake.takedowns.models import Response
 

@@ -1,0 +1,243 @@
+"""Walk every GET page a person can reach, with the demo data, as each kind of staff and a volunteer.
+
+The walk starts from each person's home page and follows the links it finds, so the ids in the
+addresses come from the demo data. One address per view is enough (one volunteer's page stands
+for all), except where the address names a different page (a report section, a CSV table).
+`cover()` says which GET views of the app no walk reached, so a new page cannot hide from the
+checks built on this.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from campaign.auth import services as auth
+from campaign.extensions import db
+from campaign.intake.demo import DEMO_PASSPHRASE
+
+# Views reached only through a mailed, single-use link or not pages at all; the reason is beside each.
+NOT_WALKED = {
+    "static": "files, not pages",
+    "core.healthz": "a health probe, not a page",
+    "auth.logout": "GET shows a sign-out button; following it would end the walk's session",
+    "auth.accept_invite": "opened from a mailed one-time link",
+    "auth.enrol": "only during a sign-in with a second factor",
+    "auth.verify": "only during a sign-in with a second factor",
+    "petitions.confirm": "opened from a mailed link",
+    "petitions.withdraw": "opened from a mailed link",
+    "newsletter.confirm": "opened from a mailed link",
+    "newsletter.preferences": "opened from a mailed link",
+    "newsletter.unsubscribe": "opened from a mailed link",
+    "volunteers.confirm": "opened from a mailed link",
+    "volunteers.signin_link": "opened from a mailed link",
+    "volunteers.invitation": "opened from a mailed link",
+    "rights.open_link": "opened from a mailed link",
+    "newsletter.issue_progress": "JSON polled by the issue page",
+    "petitions.as_json": "JSON for embedding",
+    "petitions.wechat_qr": "an image",
+    "petitions.poster": "an image",
+    "admin.mailbox_message": "mail goes to the tests' SMTP server, so the mailbox holds none",
+    "newsletter.issue_edit": "the demo's issues are all sent; the same form is walked on the new-issue page",
+}
+# Addresses where the value of these arguments does not make a different kind of page.
+SAME_PAGE_ARGS = {"name", "token", "issue_id", "user_id", "group_id", "task_id", "volunteer_id",
+                  "request_id", "takedown_id", "petition_id"}
+SKIP_QUERY = re.compile(r"(^|&)lang=")
+
+
+@dataclass
+class Visit:
+    url: str
+    endpoint: str
+    status: int
+    mimetype: str
+    body: bytes
+
+    @property
+    def html(self) -> bool:
+        return self.mimetype == "text/html"
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class Walk:
+    who: str
+    visits: list[Visit] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)  # the session, for a browser to take over
+
+    @property
+    def pages(self) -> list[Visit]:
+        return [v for v in self.visits if v.html and v.status == 200]
+
+    @property
+    def downloads(self) -> list[Visit]:
+        return [v for v in self.visits if not v.html and v.status == 200]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+
+def links(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.links
+
+
+def walk(app: Flask, client: FlaskClient, who: str, start: Iterable[str], lang: str) -> Walk:
+    """GET `start` and every same-site page linked from there (one per kind of page)."""
+    adapter = app.url_map.bind("localhost")
+    seen_kinds: set[tuple[Any, ...]] = set()
+    queue = list(start)
+    result = Walk(who)
+    client.get(f"/?lang={lang}")  # sets the language cookie for the rest of the walk
+    while queue:
+        url = urldefrag(queue.pop(0))[0]
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/") or SKIP_QUERY.search(parts.query):
+            continue
+        try:
+            endpoint, args = adapter.match(parts.path, method="GET")
+        except HTTPException:
+            continue
+        if endpoint in NOT_WALKED:
+            continue
+        kind = (endpoint, *sorted((k, str(v)) for k, v in args.items() if k not in SAME_PAGE_ARGS))
+        if kind in seen_kinds:
+            continue
+        seen_kinds.add(kind)
+        response = client.get(url, buffered=True)  # read a streamed body inside its request
+        visit = Visit(url, str(endpoint), response.status_code, response.mimetype or "", response.get_data())
+        result.visits.append(visit)
+        if visit.html and visit.status == 200:
+            queue.extend(links(visit.text()))
+        elif visit.status in (301, 302, 303) and response.location:
+            queue.append(urlsplit(response.location)._replace(scheme="", netloc="").geturl())
+    for name in (app.config.get("SESSION_COOKIE_NAME", "session"), "lang"):
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            result.cookies[name] = cookie.value
+    return result
+
+
+def seed_demo(app: Flask) -> None:
+    outcome = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert outcome.exit_code == 0, outcome.output
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A client holding a demo staff member's session (as after a completed sign-in)."""
+    client = app.test_client()
+    user = auth.find_user(email)
+    assert user is not None
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+    return client
+
+
+def volunteer_client(app: Flask) -> FlaskClient:
+    from campaign.volunteers import services
+    from campaign.volunteers.models import Membership, Volunteer
+    from campaign.volunteers.routes import SESSION_KEY
+
+    person = db.session.scalar(select(Volunteer).join(Membership).order_by(Volunteer.id).limit(1))
+    assert person is not None
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess[SESSION_KEY] = services.session_ident(person)
+    return client
+
+
+STAFF_HOME = ["/staff", "/account"]
+PUBLIC = ["/", "/help", "/help/status", "/volunteer", "/volunteer/signin", "/subscribe", "/my-data/",
+          "/newsletter/archive", "/login", "/monitoring"]
+
+
+def walks(app: Flask, lang: str) -> list[Walk]:
+    """The walks of the public, each demo staff member (the caseworker with the help desk unlocked)
+    and a volunteer in a working group."""
+    from tests.conftest import Client
+
+    app.test_client_class = Client  # one app context per request, as in production
+    result = [walk(app, app.test_client(), "public", PUBLIC, lang)]
+    for email in ("admin@example.org", "organiser@example.org", "caseworker@example.org"):
+        client = signed_in(app, email)
+        if email.startswith("caseworker"):
+            result.append(walk(app, client, "caseworker (locked)", ["/cases/unlock"], lang))
+            client.post("/cases/unlock", data={"passphrase": DEMO_PASSPHRASE})
+        result.append(walk(app, client, email.split("@")[0], STAFF_HOME, lang))
+    result.append(walk(app, volunteer_client(app), "volunteer", ["/me"], lang))
+    return result
+
+
+def not_covered(app: Flask, done: list[Walk]) -> set[str]:
+    """GET views of the app that no walk reached."""
+    reached = {v.endpoint for w in done for v in w.visits}
+    every = {r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
+    return every - reached - set(NOT_WALKED)
+
+
+VisibleText = Callable[[str], str]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+        self.page_lang = ""
+        self._other_language: list[str] = []  # open elements inside one marked lang="<another>"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "textarea"):
+            self._skip += 1
+        if self._other_language:
+            self._other_language.append(tag)
+        elif (dict(attrs).get("lang") or self.page_lang)[:2] != self.page_lang[:2]:
+            self._other_language.append(tag)  # marked as another language (the language switch)
+        if tag == "html":
+            self.page_lang = dict(attrs).get("lang") or ""
+        for name, value in attrs:
+            if value and name in ("title", "alt", "aria-label", "placeholder"):
+                self.parts.append(value)
+            if value and name == "value" and tag == "input" and dict(attrs).get("type") in ("submit", "button"):
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "textarea") and self._skip:
+            self._skip -= 1
+        if self._other_language and tag in self._other_language:
+            while self._other_language and self._other_language.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and not self._other_language:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees or hears in the page's language: text, titles, labels and button values
+    (text marked as another language, such as the language switch, is left out)."""
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
