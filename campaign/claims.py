@@ -4,8 +4,9 @@ Every queue here (transactional mail, petition confirmations, newsletter outbox,
 reminders) takes its work the same way: one UPDATE that marks up to `limit` due rows as taken and
 returns them. On PostgreSQL the candidate rows are locked with SKIP LOCKED, so concurrent workers
 take different rows instead of waiting; on SQLite the database's single writer does the same job.
-The due condition is checked again by the UPDATE itself, so a row that stopped being due between
-the two never counts as claimed.
+The UPDATE names the locked candidates only: repeating the due condition outside the subquery
+lets PostgreSQL re-evaluate the locking subquery on a concurrent update, and three workers then
+sent rows twice (tests/integration/test_newsletter_fault.py caught it).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def claim(
         candidates = candidates.with_for_update(skip_locked=True)
     stmt = (
         update(model)
-        .where(ident.in_(candidates.scalar_subquery()), due)
+        .where(ident.in_(candidates.scalar_subquery()))
         .values(**values)
         .returning(*(returning or (ident,)))
         .execution_options(synchronize_session=False)
