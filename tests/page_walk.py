@@ -42,6 +42,8 @@ NOT_WALKED = {
     "volunteers.invitation": "opened from a mailed link",
     "rights.open_link": "opened from a mailed link",
     "newsletter.issue_progress": "JSON polled by the issue page",
+    "newsletter.import_status": "shown only after an organiser uploads a list (test_newsletter_subscribers.py)",
+    "newsletter.import_status_json": "JSON polled by the import page",
     "petitions.as_json": "JSON for embedding",
     "petitions.wechat_qr": "an image",
     "petitions.poster": "an image",
@@ -146,26 +148,20 @@ def seed_demo(app: Flask) -> None:
 
 def signed_in(app: Flask, email: str) -> FlaskClient:
     """A client holding a demo staff member's session (as after a completed sign-in)."""
-    client = app.test_client()
+    from tests.conftest import sign_in
+
     user = auth.find_user(email)
     assert user is not None
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-    return client
+    return sign_in(app.test_client(), user)
 
 
 def volunteer_client(app: Flask) -> FlaskClient:
-    from campaign.volunteers import services
     from campaign.volunteers.models import Membership, Volunteer
-    from campaign.volunteers.routes import SESSION_KEY
+    from tests.integration.volunteer_factories import volunteer_client as client_of
 
     person = db.session.scalar(select(Volunteer).join(Membership).order_by(Volunteer.id).limit(1))
     assert person is not None
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess[SESSION_KEY] = services.session_ident(person)
-    return client
+    return client_of(app, person)
 
 
 STAFF_HOME = ["/staff", "/account"]
