@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from campaign.features import DataRights, Feature, Job, Lane, NavEntry, StaffCard
-from campaign.newsletter import bp, personal_data, tasks
+from campaign.newsletter import bp, personal_data, services, tasks
 from campaign.newsletter import routes as _routes  # noqa: F401  (attaches the views to bp)
 from campaign.newsletter.cli import newsletter_cli
 from campaign.newsletter.demo import seed_newsletter
@@ -16,7 +16,9 @@ feature = Feature(
         NavEntry("newsletter.subscribe", _l("Newsletter")),
         NavEntry("newsletter.archive", _l("Past issues")),
     ),
-    staff_cards=(StaffCard("newsletter.staff_index", _l("Newsletter"), ("organiser", "admin")),),
+    staff_cards=(
+        StaffCard("newsletter.staff_index", _l("Newsletter"), ("organiser", "admin"), services.staff_figures),
+    ),
     jobs=(
         Job("newsletter.schedule", tasks.start_scheduled, every=30, lane=Lane.BULK),
         Job("newsletter.dispatch", tasks.send_newsletters, every=2, lane=Lane.BULK),

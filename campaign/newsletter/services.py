@@ -18,6 +18,7 @@ from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount
+from campaign.features import Figure
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
@@ -489,8 +490,19 @@ def published_issue(issue_id: int) -> Issue:
     return issue
 
 
-def issues() -> list[Issue]:
-    return list(db.session.scalars(select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())))
+def issues(status: str = "") -> list[Issue]:
+    stmt = select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())
+    if status in {s.value for s in IssueStatus}:
+        stmt = stmt.where(Issue.status == status)
+    return list(db.session.scalars(stmt))
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's newsletter figure: issues being sent now, linking to that list."""
+    sending = db.session.scalar(
+        select(func.count(Issue.id)).where(Issue.status == IssueStatus.SENDING.value)) or 0
+    return [Figure(_l("Sends in progress"), sending, "newsletter.staff_index",
+                   (("status", IssueStatus.SENDING.value),))]
 
 
 def test_send(issue_id: int, addresses: list[str], locale: str, actor: User) -> int:

@@ -13,7 +13,7 @@ feature = Feature(
     name="petitions",
     blueprints=(bp,),
     home_sections=("petitions/_home.html",),
-    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), ("organiser", "admin")),),
+    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), ("organiser", "admin"), services.staff_figures),),
     jobs=(
         Job("petitions.confirmations", tasks.send_confirmations, every=2, lane=Lane.MAIL),
         Job("petitions.purge_pending", tasks.purge_pending, every=3600),

@@ -15,7 +15,7 @@ feature = Feature(
     blueprints=(bp,),
     public_nav=(NavEntry("volunteers.signup", _l("Volunteer")),),
     staff_cards=(
-        StaffCard("volunteers.review", _l("Volunteers"), ("organiser", "admin")),
+        StaffCard("volunteers.review", _l("Volunteers"), ("organiser", "admin"), services.staff_figures),
         StaffCard("volunteers.groups", _l("Working groups"), ("organiser", "admin")),
     ),
     jobs=(

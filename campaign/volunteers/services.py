@@ -14,12 +14,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, exists, false, or_, select, update
+from flask_login import current_user
+from sqlalchemy import Select, delete, exists, false, func, or_, select, update
 
 from campaign import tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.features import Figure
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
@@ -31,6 +33,8 @@ from campaign.volunteers.models import (
     Membership,
     Status,
     StatusChange,
+    Task,
+    TaskStatus,
     Volunteer,
     VolunteerNote,
     WorkingGroup,
@@ -462,3 +466,23 @@ def erase_personal_data(address: str) -> int:
         return 0
     _erase(volunteer)
     return 1
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's volunteer figures, counted over what the signed-in organiser may see."""
+    user: User = current_user
+    group_ids = staff_group_ids(user)
+    awaiting = db.session.scalar(select(func.count(Volunteer.id)).where(
+        Volunteer.confirmed_at.is_not(None), Volunteer.erased_at.is_(None),
+        Volunteer.status == Status.NEW.value)) or 0
+    invitations = db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(group_ids))) or 0
+    overdue = db.session.scalar(select(func.count(Task.id)).where(
+        Task.group_id.in_(group_ids), Task.due_on < utcnow().date(),
+        Task.status != TaskStatus.DONE.value)) or 0
+    return [
+        Figure(_l("Volunteers awaiting review"), awaiting, "volunteers.review",
+               (("status", Status.NEW.value),), todo=True),
+        Figure(_l("Unanswered invitations"), invitations, "volunteers.groups", todo=True),
+        Figure(_l("Overdue tasks"), overdue, "volunteers.groups", todo=True),
+    ]
