@@ -122,3 +122,31 @@ def test_sends_in_progress_link_to_the_sending_issues(app, login_as):
     assert value == "1"
     listing = client.get(href).get_data(as_text=True)
     assert "Sending now" in listing and "Still a draft" not in listing
+
+
+MENU = re.compile(r'<nav aria-label="[^"]*" class="staff-menu wrap">(.*?)</nav>', re.S)
+
+
+def _menu(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200
+    found = MENU.search(page.get_data(as_text=True))
+    assert found, f"no staff menu on {path}"
+    return found.group(1)
+
+
+def test_staff_menu_on_staff_pages_marks_the_current_one(app, login_as):
+    """Every staff page carries the staff menu with the viewer's sections, the current page
+    marked; a public page has none."""
+    group = make_group()
+    client = login_as(Role.ORGANISER)
+    for path in ("/staff", "/staff/volunteers", "/staff/groups", f"/staff/groups/{group.id}", "/staff/newsletter",
+                 "/staff/petitions", "/account"):
+        menu = _menu(client, path)
+        assert 'href="/staff/volunteers"' in menu and 'href="/staff/newsletter"' in menu
+        assert 'href="/cases"' not in menu and 'href="/admin' not in menu  # caseworker and admin sections
+    assert 'href="/staff/volunteers" aria-current="page"' in _menu(client, "/staff/volunteers")
+    assert 'href="/staff/groups" aria-current="true"' in _menu(client, f"/staff/groups/{group.id}")
+    assert "staff-menu" not in client.get("/").get_data(as_text=True)
+    caseworker = _menu(login_as(Role.CASEWORKER), "/cases")
+    assert 'href="/cases" aria-current="page"' in caseworker and 'href="/staff/volunteers"' not in caseworker
