@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,8 @@ from campaign.newsletter.models import (
 )
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 TOPICS = {
     "campaign": _l("Campaign news"),
@@ -357,6 +360,9 @@ def audience(issue: Issue) -> Select[int]:
     return stmt
 
 
+NOBODY = _l("Nobody would receive this issue: its audience has no recipients. Change the audience first.")
+
+
 def audience_count(issue: Issue) -> int:
     return int(db.session.scalar(select(func.count()).select_from(audience(issue).subquery())) or 0)
 
@@ -387,6 +393,9 @@ def start_send(issue_id: int, actor: User) -> int:
     if not issue.subject.strip() or not issue.body.strip():
         raise NewsletterError(_l("Write a subject and a text first."))
     count = _freeze(issue)
+    if count == 0:
+        db.session.rollback()
+        raise NewsletterError(NOBODY)
     audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
     db.session.commit()
     return count
@@ -399,6 +408,8 @@ def schedule(issue_id: int, when: datetime, actor: User) -> Issue:
         raise NewsletterError(_l("This issue has already been sent."))
     if when <= utcnow():
         raise NewsletterError(_l("Choose a time in the future."))
+    if audience_count(issue) == 0:
+        raise NewsletterError(NOBODY)
     issue.status = IssueStatus.SCHEDULED.value
     issue.scheduled_at = when
     audit.record(actor, "newsletter.schedule", "issue", issue.id)
@@ -421,7 +432,12 @@ def start_scheduled() -> int:
         select(Issue).where(Issue.status == IssueStatus.SCHEDULED.value, Issue.scheduled_at <= utcnow())
     ).all()
     for issue in due:
-        _freeze(issue)
+        if _freeze(issue) == 0:
+            # The audience emptied before its time: back to a draft rather than "sent" to nobody.
+            db.session.rollback()
+            issue.status = IssueStatus.DRAFT.value
+            issue.scheduled_at = None
+            logger.info("newsletter: scheduled issue %s found no recipients, back to draft", issue.id)
         db.session.commit()
     return len(due)
 
