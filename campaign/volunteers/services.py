@@ -360,17 +360,18 @@ def _signin_state(volunteer: Volunteer) -> str:
     return f"{volunteer.session_version}:{stamp}"
 
 
-def request_signin(email: str, locale: str) -> None:
+def request_signin(email: str, locale: str, target: str | None = None) -> None:
     """Mail a sign-in link if the address belongs to a confirmed, unblocked volunteer.
 
     The caller shows the same answer either way, so the form does not reveal who volunteers.
+    `target`, a checked path in the volunteer's space, rides on the link so it lands there.
     """
     volunteer = find(email)
     if (volunteer is None or volunteer.confirmed_at is None or volunteer.erased_at is not None
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
-    link = absolute_url("volunteers.signin_link", token=token)
+    link = absolute_url("volunteers.signin_link", token=token, **({"next": target} if target else {}))
     mail.send_template(volunteer.email, "volunteer_signin", volunteer.locale,
                        _l("Your sign-in link"), link=link)
     db.session.commit()
