@@ -382,7 +382,10 @@ def _freeze(issue: Issue) -> int:
     result = db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
     issue.status = IssueStatus.SENDING.value
     issue.started_at = now
-    return rowcount(result)
+    count = rowcount(result)
+    if count < 0:  # the driver may not report it (psycopg answers -1 when no row was inserted)
+        count = int(db.session.scalar(select(func.count()).where(OutboxRow.issue_id == issue.id)) or 0)
+    return count
 
 
 def start_send(issue_id: int, actor: User) -> int:
