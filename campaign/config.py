@@ -157,6 +157,11 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    # Help pages: where the quick-exit link goes, and crisis contacts, one "name: how to reach" per ";".
+    cfg["QUICK_EXIT_URL"] = env.get("QUICK_EXIT_URL", "https://www.baidu.com/")
+    if not cfg["QUICK_EXIT_URL"].startswith(("https://", "http://", "/")):
+        raise ConfigError("QUICK_EXIT_URL must be an http(s) address or a path on this site")
+    cfg["CRISIS_CONTACTS"] = [part.strip() for part in env.get("CRISIS_CONTACTS", "").split(";") if part.strip()]
     cfg["REPORTS_WEEKLY_SUMMARY"] = _bool("REPORTS_WEEKLY_SUMMARY", env.get("REPORTS_WEEKLY_SUMMARY", "false"))
     cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"] = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
     # DKIM signing of newsletter mail: all three set, or none.

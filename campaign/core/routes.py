@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,7 +26,11 @@ def index() -> str:
 @bp.route("/staff")
 @staff()
 def staff_home() -> str:
-    return render_template("core/staff_home.html", cards=registry().staff_cards)
+    """Each card the viewer's roles allow, with its live figures; the to-dos gathered first."""
+    cards = [card for card in registry().staff_cards if not card.roles or current_user.has_role(*card.roles)]
+    figures = {card.endpoint: card.figures() if card.figures else [] for card in cards}
+    todos = [figure for card in cards for figure in figures[card.endpoint] if figure.todo]
+    return render_template("core/staff_home.html", cards=cards, figures=figures, todos=todos)
 
 
 @bp.route("/healthz")

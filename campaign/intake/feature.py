@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.auth.models import Role
 from campaign.features import Feature, Job, NavEntry, StaffCard
-from campaign.intake import bp, keyring, tasks
+from campaign.intake import bp, keyring, services, tasks
 from campaign.intake import routes as _routes  # noqa: F401  (attaches the views to bp)
 from campaign.intake.cli import intake_cli
 from campaign.intake.demo import seed_intake, seed_takedowns
 from campaign.intake.takedowns import bp as takedowns_bp
 from campaign.intake.takedowns import routes as _takedown_routes  # noqa: F401  (attaches the views)
+from campaign.intake.takedowns import services as takedown_services
 
 
 def _seed(rng: random.Random) -> None:
@@ -33,8 +34,8 @@ feature = Feature(
     ),
     home_sections=("intake/_home.html",),
     staff_cards=(
-        StaffCard("intake.queue", _l("Help requests"), (Role.CASEWORKER,)),
-        StaffCard("takedowns.index", _l("Takedown tracker"), (Role.CASEWORKER,)),
+        StaffCard("intake.queue", _l("Help requests"), (Role.CASEWORKER,), services.staff_figures),
+        StaffCard("takedowns.index", _l("Takedown tracker"), (Role.CASEWORKER,), takedown_services.staff_figures),
     ),
     jobs=(
         Job("intake.retention", tasks.delete_expired_cases, every=3600),

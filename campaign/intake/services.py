@@ -10,13 +10,15 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from campaign.audit.services import record
 from campaign.auth.models import Role, User, UserRole
 from campaign.extensions import db
+from campaign.features import Figure
 from campaign.intake import crypto
 from campaign.intake.crypto import CaseKeyring, WrappedKey
 from campaign.intake.models import CaseMessage, CaseNote, HelpRequest, IntakeKey, Status
@@ -446,3 +448,10 @@ def purge_expired(today: date, retention_days: int) -> int:
     if ids:
         logger.info("retention: deleted %s closed help requests", len(ids))
     return len(ids)
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's casework to-do: help requests nobody has triaged yet (caseworkers only)."""
+    waiting = db.session.scalar(
+        select(func.count(HelpRequest.id)).where(HelpRequest.status == Status.NEW.value)) or 0
+    return [Figure(_l("Cases awaiting triage"), waiting, "intake.queue", (("status", Status.NEW.value),), todo=True)]

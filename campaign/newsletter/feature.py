@@ -17,7 +17,9 @@ feature = Feature(
         NavEntry("newsletter.subscribe", _l("Newsletter")),
         NavEntry("newsletter.archive", _l("Past issues")),
     ),
-    staff_cards=(StaffCard("newsletter.staff_index", _l("Newsletter"), (Role.ORGANISER, Role.ADMIN)),),
+    staff_cards=(
+        StaffCard("newsletter.staff_index", _l("Newsletter"), (Role.ORGANISER, Role.ADMIN), services.staff_figures),
+    ),
     jobs=(
         Job("newsletter.schedule", tasks.start_scheduled, every=30, lane=Lane.BULK),
         Job("newsletter.dispatch", tasks.send_newsletters, every=2, lane=Lane.BULK),

@@ -149,7 +149,9 @@ def _issue_data(form: IssueForm) -> services.IssueData:
 @organisers
 def staff_index() -> str:
     return render_template(
-        "newsletter/staff_index.html", issues=services.issues(), counts=services.status_counts()
+        "newsletter/staff_index.html",
+        issues=services.issues(request.args.get("status", "")),
+        counts=services.status_counts(),
     )
 
 

@@ -21,7 +21,7 @@ from campaign import notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
-from campaign.features import Lane
+from campaign.features import Figure, Lane
 from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -38,6 +38,8 @@ from campaign.newsletter.models import (
 )
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 TOPICS = {
     "campaign": _l("Campaign news"),
@@ -509,6 +511,9 @@ def audience(issue: Issue, sender: User | None = None) -> Select[int]:
     return stmt
 
 
+NOBODY = _l("Nobody would receive this issue: its audience has no recipients. Change the audience first.")
+
+
 def audience_count(issue: Issue, sender: User | None = None) -> int:
     return int(db.session.scalar(select(func.count()).select_from(audience(issue, sender).subquery())) or 0)
 
@@ -541,6 +546,9 @@ def start_send(issue_id: int, actor: User) -> int:
     if not issue.subject.strip() or not issue.body.strip():
         raise NewsletterError(_l("Write a subject and a text first."))
     count = _freeze(issue, actor)
+    if count == 0:
+        db.session.rollback()
+        raise NewsletterError(NOBODY)
     audit.record(actor, "newsletter.send", "issue", issue.id, f"{count} recipients")
     worker.wake_after_commit(Lane.BULK)
     db.session.commit()
@@ -554,6 +562,8 @@ def schedule(issue_id: int, when: datetime, actor: User) -> Issue:
         raise NewsletterError(_l("This issue has already been sent."))
     if when <= utcnow():
         raise NewsletterError(_l("Choose a time in the future."))
+    if audience_count(issue) == 0:
+        raise NewsletterError(NOBODY)
     issue.status = IssueStatus.SCHEDULED.value
     issue.scheduled_at = when
     audit.record(actor, "newsletter.schedule", "issue", issue.id)
@@ -576,8 +586,14 @@ def start_scheduled() -> int:
         select(Issue).where(Issue.status == IssueStatus.SCHEDULED.value, Issue.scheduled_at <= utcnow())
     ).all()
     for issue in due:
-        _freeze(issue)
-        worker.wake_after_commit(Lane.BULK)
+        if _freeze(issue) == 0:
+            # The audience emptied before its time: back to a draft rather than "sent" to nobody.
+            db.session.rollback()
+            issue.status = IssueStatus.DRAFT.value
+            issue.scheduled_at = None
+            logger.info("newsletter: scheduled issue %s found no recipients, back to draft", issue.id)
+        else:
+            worker.wake_after_commit(Lane.BULK)
         db.session.commit()
     return len(due)
 
@@ -647,8 +663,19 @@ def published_issue(issue_id: int) -> Issue:
     return issue
 
 
-def issues() -> list[Issue]:
-    return list(db.session.scalars(select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())))
+def issues(status: str = "") -> list[Issue]:
+    stmt = select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())
+    if status in {s.value for s in IssueStatus}:
+        stmt = stmt.where(Issue.status == status)
+    return list(db.session.scalars(stmt))
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's newsletter figure: issues being sent now, linking to that list."""
+    sending = db.session.scalar(
+        select(func.count(Issue.id)).where(Issue.status == IssueStatus.SENDING.value)) or 0
+    return [Figure(_l("Sends in progress"), sending, "newsletter.staff_index",
+                   (("status", IssueStatus.SENDING.value),))]
 
 
 def test_send(issue_id: int, addresses: list[str], locale: str, actor: User) -> int:

@@ -14,7 +14,9 @@ feature = Feature(
     name="petitions",
     blueprints=(bp,),
     home_sections=("petitions/_home.html",),
-    staff_cards=(StaffCard("petitions.staff_list", _l("Petitions"), (Role.ORGANISER, Role.ADMIN)),),
+    staff_cards=(
+        StaffCard("petitions.staff_list", _l("Petitions"), (Role.ORGANISER, Role.ADMIN), services.staff_figures),
+    ),
     jobs=(
         # Woken by each signature's commit; the 0.5 s poll is the fallback for SQLite with a
         # separate worker process, where no wake-up crosses processes.

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +16,7 @@ from campaign import abuse, claims, erasure, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
-from campaign.features import Lane
+from campaign.features import Figure, Lane
 from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -429,7 +430,6 @@ def send_due_confirmations(limit: int = 500) -> int:
 
 
 def _confirmation_subject(petition: Petition, locale: str) -> tuple[str, object]:
-    from flask_babel import lazy_gettext as _l
 
     title = petition.text("title", "en" if locale == "en" else "zh")
     return title, _l("Please confirm your signature: %(title)s", title=title)
@@ -618,3 +618,20 @@ def full_export_rows(petition: Petition) -> Iterator[tuple[Any, ...]]:
 
 def _iso(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's petition figures: confirmed signatures today (UTC) and in the last 7 days,
+    and each open petition's count against its goal, each linking to its signature list."""
+    now = utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    confirmed = select(func.count(Signature.id)).where(Signature.status == SignatureStatus.CONFIRMED.value)
+    today = db.session.scalar(confirmed.where(Signature.confirmed_at >= midnight)) or 0
+    week = db.session.scalar(confirmed.where(Signature.confirmed_at >= midnight - timedelta(days=6))) or 0
+    out = [Figure(_l("Signatures today"), today, "petitions.staff_list"),
+           Figure(_l("Signatures this week"), week, "petitions.staff_list")]
+    for petition in open_petitions():
+        out.append(Figure(petition.slug, str(_l("%(count)s of %(goal)s", count=petition.signature_count,
+                                                  goal=petition.goal)),
+                          "petitions.signatures", (("petition_id", str(petition.id)),)))
+    return out

@@ -16,7 +16,7 @@ feature = Feature(
     blueprints=(bp,),
     public_nav=(NavEntry("volunteers.signup", _l("Volunteer")),),
     staff_cards=(
-        StaffCard("volunteers.review", _l("Volunteers"), (Role.ORGANISER, Role.ADMIN)),
+        StaffCard("volunteers.review", _l("Volunteers"), (Role.ORGANISER, Role.ADMIN), services.staff_figures),
         StaffCard("volunteers.groups", _l("Working groups"), (Role.ORGANISER, Role.ADMIN)),
     ),
     jobs=(

@@ -12,6 +12,7 @@ from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
 from campaign.labels import add_filters
 from campaign.markup import render_markdown
+from campaign.security import safe_next
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -58,7 +59,7 @@ def check_volunteer(access: Access) -> Response | None:
         if access.hide:
             abort(404)
         flash(_("Please sign in with a link sent to your email."), "info")
-        return redirect(url_for("volunteers.signin"))
+        return redirect(url_for("volunteers.signin", next=request.full_path.rstrip("?")))
     g.volunteer = volunteer
     return None
 
@@ -70,6 +71,15 @@ def volunteer(view: F) -> F:
     """Only a volunteer signed in by magic link may open this view."""
     view._access = volunteer_only  # type: ignore[attr-defined]
     return view
+
+
+def space_target(target: str | None) -> str | None:
+    """`target` if it is a page of the volunteer's own space, so a mailed link (a task, a group)
+    lands there after the magic-link sign-in; anything else is dropped."""
+    path = safe_next(target)
+    if path is None or not (path == "/me" or path.startswith(("/me/", "/me?"))):
+        return None
+    return path
 
 
 def _locale() -> str:
@@ -141,7 +151,7 @@ def confirm(token: str) -> str | tuple[str, int]:
 def signin() -> str | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_signin(form.email.data or "", _locale())
+        services.request_signin(form.email.data or "", _locale(), space_target(request.args.get("next")))
         return _message(_("Check your mail"), _(
             "If this address belongs to a volunteer, a sign-in link is on its way. It works once, for 15 minutes."))
     return render_template("volunteers/signin.html", form=form)
@@ -162,7 +172,7 @@ def signin_link(token: str) -> Response | str | tuple[str, int]:
         session[SESSION_KEY] = services.session_ident(person)
         session[sessions.COOKIE_KEY] = sessions.start(sessions.VOLUNTEER, person.id)
         session.permanent = True
-        return redirect(url_for("volunteers.me"))
+        return redirect(space_target(request.args.get("next")) or url_for("volunteers.me"))
     return render_template("volunteers/link_button.html", form=form, title=_("Sign in to your volunteer space"),
                            button=_("Sign in"))
 

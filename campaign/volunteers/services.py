@@ -14,12 +14,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, exists, false, or_, select, update
+from flask_login import current_user
+from sqlalchemy import Select, delete, exists, false, func, or_, select, update
 
 from campaign import erasure, notices, sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.features import Figure
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
@@ -399,10 +401,11 @@ def _signin_state(volunteer: Volunteer) -> str:
     return f"{volunteer.session_version}:{stamp}"
 
 
-def request_signin(email: str, locale: str) -> None:
+def request_signin(email: str, locale: str, target: str | None = None) -> None:
     """Take a sign-in request: one notice, whatever the address, so neither the page nor its
-    timing says who volunteers; the worker mails a link only to a confirmed, unblocked volunteer."""
-    notices.queue("volunteers.sign_in", normalise_email(email), locale)
+    timing says who volunteers; the worker mails a link only to a confirmed, unblocked volunteer.
+    `target`, a checked path in the volunteer's space, rides on the link so it lands there."""
+    notices.queue("volunteers.sign_in", normalise_email(email), locale, target=target or "")
     db.session.commit()
 
 
@@ -412,7 +415,8 @@ def handle_signin(notice: notices.Notice) -> None:
             or volunteer.status == Status.BLOCKED.value or not volunteer.email):
         return
     token = tokens.make(SIGNIN_PURPOSE, volunteer.id, _signin_state(volunteer))
-    link = absolute_url("volunteers.signin_link", token=token)
+    target = str(notice.data.get("target", ""))
+    link = absolute_url("volunteers.signin_link", token=token, **({"next": target} if target else {}))
     mail.send_unsolicited(volunteer.email, "volunteer_signin", volunteer.locale, _l("Your sign-in link"), link=link)
 
 
@@ -510,3 +514,23 @@ def erase_personal_data(address: str) -> int:
         return 0
     _erase(volunteer)
     return 1
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's volunteer figures, counted over what the signed-in organiser may see."""
+    user: User = current_user
+    group_ids = staff_group_ids(user)
+    awaiting = db.session.scalar(select(func.count(Volunteer.id)).where(
+        Volunteer.confirmed_at.is_not(None), Volunteer.erased_at.is_(None),
+        Volunteer.status == Status.NEW.value)) or 0
+    invitations = db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(group_ids))) or 0
+    overdue = db.session.scalar(select(func.count(Task.id)).where(
+        Task.group_id.in_(group_ids), Task.due_on < utcnow().date(),
+        Task.status != TaskStatus.DONE.value)) or 0
+    return [
+        Figure(_l("Volunteers awaiting review"), awaiting, "volunteers.review",
+               (("status", Status.NEW.value),), todo=True),
+        Figure(_l("Unanswered invitations"), invitations, "volunteers.groups", todo=True),
+        Figure(_l("Overdue tasks"), overdue, "volunteers.groups", todo=True),
+    ]

@@ -41,8 +41,11 @@ def index() -> str:
     platform = request.args.get("platform", "")
     if platform not in dict(PLATFORMS):
         platform = ""
+    response = request.args.get("response", "")
+    if response not in RESPONSE_LABELS:
+        response = ""
     ring = team_keyring()
-    rows = tracker.listing(platform)
+    rows = tracker.listing(platform, response=response)
     return render_template(
         "takedowns/index.html",
         rows=tracker.readable(ring, rows, current_user),

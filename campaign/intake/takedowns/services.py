@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from campaign.audit.services import record
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.features import Figure
 from campaign.intake.crypto import CaseKeyring
 from campaign.intake.models import HelpRequest
 from campaign.intake.services import hold_key
@@ -131,8 +133,10 @@ def get(takedown_id: int) -> Takedown | None:
     return db.session.get(Takedown, takedown_id)
 
 
-def listing(platform: str = "", request_id: int | None = None) -> list[Takedown]:
+def listing(platform: str = "", request_id: int | None = None, response: str = "") -> list[Takedown]:
     stmt = select(Takedown).order_by(Takedown.reported_on.desc(), Takedown.id.desc())
+    if response:
+        stmt = stmt.where(Takedown.response == response)
     if platform:
         stmt = stmt.where(Takedown.platform == platform)
     if request_id is not None:
@@ -164,3 +168,11 @@ def platform_stats(rows: Iterable[Takedown]) -> list[PlatformStats]:
 def all_stats() -> list[PlatformStats]:
     """The aggregates for every platform (what the public monitoring page shows)."""
     return platform_stats(db.session.scalars(select(Takedown)))
+
+
+def staff_figures() -> list[Figure]:
+    """The staff home's takedown to-do: reports the platform has not answered yet."""
+    waiting = db.session.scalar(
+        select(func.count(Takedown.id)).where(Takedown.response == Response.NONE.value)) or 0
+    return [Figure(_l("Takedowns awaiting an answer"), waiting, "takedowns.index",
+                   (("response", Response.NONE.value),), todo=True)]

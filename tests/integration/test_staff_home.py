@@ -1,0 +1,152 @@
+"""The staff home: live figures and to-dos per role, counted over what the viewer may see,
+each linking to the list it counts."""
+from __future__ import annotations
+
+import html
+import random
+import re
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from campaign.auth.models import Role
+from campaign.extensions import db
+from campaign.intake.demo import seed_intake, seed_takedowns
+from campaign.intake.models import HelpRequest, Status
+from campaign.intake.takedowns.models import Response, Takedown
+from campaign.newsletter.models import Issue, IssueStatus
+from campaign.timeutil import utcnow
+from campaign.volunteers.models import Invitation, Task
+from tests.integration.volunteer_factories import make_group, make_volunteer
+from tests.petitions_support import make_petition, sign_and_confirm
+
+FIGURE = re.compile(r'<a href="([^"]+)"><span class="figure-value">([^<]*)</span> ([^<]+)</a>')
+
+
+def _figures(client: FlaskClient) -> dict[str, tuple[str, str]]:
+    page = client.get("/staff")
+    assert page.status_code == 200
+    return {label.strip(): (html.unescape(href), value)
+            for href, value, label in FIGURE.findall(page.get_data(as_text=True))}
+
+
+def _volunteer_world() -> None:
+    for _ in range(2):
+        make_volunteer(status="new")
+    make_volunteer(status="vetted")
+    make_volunteer(status="new", confirmed_at=None)  # not confirmed: not awaiting review yet
+    open_group, secret = make_group(), make_group(confidential=True)
+    someone = make_volunteer(status="vetted")
+    yesterday = utcnow().date() - timedelta(days=1)
+    for group in (open_group, secret):
+        db.session.add(Invitation(group_id=group.id, volunteer_id=someone.id))
+        db.session.add(Task(group_id=group.id, title="Flyers", due_on=yesterday))
+    db.session.add(Task(group_id=open_group.id, title="Done already", due_on=yesterday, status="done"))
+    db.session.commit()
+
+
+def test_organiser_sees_volunteer_todos_without_confidential_groups(app, login_as):
+    """An organiser's to-dos count volunteers awaiting review, and only the invitations and overdue
+    tasks of groups they may see; an admin's include the confidential group."""
+    _volunteer_world()
+    organiser = _figures(login_as(Role.ORGANISER))
+    assert organiser["Volunteers awaiting review"][1] == "2"
+    assert organiser["Unanswered invitations"][1] == "1"
+    assert organiser["Overdue tasks"][1] == "1"
+    admin = _figures(login_as(Role.ADMIN))
+    assert admin["Unanswered invitations"][1] == "2"
+    assert admin["Overdue tasks"][1] == "2"
+
+
+def test_volunteer_todo_links_to_the_filtered_list(app, login_as):
+    """Following "awaiting review" lists the new volunteers and not the vetted ones."""
+    make_volunteer(status="new", nickname="新来的")
+    make_volunteer(status="vetted", nickname="审核过")
+    client = login_as(Role.ORGANISER)
+    href, value = _figures(client)["Volunteers awaiting review"]
+    assert value == "1" and "status=new" in href
+    listing = client.get(href).get_data(as_text=True)
+    assert "新来的" in listing and "审核过" not in listing
+
+
+def test_petition_figures_count_confirmed_signatures(app, login_as, inbox, client):
+    """Signatures today and this week count confirmed signatures; each open petition shows its
+    count against its goal, linking to its signature list."""
+    petition = make_petition()
+    sign_and_confirm(app, client, inbox, "a@example.org")
+    organiser = login_as(Role.ORGANISER)
+    figures = _figures(organiser)
+    assert figures["Signatures today"][1] == "1"
+    assert figures["Signatures this week"][1] == "1"
+    href, value = figures[petition.slug]
+    assert value == f"1 of {petition.goal}"
+    assert organiser.get(href).status_code == 200
+
+
+def test_caseworker_sees_casework_todos_only(app, login_as):
+    """A caseworker's home counts cases awaiting triage and takedowns with no answer; it shows no
+    volunteer or petition figures; each figure's link opens its filtered list."""
+    rng = random.Random(15)
+    seed_intake(rng)
+    seed_takedowns(rng)
+    client = login_as(Role.CASEWORKER)
+    figures = _figures(client)
+    waiting = db.session.query(HelpRequest).filter_by(status=Status.NEW.value).count()
+    unanswered = db.session.query(Takedown).filter_by(response=Response.NONE.value).count()
+    assert figures["Cases awaiting triage"] == ("/cases?status=new", str(waiting))
+    assert figures["Takedowns awaiting an answer"] == ("/takedowns?response=none", str(unanswered))
+    assert "Volunteers awaiting review" not in figures and "Signatures today" not in figures
+    for href, _ in figures.values():
+        assert client.get(href).status_code == 200
+
+
+def test_takedown_list_filters_by_response(app, login_as):
+    """The takedown list's `response` filter shows only reports with that answer."""
+    rng = random.Random(15)
+    seed_intake(rng)
+    seed_takedowns(rng)
+    client = login_as(Role.CASEWORKER)
+    everything = client.get("/takedowns").get_data(as_text=True)
+    waiting = client.get("/takedowns?response=none").get_data(as_text=True)
+    assert len(waiting) < len(everything)
+    assert client.get("/takedowns?response=<script>").status_code == 200
+
+
+def test_sends_in_progress_link_to_the_sending_issues(app, login_as):
+    """The newsletter card counts issues being sent and links to a list of just those."""
+    db.session.add(Issue(subject="Sending now", status=IssueStatus.SENDING.value))
+    db.session.add(Issue(subject="Still a draft"))
+    db.session.commit()
+    client = login_as(Role.ORGANISER)
+    href, value = _figures(client)["Sends in progress"]
+    assert value == "1"
+    listing = client.get(href).get_data(as_text=True)
+    assert "Sending now" in listing and "Still a draft" not in listing
+
+
+MENU = re.compile(r'<nav aria-label="[^"]*" class="staff-menu wrap">(.*?)</nav>', re.S)
+
+
+def _menu(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200
+    found = MENU.search(page.get_data(as_text=True))
+    assert found, f"no staff menu on {path}"
+    return found.group(1)
+
+
+def test_staff_menu_on_staff_pages_marks_the_current_one(app, login_as):
+    """Every staff page carries the staff menu with the viewer's sections, the current page
+    marked; a public page has none."""
+    group = make_group()
+    client = login_as(Role.ORGANISER)
+    for path in ("/staff", "/staff/volunteers", "/staff/groups", f"/staff/groups/{group.id}", "/staff/newsletter",
+                 "/staff/petitions", "/account"):
+        menu = _menu(client, path)
+        assert 'href="/staff/volunteers"' in menu and 'href="/staff/newsletter"' in menu
+        assert 'href="/cases"' not in menu and 'href="/admin' not in menu  # caseworker and admin sections
+    assert 'href="/staff/volunteers" aria-current="page"' in _menu(client, "/staff/volunteers")
+    assert 'href="/staff/groups" aria-current="true"' in _menu(client, f"/staff/groups/{group.id}")
+    assert "staff-menu" not in client.get("/").get_data(as_text=True)
+    caseworker = _menu(login_as(Role.CASEWORKER), "/cases")
+    assert 'href="/cases" aria-current="page"' in caseworker and 'href="/staff/volunteers"' not in caseworker
