@@ -24,7 +24,7 @@ FIGURE = re.compile(r'<a href="([^"]+)"><span class="figure-value">([^<]*)</span
 
 
 def _figures(client: FlaskClient) -> dict[str, tuple[str, str]]:
-    page = client.get("/staff")
+    page = client.get("/staff?lang=en")
     assert page.status_code == 200
     return {label.strip(): (html.unescape(href), value)
             for href, value, label in FIGURE.findall(page.get_data(as_text=True))}
