@@ -48,6 +48,8 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from bench.common import Figure, table
+from bench.serve import get as _get
+from bench.serve import request as _request
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-rush"
@@ -112,20 +114,6 @@ class Tally:
     failed: int = 0
     codes: dict[int, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
-
-
-async def _request(port: int, raw: bytes) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(raw)
-    data = await reader.read()
-    writer.close()
-    status = int(data[9:12]) if data.startswith(b"HTTP/") else 0
-    return status, data
-
-
-def _get(path: str, cookie: str = "") -> bytes:
-    extra = f"Cookie: {cookie}\r\n" if cookie else ""
-    return f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
 
 
 def _post(path: str, body: dict[str, str], cookie: str) -> bytes:
