@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure, table
+from bench.serve import wait_listening
 from bench.signing import (
     ROOT,
     SECRET,
@@ -36,7 +37,6 @@ from bench.signing import (
     _post,
     _request,
     _sessions,
-    _wait_up,
 )
 
 TARGET_SECONDS = 2.0
@@ -209,7 +209,7 @@ def bench_database(label: str, url: str, count: int) -> list[Figure]:
                     break
                 except OSError:
                     time.sleep(0.05)
-            _wait_up(web_port, procs[0])
+            wait_listening(web_port, procs[0])
             asyncio.run(_request(web_port, _get(f"/petitions/{SLUG}")))  # warm up both processes
             time.sleep(2.0)
             print(f"\n{label}: gunicorn -w 2 + one `flask worker` (all lanes), {count} signatures per phase, "

@@ -99,7 +99,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
+def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         if proc.poll() is not None:
             raise SystemExit("gunicorn exited early")
@@ -162,7 +162,7 @@ def gunicorn(
         )
     server = Server(port, proc, log)
     try:
-        _wait_listening(port, proc)
+        wait_listening(port, proc)
         asyncio.run(_warm(server, warm_paths, warm_seconds))
         yield server
     finally:

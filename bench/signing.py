@@ -36,7 +36,6 @@ import os
 import pstats
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -176,18 +175,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit("gunicorn exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
 
 
 def bench_database(label: str, url: str, instance: Path, seconds: float, concurrency: int) -> tuple[float, float]:
