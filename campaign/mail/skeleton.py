@@ -39,8 +39,8 @@ def slot(name: str) -> str:
     return f"QZ{name}QZ"
 
 
-class _Template:
-    """Bytes with QZ...QZ slots, split once so filling is a join."""
+class SlotTemplate:
+    """Bytes with QZ...QZ slots, split once so filling is a join (here and in newsletter issues)."""
 
     def __init__(self, rendered: bytes) -> None:
         pieces = _SLOT.split(rendered)
@@ -55,7 +55,8 @@ class _Template:
         return b"".join(out)
 
 
-def _b64(data: bytes) -> bytes:
+def b64_lines(data: bytes) -> bytes:
+    """Base64 in 76-character CRLF lines: one C call, then slicing (encodebytes loops per 57 bytes)."""
     encoded = binascii.b2a_base64(data, newline=False)
     return b"\r\n".join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + b"\r\n"
 
@@ -78,8 +79,8 @@ class Skeleton:
         before, rest = head.split(_TEXT_BODY, 1)
         middle, after = rest.split(_HTML_BODY, 1)
         self._parts = (before, middle, after)
-        self._text = _Template(text.encode())
-        self._html = _Template(body_html.encode())
+        self._text = SlotTemplate(text.encode())
+        self._html = SlotTemplate(body_html.encode())
         self._domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
     def message(self, to: str, values: dict[str, str]) -> bytes:
@@ -100,5 +101,5 @@ class Skeleton:
         escaped = {name: html.escape(value).encode() for name, value in values.items()}
         before, middle, after = self._parts
         return b"".join((
-            headers, before, _b64(self._text.fill(plain)), middle, _b64(self._html.fill(escaped)), after,
+            headers, before, b64_lines(self._text.fill(plain)), middle, b64_lines(self._html.fill(escaped)), after,
         ))

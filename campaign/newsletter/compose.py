@@ -9,7 +9,6 @@ filled in, and each part is base64-encoded (one C call), so nothing is re-parsed
 """
 from __future__ import annotations
 
-import binascii
 import html
 import re
 import secrets
@@ -29,6 +28,7 @@ from campaign import tokens
 from campaign.links import absolute_url
 from campaign.mail.dkim_signer import DkimSigner
 from campaign.mail.services import one_line, sender_address
+from campaign.mail.skeleton import SlotTemplate, b64_lines
 from campaign.markup import render_markdown
 from campaign.newsletter.models import Issue
 
@@ -37,7 +37,6 @@ MANAGE_PURPOSE = "newsletter.manage"
 MANAGE_MAX_AGE = 10 * 365 * 24 * 3600
 
 _MERGE = re.compile(r"\{\{\s*name\s*(?:\|\s*([^}]*?)\s*)?\}\}")
-_SLOT = re.compile(rb"QZ([A-Z]+[0-9]*)QZ")
 _TEXT_BODY = b"QZTEXTBODYQZ"
 _HTML_BODY = b"QZHTMLBODYQZ"
 # No images (they would be fetched from a server when opened: a tracking pixel by another name).
@@ -91,36 +90,14 @@ def markdown_to_text(source: str) -> str:
     return text.strip() + "\n"
 
 
-class _Template:
-    """Bytes with QZ...QZ slots, split once so filling is a join."""
-
-    def __init__(self, rendered: bytes) -> None:
-        pieces = _SLOT.split(rendered)
-        self.literals = pieces[0::2]
-        self.slots = [p.decode() for p in pieces[1::2]]
-
-    def fill(self, values: dict[str, bytes]) -> bytes:
-        out = [self.literals[0]]
-        for slot, literal in zip(self.slots, self.literals[1:], strict=True):
-            out.append(values[slot])
-            out.append(literal)
-        return b"".join(out)
-
-
-def _b64(data: bytes) -> bytes:
-    """Base64 in 76-character CRLF lines: one C call, then slicing (encodebytes loops per 57 bytes)."""
-    encoded = binascii.b2a_base64(data, newline=False)
-    return b"\r\n".join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + b"\r\n"
-
-
 @dataclass
 class Prepared:
     """One issue in one language, ready to be filled in for each recipient."""
 
     issue_id: int
     head: bytes  # headers shared by every recipient, then the multipart skeleton
-    text: _Template
-    html: _Template
+    text: SlotTemplate
+    html: SlotTemplate
     fallbacks: list[str]
     default_name: str
     base_url: str
@@ -169,8 +146,8 @@ class Prepared:
             f"Message-ID: <{secrets.token_hex(16)}@{self.domain}>\r\n"
             f"List-Unsubscribe: {unsubscribe}\r\n"
         ).encode()
-        text = _b64(self.text.fill(self.slot_values(name, token, escape=False)))
-        body_html = _b64(self.html.fill(self.slot_values(name, token, escape=True)))
+        text = b64_lines(self.text.fill(self.slot_values(name, token, escape=False)))
+        body_html = b64_lines(self.html.fill(self.slot_values(name, token, escape=True)))
         before, middle, after = self._parts
         data = b"".join((headers, before, text, middle, body_html, after))
         if self._signer is not None:
@@ -229,8 +206,8 @@ def prepare(issue: Issue, locale: str) -> Prepared:
     return Prepared(
         issue_id=issue.id,
         head=head,
-        text=_Template(body_text.encode()),
-        html=_Template(body_html.encode()),
+        text=SlotTemplate(body_text.encode()),
+        html=SlotTemplate(body_html.encode()),
         fallbacks=fallbacks,
         default_name=default_name,
         base_url=cfg["BASE_URL"],
