@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -149,13 +148,6 @@ def _register_templating(app: Flask) -> None:
         }
 
     @app.template_global()
-    def staff_menu() -> list[tuple[str, object, str]]:
-        """On a staff page, the staff menu: (href, label, aria-current value or "") per entry,
-        from the registry's staff cards the viewer's roles allow, plus account and admin links.
-        Empty on any other page, so base.html shows the menu on every staff page and only there."""
-        return _staff_menu(features)
-
-    @app.template_global()
     def url_with_lang(lang: str) -> str:
         args = request.args.to_dict()
         args["lang"] = lang
@@ -167,31 +159,3 @@ def _register_cli(app: Flask) -> None:
 
     register(app)
 
-
-def _staff_menu(features: house.Registry) -> list[tuple[str, object, str]]:
-    endpoint = request.endpoint
-    if endpoint is None or not current_user.is_authenticated:
-        return []
-    declared = access.declared(current_app.view_functions[endpoint])
-    if declared is None or declared.kind != "staff":
-        return []
-    entries: list[tuple[str, object]] = [("core.staff_home", _l("Staff home"))]
-    entries += [(card.endpoint, card.label) for card in features.staff_cards
-                if not card.roles or current_user.has_role(*card.roles)]
-    entries.append(("auth.account", _l("My account")))
-    if current_user.has_role("admin"):
-        entries += [("admin.users", _l("Staff accounts")), ("admin.audit_log", _l("Audit log")),
-                    ("admin.mailbox", _l("Development mailbox"))]
-    menu: list[tuple[str, object, str]] = []
-    for target, label in entries:
-        if target not in current_app.view_functions:
-            continue  # an app built with some features only
-        href = url_for(target)
-        if target == endpoint:
-            current = "page"
-        elif target != "core.staff_home" and request.path.startswith(href + "/"):
-            current = "true"  # a page inside this section
-        else:
-            current = ""
-        menu.append((href, label, current))
-    return menu
