@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(SystemExit):
@@ -157,6 +158,13 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    # The organisation's time zone: schedules and event times are typed and shown in it.
+    cfg["ORG_TIMEZONE"] = env.get("ORG_TIMEZONE", "Asia/Shanghai")
+    try:
+        ZoneInfo(cfg["ORG_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = cfg["ORG_TIMEZONE"]
+        raise ConfigError(f"ORG_TIMEZONE must be an IANA time zone such as Asia/Shanghai, not {zone!r}") from None
     # Help pages: where the quick-exit link goes, and crisis contacts, one "name: how to reach" per ";".
     cfg["QUICK_EXIT_URL"] = env.get("QUICK_EXIT_URL", "https://www.baidu.com/")
     if not cfg["QUICK_EXIT_URL"].startswith(("https://", "http://", "/")):
@@ -196,6 +204,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         RATELIMIT_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself
         BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_DEFAULT_TIMEZONE=cfg["ORG_TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent.parent / "translations"),
     )
     cfg.update(overrides)

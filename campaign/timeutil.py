@@ -1,8 +1,30 @@
-"""Time in one convention: naive UTC datetimes in the database, on both SQLite and PostgreSQL."""
+"""Time in one convention: naive UTC datetimes in the database, on both SQLite and PostgreSQL.
+
+People type and read times in the organisation's zone (`ORG_TIMEZONE`); these helpers convert at
+the edges, so nothing stored depends on where the server runs.
+"""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def org_zone() -> ZoneInfo:
+    """The organisation's time zone (validated when the app starts)."""
+    return ZoneInfo(current_app.config.get("ORG_TIMEZONE", "Asia/Shanghai"))
+
+
+def to_org(value: datetime) -> datetime:
+    """A stored (naive UTC) time as an aware time in the organisation's zone."""
+    return value.replace(tzinfo=UTC).astimezone(org_zone())
+
+
+def from_org(value: datetime) -> datetime:
+    """A naive time typed in the organisation's zone, as stored: naive UTC."""
+    return value.replace(tzinfo=org_zone()).astimezone(UTC).replace(tzinfo=None)

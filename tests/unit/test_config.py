@@ -18,6 +18,7 @@ from campaign.config import ConfigError, load
         ("BASE_URL", "campaign.example.org", "BASE_URL must be an http"),
         ("SECRET_KEY", "short", "SECRET_KEY must be at least"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must start with"),
+        ("ORG_TIMEZONE", "Mars/Olympus", "ORG_TIMEZONE must be an IANA time zone"),
     ],
 )
 def test_wrong_setting_stops_start_up_with_one_line(monkeypatch, tmp_path, name, value, says):
