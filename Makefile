@@ -57,6 +57,8 @@ db:
 seed:
 	$(FLASK) demo seed
 
+# The demo shows every shipped language; a real site lists its own in LANGUAGES.
+serve: export LANGUAGES ?= zh_Hans,zh_Hant,en
 serve:
 	$(FLASK) serve
 
@@ -72,7 +74,9 @@ lint: install
 bench: install
 	$(PY) -m bench
 
-# Refresh the catalogs after adding strings; then translate the new zh_Hans entries.
+# Refresh the catalogs after adding strings; then translate the new zh_Hans entries and run it
+# again: zh_Hant is written from zh_Hans (OpenCC plus translations/zh_Hant/terms.tsv).
 i18n-extract:
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header --sort-output .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) scripts/hant_catalog.py

@@ -137,11 +137,11 @@ def _register_templating(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        current = i18n.short_code(i18n.select_locale())
+        locale = i18n.select_locale()
         return {
-            "languages": i18n.LANGUAGE_NAMES,
-            "current_lang": current,
-            "html_lang": "zh-Hans" if current == "zh" else "en",
+            "languages": i18n.languages().ordered,
+            "current_lang": i18n.short_code(locale),  # which content column to show
+            "html_lang": i18n.tag(locale),
             "org_name": app.config["ORG_NAME"],
             "public_nav": features.public_nav,
             "has_feature": features.has,

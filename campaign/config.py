@@ -124,6 +124,19 @@ def _owner_only(path: Path, mode: int) -> None:
         pass  # not ours to change: the operator decides
 
 
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def _languages(raw: str) -> list[str]:
+    """`LANGUAGES`: locale codes in order of preference, each with a catalogue in translations/."""
+    codes = [part.strip() for part in raw.split(",") if part.strip()]
+    shipped = sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
+    unknown = [code for code in codes if code not in shipped]
+    if not codes or unknown or len(set(codes)) != len(codes):
+        raise ConfigError(f"LANGUAGES must list locale codes from {', '.join(shipped)}, not {raw!r}")
+    return codes
+
+
 def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the app's settings from the environment, then apply `overrides` (tests use them)."""
     env = os.environ
@@ -158,6 +171,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
+    cfg["LANGUAGES"] = _languages(env.get("LANGUAGES", "zh_Hans,en"))
     # The organisation's time zone: schedules and event times are typed and shown in it.
     cfg["ORG_TIMEZONE"] = env.get("ORG_TIMEZONE", "Asia/Shanghai")
     try:
@@ -203,9 +217,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself
-        BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_DEFAULT_LOCALE=cfg["LANGUAGES"][0],
         BABEL_DEFAULT_TIMEZONE=cfg["ORG_TIMEZONE"],
-        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent.parent / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     cfg.update(overrides)
     return cfg

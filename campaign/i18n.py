@@ -1,44 +1,182 @@
-"""Language choice: ?lang=, then the cookie it sets, then Accept-Language, then Chinese."""
+"""Language choice: ?lang=, then the cookie it sets, then Accept-Language, then the first language.
+
+The languages are configuration (`LANGUAGES`, locale codes such as `zh_Hans,zh_Hant,en`): each
+needs only its catalogue under translations/. Everything a language needs beyond that (its tag
+in URLs and `lang=""`, its own name, which browsers' Accept-Language picks it, which content it
+falls back to) is derived here from Babel's locale data, so a fourth language takes no code.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from babel import Locale, support
-from flask import Flask, Response, has_request_context, request
+from babel import Locale, UnknownLocaleError, support
+from flask import Flask, Response, current_app, has_app_context, has_request_context, request
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
 from campaign.extensions import babel
 
-LANGUAGES = {"zh": "zh_Hans", "en": "en"}
-LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 COOKIE = "lang"
+DEFAULT_LANGUAGES = ("zh_Hans", "en")
+_EXTENSION_KEY = "campaign.languages"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # the locale code Babel and every stored `locale` column use: "zh_Hant"
+    tag: str  # the BCP 47 tag for lang="" and ?lang=: "zh-Hant"
+    name: str  # its own name, written in itself: "繁體中文"
+    locale: Locale
+
+
+def _language(code: str) -> Language:
+    locale = Locale.parse(code)
+    name = locale.get_display_name(locale) or code
+    if locale.script and locale.language == "zh":
+        # Babel calls both scripts "中文 (简体)" / "中文 (繁體)"; readers know them as below.
+        name = {"Hans": "简体中文", "Hant": "繁體中文"}.get(locale.script, name)
+    return Language(code=code, tag=code.replace("_", "-"), name=name, locale=locale)
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The configured languages, in order of preference, with lookups made once per app."""
+
+    ordered: tuple[Language, ...]
+
+    @property
+    def default(self) -> Language:
+        return self.ordered[0]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(lang.code for lang in self.ordered)
+
+    def by_any(self, value: object) -> Language | None:
+        """A configured language named by a code, a tag or an older short form ("zh")."""
+        return _lookup(self.ordered, str(value or "").strip())
+
+    def best_for(self, header: str) -> Language:
+        """The configured language that fits an Accept-Language header best."""
+        return _best_for(self.ordered, header)
+
+
+@lru_cache(maxsize=256)
+def _lookup(ordered: tuple[Language, ...], value: str) -> Language | None:
+    if not value or len(value) > 35:
+        return None
+    for lang in ordered:
+        if value in (lang.code, lang.tag):
+            return lang
+    try:
+        wanted = Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    return _closest(ordered, wanted)
+
+
+def _closest(ordered: Sequence[Language], wanted: Locale) -> Language | None:
+    """Same language and script first (zh-TW is zh_Hant_TW to Babel), then the same language."""
+    same_language = [lang for lang in ordered if lang.locale.language == wanted.language]
+    if not same_language:
+        return None
+    # "zh" alone (no script, no territory) reads as the script its territory-less default uses.
+    script = wanted.script or Locale.parse(f"{wanted.language}").script
+    for lang in same_language:
+        if lang.locale.script and lang.locale.script == script:
+            return lang
+    for lang in same_language:
+        if not lang.locale.script:
+            return lang
+    return same_language[0]
+
+
+@lru_cache(maxsize=1024)
+def _best_for(ordered: tuple[Language, ...], header: str) -> Language:
+    # Browsers send a handful of distinct headers; each is parsed once per process.
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    for tag, _quality in parse_accept_header(header, LanguageAccept):
+        found = _lookup(ordered, tag)
+        if found is not None:
+            return found
+    return ordered[0]
+
+
+def configured(codes: Sequence[str]) -> Languages:
+    return Languages(tuple(_language(code) for code in codes))
+
+
+def languages() -> Languages:
+    """The app's languages (the defaults outside an app, e.g. for a script)."""
+    if has_app_context():
+        found = current_app.extensions.get(_EXTENSION_KEY)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return configured(DEFAULT_LANGUAGES)
+
+
+class _LanguageLabels(Mapping[str, str]):
+    """Each configured language's name in the reader's language ("Chinese (Traditional)"), for
+    labels of stored codes in lists, reports and exports."""
+
+    def __getitem__(self, code: str) -> str:
+        found = languages().by_any(code)
+        if found is None:
+            raise KeyError(code)
+        reader = get_locale() if has_request_context() else None
+        return found.locale.get_display_name(reader or found.locale) or found.code
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(languages().codes)
+
+    def __len__(self) -> int:
+        return len(languages().ordered)
+
+
+LANGUAGE_LABELS: Mapping[str, str] = _LanguageLabels()
 
 
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # command line and worker; mail is rendered with force_locale instead
+    langs = languages()
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
-        if candidate in LANGUAGES:
-            return LANGUAGES[candidate]
-    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
-    return "en" if best.startswith("en") else "zh_Hans"
+        found = langs.by_any(candidate)
+        if found is not None:
+            return found.code
+    return langs.best_for(request.headers.get("Accept-Language", "")).code
 
 
 def locale_code(value: object) -> str:
-    """The one code every feature stores for a language: the interface's own ('zh_Hans', 'en')."""
-    return "en" if str(value or "").lower().startswith("en") else "zh_Hans"
+    """The one code every feature stores for a language: a configured locale code ('zh_Hant')."""
+    langs = languages()
+    found = langs.by_any(value)
+    return (found or langs.default).code
+
+
+def tag(locale: object) -> str:
+    """'zh_Hant' -> 'zh-Hant', for lang="" attributes and ?lang= links."""
+    return str(locale_code(locale)).replace("_", "-")
 
 
 def short_code(locale: str) -> str:
-    """'zh_Hans' -> 'zh', as used in ?lang= (never stored: see `locale_code`)."""
+    """Which of today's two content columns a locale reads: 'en' for English, else 'zh'.
+
+    Content is still stored as `<field>_zh` / `<field>_en` pairs; Traditional Chinese readers
+    get the Chinese text (never stored: see `locale_code`).
+    """
     return "en" if str(locale).startswith("en") else "zh"
 
 
 def remember_choice(response: Response) -> Response:
-    choice = request.args.get("lang")
-    if choice in LANGUAGES and request.cookies.get(COOKIE) != choice:
-        response.set_cookie(COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    found = languages().by_any(request.args.get("lang"))
+    if found is not None and request.cookies.get(COOKIE) != found.tag:
+        response.set_cookie(COOKIE, found.tag, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
 
@@ -82,15 +220,15 @@ def _wtforms_translations() -> None:
     request.wtforms_translations = _WTFORMS  # type: ignore[attr-defined]
 
 
-_LOCALES = {code: Locale.parse(code) for code in LANGUAGES.values()}
-
-
 def _selected_locale() -> Locale:
     # flask-babel parses what the selector returns on each request; a parsed Locale is kept as is.
-    return _LOCALES[select_locale()]
+    code = select_locale()
+    found = languages().by_any(code)
+    return found.locale if found is not None else Locale.parse(code)
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[_EXTENSION_KEY] = configured(app.config.get("LANGUAGES") or DEFAULT_LANGUAGES)
     babel.init_app(app, locale_selector=_selected_locale)
     app.before_request(_wtforms_translations)
     app.after_request(remember_choice)

@@ -27,6 +27,7 @@ from sqlalchemy import and_, delete, insert, select, update
 from campaign import abuse, claims
 from campaign.extensions import db
 from campaign.features import Lane
+from campaign.i18n import tag
 from campaign.mail.models import QueuedMail
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from campaign.timeutil import utcnow
@@ -112,7 +113,7 @@ def render(template: str, locale: str, subject: Any, **context: Any) -> tuple[st
     with force_locale(locale):
         subject_text = str(subject)
         context.setdefault("org_name", current_app.config["ORG_NAME"])
-        context.setdefault("html_lang", "en" if locale.startswith("en") else "zh-Hans")
+        context.setdefault("html_lang", tag(locale))
         text = render_template(f"mail/{template}.txt", subject=subject_text, **context)
         html = render_template(f"mail/{template}.html", subject=subject_text, **context)
     return subject_text, text, html

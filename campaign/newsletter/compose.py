@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from campaign import tokens
+from campaign.i18n import locale_code, tag
 from campaign.links import absolute_url
 from campaign.mail.dkim_signer import DkimSigner
 from campaign.mail.services import one_line, sender_address
@@ -167,14 +168,14 @@ def prepare(issue: Issue, locale: str) -> Prepared:
     subject, source = _locale_texts(issue, locale)
     fallbacks: list[str] = []
     marked = _mark_merge_fields(source, fallbacks)
-    babel_locale = "en" if locale == "en" else "zh_Hans"
+    babel_locale = locale_code(locale)
     context = {
         "org_name": cfg["ORG_NAME"],
         "subject": one_line(subject),
         "unsubscribe_url": "QZUNSUBQZ",
         "preferences_url": "QZPREFSQZ",
         "archive_url": absolute_url("newsletter.archive"),
-        "html_lang": "en" if locale == "en" else "zh-Hans",
+        "html_lang": tag(babel_locale),
     }
     with force_locale(babel_locale):
         body_html = render_template(

@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
-from campaign.i18n import locale_code
-from campaign.newsletter.services import LANGUAGES, TOPICS
+from campaign.i18n import languages, locale_code
+from campaign.newsletter.services import TOPICS
 
 
 def _topic_choices() -> list[SelectChoice]:
@@ -25,7 +25,7 @@ def _topic_choices() -> list[SelectChoice]:
 
 
 def _language_choices() -> list[SelectChoice]:
-    return choice_list((key, str(label)) for key, label in LANGUAGES.items())
+    return choice_list((lang.code, lang.name) for lang in languages().ordered)
 
 
 def _one_code(value: object) -> object:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import cast
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -46,7 +47,7 @@ _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none
 def subscribe() -> BaseResponse | str:
     form = SubscribeForm()
     if request.method == "GET":
-        form.language.data = locale_code(request.accept_languages.best_match(["zh", "en"]) or "zh")
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         services.request_subscription(
             form.email.data or "", form.name.data or "", form.language.data, form.topics.data or []
@@ -116,9 +117,7 @@ def archive_issue(issue_id: int) -> str:
         issue = services.published_issue(issue_id)
     except services.NewsletterError:
         abort(404)
-    english = short_code(str(request.accept_languages.best_match(["zh", "en"]) or "zh"))
-    lang = request.args.get("lang") or request.cookies.get("lang") or english
-    use_en = lang == "en" and bool(issue.body_en.strip())
+    use_en = short_code(str(get_locale())) == "en" and bool(issue.body_en.strip())
     return render_template(
         "newsletter/archive_issue.html",
         issue=issue,

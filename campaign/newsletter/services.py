@@ -22,7 +22,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.features import Figure, Lane
-from campaign.i18n import locale_code
+from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter import compose, dispatch, segments
@@ -47,7 +47,6 @@ TOPICS = {
     "support": _l("Support for survivors"),
     "events": _l("Events and actions"),
 }
-LANGUAGES = {"zh_Hans": _l("Chinese"), "en": _l("English")}  # the interface's locale codes
 CONFIRM_PURPOSE = "newsletter.confirm"
 CONFIRM_DAYS = 7
 EDITABLE = {IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value}
@@ -455,7 +454,7 @@ def _apply(issue: Issue, data: IssueData) -> None:
     issue.body_en = data.body_en
     issue.topics = _clean_topics(data.topics)
     wanted = {locale_code(code) for code in data.languages}
-    issue.languages = ",".join(code for code in LANGUAGES if code in wanted)
+    issue.languages = ",".join(code for code in languages().codes if code in wanted)
     issue.segment = data.segment
 
 

@@ -174,7 +174,7 @@ def cacheable(allowed: dict[str, Collection[str]]) -> bool:
     if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return False
     for name, value in request.args.items(multi=True):
-        if name == "lang" and value in i18n.LANGUAGES:
+        if name == "lang" and i18n.languages().by_any(value) is not None:
             continue
         if value in allowed.get(name, ()):
             continue
@@ -254,11 +254,11 @@ def show(slug: str, src: str) -> Response:
     shell = _shell(cache, key, slug, lambda petition: render_template(
         "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
 
-    signers = cache.signers.get((state.id, lang))
+    signers = cache.signers.get((state.id, locale))  # by locale: zh_Hans and zh_Hant differ
     if signers is None or now - signers.read_at >= current_app.config["PETITION_PAGE_SECONDS"]:
         fragment = signers_html(state.id, lang)
         signers = Signers(fragment, _digest(fragment), now)
-        cache.signers[(state.id, lang)] = signers
+        cache.signers[(state.id, locale)] = signers
 
     count = state.signature_count
     token = cache.token() if is_open else ""

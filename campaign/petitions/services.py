@@ -17,7 +17,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
 from campaign.features import Figure, Lane
-from campaign.i18n import locale_code
+from campaign.i18n import locale_code, short_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
@@ -431,7 +431,7 @@ def send_due_confirmations(limit: int = 500) -> int:
 
 def _confirmation_subject(petition: Petition, locale: str) -> tuple[str, object]:
 
-    title = petition.text("title", "en" if locale == "en" else "zh")
+    title = petition.text("title", short_code(locale))
     return title, _l("Please confirm your signature: %(title)s", title=title)
 
 
@@ -445,7 +445,7 @@ def _queue_already_signed(signature: Signature, petition: Petition) -> None:
     """Someone signed again with a confirmed signer's address: tell the address, not the page."""
     from flask_babel import lazy_gettext as _l
 
-    title = petition.text("title", "en" if signature.locale == "en" else "zh")
+    title = petition.text("title", short_code(signature.locale))
     mail.send_template(signature.email, "petition_already", signature.locale,
                        _l("You have signed already: %(title)s", title=title),
                        title=title, withdraw_link=withdraw_link(signature))

@@ -9,10 +9,10 @@ import pandas as pd
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from campaign.i18n import LANGUAGE_LABELS
 from campaign.intake.choices import KINDS, PLATFORMS
 from campaign.labels import Labels, label, label_list
 from campaign.newsletter.labels import SUBSCRIBER_STATUS_LABELS
-from campaign.newsletter.services import LANGUAGES as NEWSLETTER_LANGUAGES
 from campaign.newsletter.services import TOPICS
 from campaign.petitions.labels import CHANNEL_LABELS, DISPLAY_LABELS, SIGNATURE_STATUS_LABELS
 from campaign.volunteers.labels import (
@@ -105,7 +105,7 @@ _LIST = 1
 RAW_VALUE_LABELS: dict[str, dict[str, tuple[int, Labels]]] = {
     "signatures": {"display": (_ONE, DISPLAY_LABELS), "status": (_ONE, SIGNATURE_STATUS_LABELS),
                    "channel": (_ONE, CHANNEL_LABELS)},
-    "subscribers": {"language": (_ONE, NEWSLETTER_LANGUAGES), "topics": (_LIST, TOPICS),
+    "subscribers": {"language": (_ONE, LANGUAGE_LABELS), "topics": (_LIST, TOPICS),
                     "status": (_ONE, SUBSCRIBER_STATUS_LABELS)},
     "volunteers": {"contact_kind": (_ONE, dict(CONTACT_KINDS)), "languages": (_LIST, dict(LANGUAGES)),
                    "skills": (_LIST, dict(SKILLS)), "status": (_ONE, {s.value: x for s, x in STATUS_LABELS.items()})},

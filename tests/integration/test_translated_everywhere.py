@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 import openpyxl
+import pytest
 from flask_babel import force_locale
 
 from campaign.audit.labels import ACTION_LABELS, TARGET_LABELS
@@ -101,12 +102,13 @@ def _text_nodes(html: str) -> list[str]:
     return visible_text(html).split("\n")
 
 
-def test_every_page_and_export_is_chinese_for_a_chinese_reader(app):
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_every_page_and_export_is_chinese_for_a_chinese_reader(app, lang):
     """Statuses, roles, channels, platforms, audit actions, chart categories and export headers all
     reach a Chinese reader in Chinese (found: `telegram`, `hidden_camera`, `user.enable_2fa`,
     `group_zh`, "301 person")."""
     seed_demo(app)
-    done = walks(app, "zh")
+    done = walks(app, lang)
     assert not_covered(app, done) == set(), "a GET page no walk reaches: link it, or list it in NOT_WALKED"
     codes, phrases = forbidden()
     assert {"telegram", "hidden_camera", "user.enable_2fa", "group_zh", "in_progress"} <= codes
