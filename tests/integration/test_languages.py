@@ -97,7 +97,8 @@ def test_mail_goes_out_in_the_subscribers_language(client, app: Flask, inbox: In
     to_traditional, to_simplified = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
     for text in (subject, body):
         assert re.search(r"[\u4e00-\u9fff]", text)
-        assert {c for c in text if to_traditional.convert(c) != c and to_simplified.convert(c) == c} - set("台群秘里斗") == set()
+        simplified = {c for c in text if to_traditional.convert(c) != c and to_simplified.convert(c) == c}
+        assert simplified - set("台群秘里斗") == set()
 
 
 def test_a_language_without_a_catalogue_stops_start_up(monkeypatch, tmp_path) -> None:

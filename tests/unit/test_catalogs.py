@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every shipped language but English (the source, whose entries may stay empty).
-TRANSLATED = sorted(p.name for p in (ROOT / "translations").iterdir() if (p / "LC_MESSAGES").is_dir() and p.name != "en")
+TRANSLATED = sorted(p.name for p in (ROOT / "translations").iterdir()
+                    if (p / "LC_MESSAGES").is_dir() and p.name != "en")
 
 
 def _extract(tmp_path: Path) -> set[str]:
