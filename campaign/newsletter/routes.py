@@ -5,8 +5,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import cast
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -29,6 +30,7 @@ from campaign.newsletter.forms import (
 from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS
 from campaign.newsletter.models import ImportJob, Issue, IssueStatus
 from campaign.security import accepts_files
+from campaign.timeutil import from_org, to_org
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 add_filters(bp, issue_status=ISSUE_STATUS_LABELS, subscriber_status=SUBSCRIBER_STATUS_LABELS)
@@ -145,6 +147,28 @@ def _issue_data(form: IssueForm) -> services.IssueData:
     )
 
 
+def _count_message(count: int) -> str:
+    return ngettext("%(num)d person would receive this issue now.",
+                    "%(num)d people would receive this issue now.", count)
+
+
+def _composer(form: IssueForm, issue: Issue | None) -> str:
+    """The composer; after "Count recipients", with the count of what is typed (nothing saved)."""
+    count = services.count_for(_issue_data(form), current_user) if form.count.data else None
+    return render_template("newsletter/issue_form.html", form=form, issue=issue, count=count,
+                           count_message=_count_message(count) if count is not None else "")
+
+
+@bp.route("/staff/newsletter/audience.json")
+@organisers
+def audience_count() -> Response:
+    """The composer's live count (static/js/newsletter-count.js) as the audience choice changes."""
+    form = IssueForm(request.args, segment_options=segments.options(current_user), meta={"csrf": False})
+    count = services.count_for(_issue_data(form), current_user)
+    response = jsonify(count=count, message=_count_message(count))
+    return response
+
+
 @bp.route("/staff/newsletter")
 @organisers
 def staff_index() -> str:
@@ -159,11 +183,11 @@ def staff_index() -> str:
 @organisers
 def issue_new() -> BaseResponse | str:
     form = IssueForm(segment_options=segments.options(current_user))
-    if form.validate_on_submit():
+    if not form.count.data and form.validate_on_submit():
         issue = services.create_issue(_issue_data(form), current_user)
         flash(_("Draft saved."), "info")
         return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
-    return render_template("newsletter/issue_form.html", form=form, issue=None)
+    return _composer(form, None)
 
 
 @bp.route("/staff/newsletter/issues/<int:issue_id>/edit", methods=["GET", "POST"])
@@ -179,7 +203,7 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
             "languages": [x for x in issue.languages.split(",") if x],
         },
     )
-    if form.validate_on_submit():
+    if not form.count.data and form.validate_on_submit():
         try:
             services.update_issue(issue.id, _issue_data(form))
         except services.NewsletterError as exc:
@@ -187,7 +211,7 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
         else:
             flash(_("Draft saved."), "info")
         return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
-    return render_template("newsletter/issue_form.html", form=form, issue=issue)
+    return _composer(form, issue)
 
 
 @bp.route("/staff/newsletter/issues/<int:issue_id>")
@@ -204,7 +228,7 @@ def issue_page(issue_id: int) -> str:
         report=services.report(issue.id),
         segment_label=segments.label(issue.segment, current_user) if issue.segment else "",
         test_form=TestSendForm(),
-        schedule_form=ScheduleForm(),
+        schedule_form=_schedule_form(issue),
         action_form=ConfirmForm(),
         live=issue.status == IssueStatus.SENDING.value,
     )
@@ -241,13 +265,24 @@ def issue_test(issue_id: int) -> BaseResponse:
     return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
 
 
+def _zone() -> str:
+    return str(current_app.config["ORG_TIMEZONE"])
+
+
+def _schedule_form(issue: Issue) -> ScheduleForm:
+    """The schedule form, filled with the issue's time as the organisation's clock shows it."""
+    when = to_org(issue.scheduled_at).replace(tzinfo=None) if issue.scheduled_at else None
+    return ScheduleForm(zone=_zone(), data={"when": when} if when else None)
+
+
 @bp.route("/staff/newsletter/issues/<int:issue_id>/schedule", methods=["POST"])
 @organisers
 def issue_schedule(issue_id: int) -> BaseResponse:
-    form = ScheduleForm()
+    form = ScheduleForm(zone=_zone())
     if form.validate_on_submit():
         try:
-            services.schedule(issue_id, cast(datetime, form.when.data), current_user)  # DataRequired
+            # Typed in the organisation's zone; stored as naive UTC.
+            services.schedule(issue_id, from_org(cast(datetime, form.when.data)), current_user)  # DataRequired
             flash(_("The issue will be sent at the chosen time."), "info")
         except services.NewsletterError as exc:
             flash(str(exc), "error")

@@ -518,6 +518,15 @@ def audience_count(issue: Issue, sender: User | None = None) -> int:
     return int(db.session.scalar(select(func.count()).select_from(audience(issue, sender).subquery())) or 0)
 
 
+def count_for(data: IssueData, sender: User | None) -> int:
+    """How many people an issue with these settings would reach now, as `sender` may reach them.
+
+    Nothing is saved: the composer asks before the draft exists, or before its changes are kept."""
+    draft = Issue()
+    _apply(draft, data)
+    return audience_count(draft, sender)
+
+
 def _freeze(issue: Issue, sender: User | None = None) -> int:
     """Copy the audience into the outbox: one row per recipient, in one statement."""
     now = utcnow()
