@@ -75,6 +75,9 @@ def confirm(token: str) -> BaseResponse | str:
 @bp.route("/newsletter/preferences/<token>", methods=["GET", "POST"])
 @personal
 def preferences(token: str) -> BaseResponse | str:
+    if services.contact_for_link(token) is not None:
+        # A contact (a volunteer who agreed to be mailed) has no newsletter preferences, only this.
+        return redirect(url_for("newsletter.unsubscribe", token=token))
     try:
         subscriber = services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
@@ -95,14 +98,15 @@ def preferences(token: str) -> BaseResponse | str:
 def unsubscribe(token: str) -> tuple[str, int] | str:
     """RFC 8058: a POST (urlencoded or multipart, no cookie or CSRF token) unsubscribes and answers
     200 with no redirect; a GET only shows the button, since scanners follow links in mail."""
+    contact = services.contact_for_link(token) is not None
     try:
         if request.method == "POST":
             services.unsubscribe(token)
-            return render_template("newsletter/unsubscribed.html", token=token)
-        subscriber = services.subscriber_for_link(token)
+            return render_template("newsletter/unsubscribed.html", token=token, contact=contact)
+        subscriber = None if contact else services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400
-    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token)
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact)
 
 
 @bp.route("/newsletter/archive")
