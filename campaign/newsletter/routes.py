@@ -223,11 +223,13 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
 def issue_page(issue_id: int) -> str:
     issue = _issue_or_404(issue_id)
     editable = issue.status in services.EDITABLE
+    audience = services.audience_count(issue, current_user) if editable else None
     return render_template(
         "newsletter/issue.html",
         issue=issue,
         editable=editable,
-        audience=services.audience_count(issue, current_user) if editable else None,
+        audience=audience,
+        count_message=_count_message(audience) if audience is not None else "",
         progress=dispatch.progress(issue.id),
         report=services.report(issue.id),
         segment_label=segments.label(issue.segment, current_user) if issue.segment else "",
