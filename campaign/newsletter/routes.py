@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,6 +18,7 @@ from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
 from campaign.i18n import locale_code, short_code
 from campaign.labels import add_filters
+from campaign.links import absolute_url
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportForm,
@@ -113,6 +114,41 @@ def unsubscribe(token: str) -> tuple[str, int] | str:
 @public
 def archive() -> str:
     return render_template("newsletter/archive.html", issues=services.archive())
+
+
+FEED_SIZE = 20
+
+
+@bp.route("/newsletter/feed/<any(zh, en):lang>.xml")
+@public
+def feed(lang: str) -> Response:
+    """An Atom feed of the public archive, one per language (a path, not ?lang=, which would set a
+    cookie): the published issues' text with no one's name in it. Shared caches may keep it for
+    ten minutes; a reader asking again with If-None-Match / If-Modified-Since gets 304."""
+    issues = services.archive()[:FEED_SIZE]
+    entries = []
+    for issue in issues:
+        use_en = lang == "en" and bool(issue.body_en.strip())
+        entries.append({
+            "id": absolute_url("newsletter.archive_issue", issue_id=issue.id),
+            "title": issue.subject_en if use_en and issue.subject_en.strip() else issue.subject,
+            "updated": issue.finished_at or issue.updated_at,
+            "html": str(compose.archive_html(issue.body_en if use_en else issue.body)),
+        })
+    updated = max((e["updated"] for e in entries), default=None)
+    with force_locale("en" if lang == "en" else "zh_Hans"):
+        body = render_template(
+            "newsletter/feed.xml", entries=entries, updated=updated or datetime(2000, 1, 1),
+            self_url=absolute_url("newsletter.feed", lang=lang),
+            archive_url=absolute_url("newsletter.archive", lang=lang),
+            lang="en" if lang == "en" else "zh-Hans",
+        )
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=600"
+    if updated is not None:
+        response.last_modified = updated.replace(tzinfo=UTC)
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.route("/newsletter/archive/<int:issue_id>")
