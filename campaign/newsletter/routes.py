@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
@@ -121,12 +121,12 @@ FEED_SIZE = 20
 
 @bp.route("/newsletter/feed/<any(zh, en):lang>.xml")
 @public
-def feed(lang: str) -> Response:
+def feed(lang: str) -> BaseResponse:
     """An Atom feed of the public archive, one per language (a path, not ?lang=, which would set a
     cookie): the published issues' text with no one's name in it. Shared caches may keep it for
     ten minutes; a reader asking again with If-None-Match / If-Modified-Since gets 304."""
     issues = services.archive()[:FEED_SIZE]
-    entries = []
+    entries: list[dict[str, Any]] = []
     for issue in issues:
         use_en = lang == "en" and bool(issue.body_en.strip())
         entries.append({
@@ -135,7 +135,7 @@ def feed(lang: str) -> Response:
             "updated": issue.finished_at or issue.updated_at,
             "html": str(compose.archive_html(issue.body_en if use_en else issue.body)),
         })
-    updated = max((e["updated"] for e in entries), default=None)
+    updated: datetime | None = max((cast(datetime, e["updated"]) for e in entries), default=None)
     with force_locale("en" if lang == "en" else "zh_Hans"):
         body = render_template(
             "newsletter/feed.xml", entries=entries, updated=updated or datetime(2000, 1, 1),
