@@ -145,3 +145,17 @@ class ScheduleForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if zone:
             self.when.label.text = _("Send at (%(zone)s time)", zone=zone)
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=120)], id="template_name",
+                       description=_l("Keeps this issue's subject and text, in both languages."))
+    submit = SubmitField(_l("Save as template"))
+
+
+class TemplateChoiceForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that only fills in the composer
+
+    template = SelectField(_l("Start from a template"), coerce=int)
+    submit = SubmitField(_l("Use this template"))

@@ -26,6 +26,8 @@ from campaign.newsletter.forms import (
     PreferencesForm,
     ScheduleForm,
     SubscribeForm,
+    TemplateChoiceForm,
+    TemplateForm,
     TestSendForm,
 )
 from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS
@@ -195,8 +197,15 @@ def _count_message(count: int) -> str:
 def _composer(form: IssueForm, issue: Issue | None) -> str:
     """The composer; after "Count recipients", with the count of what is typed (nothing saved)."""
     count = services.count_for(_issue_data(form), current_user) if form.count.data else None
+    choice = None
+    if issue is None:
+        choices = [(t.id, t.name) for t in services.templates()]
+        if choices:
+            choice = TemplateChoiceForm(request.args if "template" in request.args else None)
+            choice.template.choices = choices
     return render_template("newsletter/issue_form.html", form=form, issue=issue, count=count,
-                           count_message=_count_message(count) if count is not None else "")
+                           count_message=_count_message(count) if count is not None else "",
+                           template_form=choice)
 
 
 @bp.route("/staff/newsletter/audience.json")
@@ -222,7 +231,13 @@ def staff_index() -> str:
 @bp.route("/staff/newsletter/issues/new", methods=["GET", "POST"])
 @organisers
 def issue_new() -> BaseResponse | str:
-    form = IssueForm(segment_options=segments.options(current_user))
+    start = None
+    if request.method == "GET" and request.args.get("template", "").isdigit():
+        try:
+            start = services.template_data(int(request.args["template"]))
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    form = IssueForm(segment_options=segments.options(current_user), obj=start)
     if not form.count.data and form.validate_on_submit():
         issue = services.create_issue(_issue_data(form), current_user)
         flash(_("Draft saved."), "info")
@@ -270,6 +285,7 @@ def issue_page(issue_id: int) -> str:
         report=services.report(issue.id),
         segment_label=segments.label(issue.segment, current_user) if issue.segment else "",
         test_form=TestSendForm(),
+        template_form=TemplateForm(),
         schedule_form=_schedule_form(issue),
         action_form=ConfirmForm(),
         live=issue.status == IssueStatus.SENDING.value,
@@ -305,6 +321,37 @@ def issue_test(issue_id: int) -> BaseResponse:
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
     return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+@bp.route("/staff/newsletter/issues/<int:issue_id>/template", methods=["POST"])
+@organisers
+def issue_save_template(issue_id: int) -> BaseResponse:
+    _issue_or_404(issue_id)
+    form = TemplateForm()
+    if form.validate_on_submit():
+        services.save_template(issue_id, form.name.data or "", current_user)
+        flash(_("Template saved. Start a new issue from it under \"Write an issue\"."), "info")
+    else:
+        flash(_("Give the template a name."), "error")
+    return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+@bp.route("/staff/newsletter/templates")
+@organisers
+def templates() -> str:
+    return render_template("newsletter/templates.html", templates=services.templates(), form=ConfirmForm())
+
+
+@bp.route("/staff/newsletter/templates/<int:template_id>/delete", methods=["POST"])
+@organisers
+def template_delete(template_id: int) -> BaseResponse:
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_template(template_id)
+            flash(_("Template deleted."), "info")
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("newsletter.templates"))
 
 
 def _zone() -> str:

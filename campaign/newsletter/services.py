@@ -31,6 +31,7 @@ from campaign.newsletter.models import (
     ImportStatus,
     Issue,
     IssueStatus,
+    IssueTemplate,
     OutboxRow,
     OutboxStatus,
     Subscriber,
@@ -799,3 +800,40 @@ def report(issue_id: int) -> dict[str, int]:
         )
     return {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "unsubscribed": left}
 
+
+
+# --- templates --------------------------------------------------------------------------------
+
+
+def save_template(issue_id: int, name: str, actor: User) -> IssueTemplate:
+    """Keep an issue's subject and text (both languages) under a name, to start new issues from."""
+    issue = get_issue(issue_id)
+    template = IssueTemplate(name=name.strip()[:120], subject=issue.subject, body=issue.body,
+                             subject_en=issue.subject_en, body_en=issue.body_en, created_by_id=actor.id)
+    db.session.add(template)
+    db.session.commit()
+    return template
+
+
+def templates() -> list[IssueTemplate]:
+    return list(db.session.scalars(select(IssueTemplate).order_by(IssueTemplate.name, IssueTemplate.id)))
+
+
+def get_template(template_id: int) -> IssueTemplate:
+    template = db.session.get(IssueTemplate, template_id)
+    if template is None:
+        raise NewsletterError(_l("No such template."))
+    return template
+
+
+def template_data(template_id: int) -> IssueData:
+    """A new issue's starting text, from a template."""
+    template = get_template(template_id)
+    return IssueData(subject=template.subject, body=template.body, subject_en=template.subject_en,
+                     body_en=template.body_en)
+
+
+def delete_template(template_id: int) -> None:
+    """Issues started from it keep their text."""
+    db.session.delete(get_template(template_id))
+    db.session.commit()
