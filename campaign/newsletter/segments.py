@@ -4,8 +4,9 @@ Features declare `Audience`s in their manifest (campaign/features.py). An issue 
 for an audience with choices, "key:value". Each audience answers for a `sender` (the staff member
 sending, or who scheduled, the issue): it offers and reaches only people the sender may see (the
 visibility policy), whatever value an issue stored. The newsletter applies its own rules on top
-(confirmed subscribers, the issue's topics and languages), so an audience can never reach someone
-who has not opted in.
+(confirmed subscribers, the issue's topics and languages). An audience may add `Contacts`, people
+who agreed to be mailed in its own feature (volunteers), subscribed or not; so an audience never
+reaches someone who opted in to neither.
 """
 from __future__ import annotations
 
