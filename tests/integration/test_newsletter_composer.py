@@ -79,3 +79,14 @@ def test_schedule_follows_another_zone(make_app, inbox, make_user):
         organiser.post(f"/staff/newsletter/issues/{issue.id}/schedule", data={"when": "2030-07-01T09:30"})
         stored = db.session.get(Issue, issue.id)
         assert stored is not None and stored.scheduled_at == datetime(2030, 7, 1, 7, 30)  # CEST is UTC+2
+
+
+def test_counts_follow_the_visibility_policy_of_who_asks(login_as, app):
+    """An organiser who may not see a confidential group counts nobody in it, even by typing its id."""
+    from tests.integration.volunteer_factories import add_member, make_group, make_volunteer
+
+    group = make_group(confidential=True)
+    add_member(group, make_volunteer(email="hidden@example.net", mail_consent=True, status="vetted"))
+    url = f"/staff/newsletter/audience.json?segment=volunteer-group:{group.id}"
+    assert login_as(Role.ORGANISER).get(url).get_json()["count"] == 0
+    assert login_as(Role.ADMIN).get(url).get_json()["count"] == 1
