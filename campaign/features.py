@@ -90,6 +90,23 @@ class StaffCard:
 
 AudienceQuery = Callable[[str | None, User | None], Select[int]]
 AudienceChoices = Callable[[User | None], list[tuple[str, str]]]
+# (id, email, name, locale) of people a feature may mail for itself
+ContactRows = Select[int, str | None, str, str]
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """People a feature may mail for itself, subscribed to the newsletter or not: they agreed to
+    be mailed there (a volunteer's consent).
+
+    `query(value, sender)` returns a SELECT of (id, email, name, locale) within the audience, as
+    the sender may see it; `withdraw(id)` takes the consent back in the caller's transaction (the
+    one-click unsubscribe in every such mail). `key` names the kind of id ("volunteer").
+    """
+
+    key: str
+    query: Callable[[str | None, User | None], ContactRows]
+    withdraw: Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,7 @@ class Audience:
     label: object
     query: AudienceQuery
     choices: AudienceChoices | None = None
+    contacts: Contacts | None = None  # also reaches these people, subscribed or not
 
 
 @dataclass(frozen=True)

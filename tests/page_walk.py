@@ -42,6 +42,7 @@ NOT_WALKED = {
     "volunteers.invitation": "opened from a mailed link",
     "rights.open_link": "opened from a mailed link",
     "newsletter.issue_progress": "JSON polled by the issue page",
+    "newsletter.audience_count": "JSON fetched by the composer as the audience changes",
     "newsletter.import_status": "shown only after an organiser uploads a list (test_newsletter_subscribers.py)",
     "newsletter.import_status_json": "JSON polled by the import page",
     "petitions.as_json": "JSON for embedding",
@@ -52,7 +53,7 @@ NOT_WALKED = {
 }
 # Addresses where the value of these arguments does not make a different kind of page.
 SAME_PAGE_ARGS = {"name", "token", "issue_id", "user_id", "group_id", "task_id", "volunteer_id",
-                  "request_id", "takedown_id", "petition_id"}
+                  "request_id", "takedown_id", "petition_id", "template_id"}
 SKIP_QUERY = re.compile(r"(^|&)lang=")
 
 

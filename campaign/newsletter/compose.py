@@ -53,6 +53,27 @@ def manage_token(subscriber_id: int) -> str:
     return tokens.make(MANAGE_PURPOSE, subscriber_id)
 
 
+CONTACT_PURPOSE = "newsletter.contact"
+
+
+def contact_token(contact: str) -> str:
+    """The unsubscribe token in mail to a contact ("volunteer:12"): it withdraws their consent."""
+    return tokens.make(CONTACT_PURPOSE, contact)
+
+
+def read_contact_token(token: str) -> str:
+    """Return the contact, or raise tokens.TokenInvalid."""
+    subject, _state = tokens.read(CONTACT_PURPOSE, token, MANAGE_MAX_AGE)
+    if not isinstance(subject, str) or ":" not in subject:
+        raise tokens.TokenInvalid()
+    return subject
+
+
+def recipient_token(subscriber_id: int | None, contact: str) -> str:
+    """The token for a recipient's preferences and unsubscribe links: a subscriber's, or a contact's."""
+    return manage_token(subscriber_id) if subscriber_id is not None else contact_token(contact)
+
+
 def read_manage_token(token: str) -> int:
     """Return the subscriber id, or raise tokens.TokenInvalid."""
     subject, _state = tokens.read(MANAGE_PURPOSE, token, MANAGE_MAX_AGE)

@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from campaign.extensions import db
-from campaign.newsletter.models import Issue, IssueStatus, OutboxRow, Subscriber, SubscriberStatus
+from campaign.newsletter.models import Issue, IssueStatus, IssueTemplate, OutboxRow, Subscriber, SubscriberStatus
 from campaign.newsletter.services import TOPICS
 from campaign.timeutil import utcnow
 
 DEMO_SOURCE = "demo"
+TEMPLATE_NAME = "月度通讯（中英双语）"
 SUBJECT = "通讯第七期：Maskpark 频道被封之后，我们还在做什么"
 BODY = """{{name|朋友}}，你好：
 
@@ -60,7 +61,8 @@ _EN = ["Alex", "Sam", "Jo", "Robin", "Kim", "Lee", "Max", "Jamie", "Charlie", "T
 
 
 def seed_newsletter(rng: random.Random) -> None:
-    """1,000 subscribers (mostly confirmed, mixed zh/en and topics) and one published issue."""
+    """1,000 subscribers (mostly confirmed, mixed zh/en and topics), one published issue and a
+    template made from it."""
     if db.session.scalar(select(Subscriber.id).where(Subscriber.source == DEMO_SOURCE).limit(1)) is None:
         now = utcnow()
         rows = []
@@ -107,4 +109,8 @@ def seed_newsletter(rng: random.Random) -> None:
              "claimed_at": sent_at, "sent_at": sent_at, "answer": "250"}
             for r in readers
         ])
+        db.session.commit()
+    if db.session.scalar(select(IssueTemplate.id).limit(1)) is None:
+        db.session.add(IssueTemplate(name=TEMPLATE_NAME, subject=SUBJECT, body=BODY, subject_en=SUBJECT_EN,
+                                     body_en=BODY_EN))
         db.session.commit()

@@ -35,7 +35,7 @@ from campaign import claims
 from campaign.extensions import db, table_of
 from campaign.mail.services import without_addresses
 from campaign.mail.transport import PermanentFailure, TemporaryFailure, Transport
-from campaign.newsletter.compose import Prepared, manage_token, prepare
+from campaign.newsletter.compose import Prepared, prepare, recipient_token
 from campaign.newsletter.models import (
     Issue,
     IssueStatus,
@@ -60,7 +60,8 @@ _ADVISORY_BASE = 0x6E6C0000  # PostgreSQL advisory lock keys for connection slot
 class Claim:
     id: int
     issue_id: int
-    subscriber_id: int
+    subscriber_id: int | None  # None for a contact (a volunteer who agreed to be mailed)
+    contact: str
     email: str
     name: str
     locale: str
@@ -103,7 +104,7 @@ def claim(issue_id: int, owner: str, size: int, lease: float) -> list[Claim]:
         {"status": OutboxStatus.SENDING.value, "claimed_by": owner, "claimed_at": now},
         size,
         returning=(
-            OutboxRow.id, OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.email,
+            OutboxRow.id, OutboxRow.issue_id, OutboxRow.subscriber_id, OutboxRow.contact, OutboxRow.email,
             OutboxRow.name, OutboxRow.locale, OutboxRow.attempts,
         ),
     )
@@ -223,7 +224,8 @@ def _record_bounce(row: Claim, owner: str, answer: str) -> None:
         ),
         execution_options={"synchronize_session": False},
     )
-    mark_bounced(row.subscriber_id, answer)
+    if row.subscriber_id is not None:  # a contact has no subscriber to mark; the row failed
+        mark_bounced(row.subscriber_id, answer)
     db.session.commit()
 
 
@@ -290,7 +292,7 @@ def send_batch(
         throttle.wait()
         try:
             message = prepared[(row.issue_id, row.locale)].message(
-                row.id, row.email, row.name, manage_token(row.subscriber_id)
+                row.id, row.email, row.name, recipient_token(row.subscriber_id, row.contact)
             )
             transport.send(sender, row.email, message)
         except (UnicodeError, ValueError) as exc:

@@ -1,6 +1,7 @@
 """Forms of the newsletter: sign-up, preferences, import and the composer."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -104,6 +105,8 @@ class IssueForm(FlaskForm):
     languages = MultiCheckboxField(_l("Languages"), description=_l("None chosen: every language."),
                                    filters=[_codes])
     segment = SelectField(_l("Segment"), default="")
+    # Re-renders the form, everything typed kept, with the number of recipients (no JavaScript needed).
+    count = SubmitField(_l("Count recipients"))
     submit = SubmitField(_l("Save draft"))
 
     def __init__(self, *args: object, segment_options: list[tuple[str, str]] | None = None, **kwargs: object) -> None:
@@ -133,7 +136,26 @@ class TestSendForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    when = DateTimeLocalField(
-        _l("Send at (UTC)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M"
-    )
+    """The time is typed as a clock in the organisation's zone reads it (ORG_TIMEZONE)."""
+
+    when = DateTimeLocalField(_l("Send at"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     submit = SubmitField(_l("Schedule"))
+
+    def __init__(self, *args: object, zone: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if zone:
+            self.when.label.text = _("Send at (%(zone)s time)", zone=zone)
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=120)], id="template_name",
+                       description=_l("Keeps this issue's subject and text, in both languages."))
+    submit = SubmitField(_l("Save as template"))
+
+
+class TemplateChoiceForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that only fills in the composer
+
+    template = SelectField(_l("Start from a template"), coerce=int)
+    submit = SubmitField(_l("Use this template"))

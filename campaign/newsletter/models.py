@@ -89,7 +89,11 @@ class OutboxStatus(str, enum.Enum):
 
 
 class OutboxRow(Model):
-    """One recipient of one issue. The address is copied so the send is what was frozen."""
+    """One recipient of one issue. The address is copied so the send is what was frozen.
+
+    A recipient is a subscriber, or a contact: someone another feature may mail for itself (a
+    volunteer who agreed to be mailed), named "<contacts key>:<id>" and without a subscriber row.
+    """
 
     __tablename__ = "newsletter_outbox"
     __table_args__ = (
@@ -99,7 +103,8 @@ class OutboxRow(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    contact: Mapped[str] = mapped_column(String(80), default="", server_default="", index=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(100), default="")
     locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
@@ -113,6 +118,24 @@ class OutboxRow(Model):
 
     def __repr__(self) -> str:
         return f"<OutboxRow {self.id} issue={self.issue_id} {self.status}>"
+
+
+class IssueTemplate(Model):
+    """A named subject and text (both languages) to start new issues from."""
+
+    __tablename__ = "newsletter_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    subject_en: Mapped[str] = mapped_column(String(200), default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<IssueTemplate {self.id}>"
 
 
 class ImportStatus(str, enum.Enum):

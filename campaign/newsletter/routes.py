@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import cast
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -18,6 +18,7 @@ from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
 from campaign.i18n import locale_code, short_code
 from campaign.labels import add_filters
+from campaign.links import absolute_url
 from campaign.newsletter import bp, compose, dispatch, segments, services
 from campaign.newsletter.forms import (
     ImportForm,
@@ -25,11 +26,14 @@ from campaign.newsletter.forms import (
     PreferencesForm,
     ScheduleForm,
     SubscribeForm,
+    TemplateChoiceForm,
+    TemplateForm,
     TestSendForm,
 )
 from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS
 from campaign.newsletter.models import ImportJob, Issue, IssueStatus
 from campaign.security import accepts_files
+from campaign.timeutil import from_org, to_org
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 add_filters(bp, issue_status=ISSUE_STATUS_LABELS, subscriber_status=SUBSCRIBER_STATUS_LABELS)
@@ -74,6 +78,9 @@ def confirm(token: str) -> BaseResponse | str:
 @bp.route("/newsletter/preferences/<token>", methods=["GET", "POST"])
 @personal
 def preferences(token: str) -> BaseResponse | str:
+    if services.contact_for_link(token) is not None:
+        # A contact (a volunteer who agreed to be mailed) has no newsletter preferences, only this.
+        return redirect(url_for("newsletter.unsubscribe", token=token))
     try:
         subscriber = services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
@@ -94,20 +101,56 @@ def preferences(token: str) -> BaseResponse | str:
 def unsubscribe(token: str) -> tuple[str, int] | str:
     """RFC 8058: a POST (urlencoded or multipart, no cookie or CSRF token) unsubscribes and answers
     200 with no redirect; a GET only shows the button, since scanners follow links in mail."""
+    contact = services.contact_for_link(token) is not None
     try:
         if request.method == "POST":
             services.unsubscribe(token)
-            return render_template("newsletter/unsubscribed.html", token=token)
-        subscriber = services.subscriber_for_link(token)
+            return render_template("newsletter/unsubscribed.html", token=token, contact=contact)
+        subscriber = None if contact else services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400
-    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token)
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact)
 
 
 @bp.route("/newsletter/archive")
 @public
 def archive() -> str:
     return render_template("newsletter/archive.html", issues=services.archive())
+
+
+FEED_SIZE = 20
+
+
+@bp.route("/newsletter/feed/<any(zh, en):lang>.xml")
+@public
+def feed(lang: str) -> BaseResponse:
+    """An Atom feed of the public archive, one per language (a path, not ?lang=, which would set a
+    cookie): the published issues' text with no one's name in it. Shared caches may keep it for
+    ten minutes; a reader asking again with If-None-Match / If-Modified-Since gets 304."""
+    issues = services.archive()[:FEED_SIZE]
+    entries: list[dict[str, Any]] = []
+    for issue in issues:
+        use_en = lang == "en" and bool(issue.body_en.strip())
+        entries.append({
+            "id": absolute_url("newsletter.archive_issue", issue_id=issue.id),
+            "title": issue.subject_en if use_en and issue.subject_en.strip() else issue.subject,
+            "updated": issue.finished_at or issue.updated_at,
+            "html": str(compose.archive_html(issue.body_en if use_en else issue.body)),
+        })
+    updated: datetime | None = max((cast(datetime, e["updated"]) for e in entries), default=None)
+    with force_locale("en" if lang == "en" else "zh_Hans"):
+        body = render_template(
+            "newsletter/feed.xml", entries=entries, updated=updated or datetime(2000, 1, 1),
+            self_url=absolute_url("newsletter.feed", lang=lang),
+            archive_url=absolute_url("newsletter.archive", lang=lang),
+            lang="en" if lang == "en" else "zh-Hans",
+        )
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=600"
+    if updated is not None:
+        response.last_modified = updated.replace(tzinfo=UTC)
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.route("/newsletter/archive/<int:issue_id>")
@@ -144,6 +187,35 @@ def _issue_data(form: IssueForm) -> services.IssueData:
     )
 
 
+def _count_message(count: int) -> str:
+    return ngettext("%(num)d person would receive this issue now.",
+                    "%(num)d people would receive this issue now.", count)
+
+
+def _composer(form: IssueForm, issue: Issue | None) -> str:
+    """The composer; after "Count recipients", with the count of what is typed (nothing saved)."""
+    count = services.count_for(_issue_data(form), current_user) if form.count.data else None
+    choice = None
+    if issue is None:
+        choices = [(t.id, t.name) for t in services.templates()]
+        if choices:
+            choice = TemplateChoiceForm(request.args if "template" in request.args else None)
+            choice.template.choices = choices
+    return render_template("newsletter/issue_form.html", form=form, issue=issue, count=count,
+                           count_message=_count_message(count) if count is not None else "",
+                           template_form=choice)
+
+
+@bp.route("/staff/newsletter/audience.json")
+@organisers
+def audience_count() -> Response:
+    """The composer's live count (static/js/newsletter-count.js) as the audience choice changes."""
+    form = IssueForm(request.args, segment_options=segments.options(current_user), meta={"csrf": False})
+    count = services.count_for(_issue_data(form), current_user)
+    response = jsonify(count=count, message=_count_message(count))
+    return response
+
+
 @bp.route("/staff/newsletter")
 @organisers
 def staff_index() -> str:
@@ -157,12 +229,18 @@ def staff_index() -> str:
 @bp.route("/staff/newsletter/issues/new", methods=["GET", "POST"])
 @organisers
 def issue_new() -> BaseResponse | str:
-    form = IssueForm(segment_options=segments.options(current_user))
-    if form.validate_on_submit():
+    start = None
+    if request.method == "GET" and request.args.get("template", "").isdigit():
+        try:
+            start = services.template_data(int(request.args["template"]))
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    form = IssueForm(segment_options=segments.options(current_user), obj=start)
+    if not form.count.data and form.validate_on_submit():
         issue = services.create_issue(_issue_data(form), current_user)
         flash(_("Draft saved."), "info")
         return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
-    return render_template("newsletter/issue_form.html", form=form, issue=None)
+    return _composer(form, None)
 
 
 @bp.route("/staff/newsletter/issues/<int:issue_id>/edit", methods=["GET", "POST"])
@@ -178,7 +256,7 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
             "languages": [x for x in issue.languages.split(",") if x],
         },
     )
-    if form.validate_on_submit():
+    if not form.count.data and form.validate_on_submit():
         try:
             services.update_issue(issue.id, _issue_data(form))
         except services.NewsletterError as exc:
@@ -186,7 +264,7 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
         else:
             flash(_("Draft saved."), "info")
         return redirect(url_for("newsletter.issue_page", issue_id=issue.id))
-    return render_template("newsletter/issue_form.html", form=form, issue=issue)
+    return _composer(form, issue)
 
 
 @bp.route("/staff/newsletter/issues/<int:issue_id>")
@@ -194,16 +272,19 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
 def issue_page(issue_id: int) -> str:
     issue = _issue_or_404(issue_id)
     editable = issue.status in services.EDITABLE
+    audience = services.audience_count(issue, current_user) if editable else None
     return render_template(
         "newsletter/issue.html",
         issue=issue,
         editable=editable,
-        audience=services.audience_count(issue, current_user) if editable else None,
+        audience=audience,
+        count_message=_count_message(audience) if audience is not None else "",
         progress=dispatch.progress(issue.id),
         report=services.report(issue.id),
         segment_label=segments.label(issue.segment, current_user) if issue.segment else "",
         test_form=TestSendForm(),
-        schedule_form=ScheduleForm(),
+        template_form=TemplateForm(),
+        schedule_form=_schedule_form(issue),
         action_form=ConfirmForm(),
         live=issue.status == IssueStatus.SENDING.value,
     )
@@ -240,13 +321,55 @@ def issue_test(issue_id: int) -> BaseResponse:
     return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
 
 
+@bp.route("/staff/newsletter/issues/<int:issue_id>/template", methods=["POST"])
+@organisers
+def issue_save_template(issue_id: int) -> BaseResponse:
+    _issue_or_404(issue_id)
+    form = TemplateForm()
+    if form.validate_on_submit():
+        services.save_template(issue_id, form.name.data or "", current_user)
+        flash(_("Template saved. Start a new issue from it under \"Write an issue\"."), "info")
+    else:
+        flash(_("Give the template a name."), "error")
+    return redirect(url_for("newsletter.issue_page", issue_id=issue_id))
+
+
+@bp.route("/staff/newsletter/templates")
+@organisers
+def templates() -> str:
+    return render_template("newsletter/templates.html", templates=services.templates(), form=ConfirmForm())
+
+
+@bp.route("/staff/newsletter/templates/<int:template_id>/delete", methods=["POST"])
+@organisers
+def template_delete(template_id: int) -> BaseResponse:
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_template(template_id)
+            flash(_("Template deleted."), "info")
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("newsletter.templates"))
+
+
+def _zone() -> str:
+    return str(current_app.config["ORG_TIMEZONE"])
+
+
+def _schedule_form(issue: Issue) -> ScheduleForm:
+    """The schedule form, filled with the issue's time as the organisation's clock shows it."""
+    when = to_org(issue.scheduled_at).replace(tzinfo=None) if issue.scheduled_at else None
+    return ScheduleForm(zone=_zone(), data={"when": when} if when else None)
+
+
 @bp.route("/staff/newsletter/issues/<int:issue_id>/schedule", methods=["POST"])
 @organisers
 def issue_schedule(issue_id: int) -> BaseResponse:
-    form = ScheduleForm()
+    form = ScheduleForm(zone=_zone())
     if form.validate_on_submit():
         try:
-            services.schedule(issue_id, cast(datetime, form.when.data), current_user)  # DataRequired
+            # Typed in the organisation's zone; stored as naive UTC.
+            services.schedule(issue_id, from_org(cast(datetime, form.when.data)), current_user)  # DataRequired
             flash(_("The issue will be sent at the chosen time."), "info")
         except services.NewsletterError as exc:
             flash(str(exc), "error")

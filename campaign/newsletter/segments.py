@@ -4,15 +4,16 @@ Features declare `Audience`s in their manifest (campaign/features.py). An issue 
 for an audience with choices, "key:value". Each audience answers for a `sender` (the staff member
 sending, or who scheduled, the issue): it offers and reaches only people the sender may see (the
 visibility policy), whatever value an issue stored. The newsletter applies its own rules on top
-(confirmed subscribers, the issue's topics and languages), so an audience can never reach someone
-who has not opted in.
+(confirmed subscribers, the issue's topics and languages). An audience may add `Contacts`, people
+who agreed to be mailed in its own feature (volunteers), subscribed or not; so an audience never
+reaches someone who opted in to neither.
 """
 from __future__ import annotations
 
 from sqlalchemy import Select
 
 from campaign.auth.models import User
-from campaign.features import registry
+from campaign.features import ContactRows, Contacts, registry
 
 
 class UnknownSegment(Exception):
@@ -39,6 +40,24 @@ def query(stored: str, sender: User | None) -> Select[int]:
     if audience is None:
         raise UnknownSegment(key)
     return audience.query(value if audience.choices is not None else None, sender)
+
+
+def contacts(stored: str, sender: User | None) -> tuple[str, ContactRows] | None:
+    """(contacts key, SELECT of id, email, name, locale) of the people a stored audience reaches
+    outside the subscriber list, or None when it reaches subscribers only."""
+    key, _sep, value = stored.partition(":")
+    audience = registry().audiences.get(key)
+    if audience is None or audience.contacts is None:
+        return None
+    return audience.contacts.key, audience.contacts.query(value if audience.choices is not None else None, sender)
+
+
+def contact_source(key: str) -> Contacts | None:
+    """The contacts of kind `key` ("volunteer"), as some audience of this app declares them."""
+    for audience in registry().audiences.values():
+        if audience.contacts is not None and audience.contacts.key == key:
+            return audience.contacts
+    return None
 
 
 def label(stored: str, sender: User | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, false, func, insert, literal, or_, select, update
+from sqlalchemy import Select, String, and_, cast, false, func, insert, literal, or_, select, update
 
 from campaign import notices, tokens, worker
 from campaign.audit import services as audit
@@ -31,6 +31,7 @@ from campaign.newsletter.models import (
     ImportStatus,
     Issue,
     IssueStatus,
+    IssueTemplate,
     OutboxRow,
     OutboxStatus,
     Subscriber,
@@ -148,8 +149,39 @@ def update_preferences(token: str, locale: str, topics: Iterable[str]) -> Subscr
     return subscriber
 
 
-def unsubscribe(token: str) -> Subscriber:
-    """Leave the list at once (RFC 8058 one-click); mail not yet handed to a worker is skipped."""
+def contact_for_link(token: str) -> str | None:
+    """The contact ("volunteer:12") an unsubscribe link in a mail to a contact names, or None."""
+    try:
+        return compose.read_contact_token(token)
+    except tokens.TokenInvalid:
+        return None
+
+
+def withdraw_contact(contact: str) -> None:
+    """Joins the caller's transaction: the feature takes back the person's consent to be mailed,
+    and their rows not yet handed to a worker are skipped."""
+    key, _sep, ident = contact.partition(":")
+    source = segments.contact_source(key)
+    if source is not None and ident.isdigit():
+        source.withdraw(int(ident))
+    db.session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.contact == contact, OutboxRow.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.SKIPPED.value, answer="unsubscribed"),
+        execution_options={"synchronize_session": False},
+    )
+    logger.info("newsletter: contact %s withdrew consent", contact)
+
+
+def unsubscribe(token: str) -> Subscriber | None:
+    """Leave the list at once (RFC 8058 one-click); mail not yet handed to a worker is skipped.
+
+    A contact's link (a volunteer who agreed to be mailed) withdraws that consent; None then."""
+    contact = contact_for_link(token)
+    if contact is not None:
+        withdraw_contact(contact)
+        db.session.commit()
+        return None
     subscriber = subscriber_for_link(token)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
@@ -513,12 +545,54 @@ def audience(issue: Issue, sender: User | None = None) -> Select[int]:
 NOBODY = _l("Nobody would receive this issue: its audience has no recipients. Change the audience first.")
 
 
+def contact_audience(issue: Issue, sender: User | None = None) -> tuple[str, Select[Any]] | None:
+    """(contacts key, SELECT of id, email, name, locale): the people the issue's segment reaches
+    outside the subscriber list (volunteers who agreed to be mailed), or None.
+
+    The issue's languages apply; its topics do not (these people chose no topics, they agreed to
+    mail about their volunteering). Whoever the subscriber audience already reaches is left out,
+    so nobody gets an issue twice, and so are addresses that bounced or complained.
+    """
+    if not issue.segment:
+        return None
+    found = segments.contacts(issue.segment, _sender(issue, sender))
+    if found is None:
+        return None
+    key, query = found
+    people = query.subquery()
+    subscribed = audience(issue, sender).subquery()
+    refused = [SubscriberStatus.BOUNCED.value, SubscriberStatus.COMPLAINED.value]
+    stmt = select(people.c.id, people.c.email, people.c.name, people.c.locale).where(
+        people.c.email.is_not(None),
+        people.c.email.not_in(select(Subscriber.email).where(Subscriber.id.in_(select(subscribed.c.id)))),
+        people.c.email.not_in(select(Subscriber.email).where(Subscriber.status.in_(refused))),
+    ).distinct()
+    if issue.languages:
+        stmt = stmt.where(people.c.locale.in_(issue.languages.split(",")))
+    return key, stmt
+
+
 def audience_count(issue: Issue, sender: User | None = None) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(audience(issue, sender).subquery())) or 0)
+    """Everyone the issue would reach now: subscribers, and contacts its segment adds."""
+    count = int(db.session.scalar(select(func.count()).select_from(audience(issue, sender).subquery())) or 0)
+    found = contact_audience(issue, sender)
+    if found is not None:
+        count += int(db.session.scalar(select(func.count()).select_from(found[1].subquery())) or 0)
+    return count
+
+
+def count_for(data: IssueData, sender: User | None) -> int:
+    """How many people an issue with these settings would reach now, as `sender` may reach them.
+
+    Nothing is saved: the composer asks before the draft exists, or before its changes are kept."""
+    draft = Issue()
+    _apply(draft, data)
+    return audience_count(draft, sender)
 
 
 def _freeze(issue: Issue, sender: User | None = None) -> int:
-    """Copy the audience into the outbox: one row per recipient, in one statement."""
+    """Copy the audience into the outbox: one row per recipient, in one statement for the
+    subscribers and one for the contacts the segment adds."""
     now = utcnow()
     chosen = audience(issue, sender).subquery()
     source = select(
@@ -530,6 +604,18 @@ def _freeze(issue: Issue, sender: User | None = None) -> int:
         OutboxRow.status, OutboxRow.attempts, OutboxRow.next_attempt_at, OutboxRow.claimed_by, OutboxRow.answer,
     ]
     db.session.execute(insert(OutboxRow).from_select([c.key for c in columns], source))
+    found = contact_audience(issue, sender)
+    if found is not None:
+        key, query = found
+        people = query.subquery()
+        contact = literal(f"{key}:") + cast(people.c.id, String)
+        db.session.execute(insert(OutboxRow).from_select(
+            [c.key for c in columns[:1]] + ["contact"] + [c.key for c in columns[2:]],
+            select(
+                literal(issue.id), contact, people.c.email, func.coalesce(people.c.name, ""), people.c.locale,
+                literal(OutboxStatus.PENDING.value), literal(0), literal(now), literal(""), literal(""),
+            ),
+        ))
     issue.status = IssueStatus.SENDING.value
     issue.started_at = now
     # Counted, not read from rowcount: a driver may report -1 for INSERT ... SELECT.
@@ -713,3 +799,40 @@ def report(issue_id: int) -> dict[str, int]:
         )
     return {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "unsubscribed": left}
 
+
+
+# --- templates --------------------------------------------------------------------------------
+
+
+def save_template(issue_id: int, name: str, actor: User) -> IssueTemplate:
+    """Keep an issue's subject and text (both languages) under a name, to start new issues from."""
+    issue = get_issue(issue_id)
+    template = IssueTemplate(name=name.strip()[:120], subject=issue.subject, body=issue.body,
+                             subject_en=issue.subject_en, body_en=issue.body_en, created_by_id=actor.id)
+    db.session.add(template)
+    db.session.commit()
+    return template
+
+
+def templates() -> list[IssueTemplate]:
+    return list(db.session.scalars(select(IssueTemplate).order_by(IssueTemplate.name, IssueTemplate.id)))
+
+
+def get_template(template_id: int) -> IssueTemplate:
+    template = db.session.get(IssueTemplate, template_id)
+    if template is None:
+        raise NewsletterError(_l("No such template."))
+    return template
+
+
+def template_data(template_id: int) -> IssueData:
+    """A new issue's starting text, from a template."""
+    template = get_template(template_id)
+    return IssueData(subject=template.subject, body=template.body, subject_en=template.subject_en,
+                     body_en=template.body_en)
+
+
+def delete_template(template_id: int) -> None:
+    """Issues started from it keep their text."""
+    db.session.delete(get_template(template_id))
+    db.session.commit()

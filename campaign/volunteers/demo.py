@@ -146,6 +146,8 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
             "consent_contact": rng.random() < 0.9, "locale": rng.choice(["zh_Hans"] * 4 + ["en"]),
             "status": rng.choices(statuses, weights)[0], "created_at": created, "updated_at": created,
             "confirmed_at": created + timedelta(minutes=rng.randint(2, 600)),
+            # Two in three agreed to mail for volunteers (not drawn from rng: the rest of the demo stays as it was).
+            "mail_consent": n % 3 != 0,
         })
     for row in rows:
         row["contact"] = "" if not row["contact_kind"] else (

@@ -56,6 +56,10 @@ class ProfileFields(FlaskForm):
     skills_other = StringField(_l("Other skills"), validators=[Optional(), Length(max=300)])
     hours_per_week = IntegerField(_l("Hours a week"), validators=[Optional(), NumberRange(min=0, max=80)])
     consent_contact = BooleanField(_l("You may contact me about volunteering."))
+    mail_consent = BooleanField(
+        _l("Mail me news for volunteers (my group, calls to help)."),
+        description=_l("Separate from the newsletter. Every such mail has a one-click unsubscribe link."),
+    )
 
 
 class SignupForm(ProfileFields):

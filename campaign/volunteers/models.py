@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model, db
@@ -96,6 +96,9 @@ class Volunteer(Model):
     motivation: Mapped[str] = mapped_column(Text, default="")
     consent_contact: Mapped[bool] = mapped_column(default=False)
     newsletter: Mapped[bool] = mapped_column(default=False)
+    # Agreed to receive mail meant for volunteers (their group, their status), subscribed or not;
+    # withdrawn from /me/profile or by the one-click unsubscribe in any such mail.
+    mail_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value, index=True)
     tags: Mapped[str] = mapped_column(String(300), default="")  # comma-separated, staff only

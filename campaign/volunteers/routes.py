@@ -113,7 +113,8 @@ def _answers(form: ProfileForm | SignupForm, with_public: bool = False) -> servi
         nickname=form.nickname.data or "", contact_kind=form.contact_kind.data or "",
         contact=form.contact.data or "", region=form.region.data or "", languages=form.languages.data or [],
         skills=form.skills.data or [], skills_other=form.skills_other.data or "",
-        hours_per_week=form.hours_per_week.data or 0, consent_contact=bool(form.consent_contact.data))
+        hours_per_week=form.hours_per_week.data or 0, consent_contact=bool(form.consent_contact.data),
+        mail_consent=bool(form.mail_consent.data))
     if with_public and isinstance(form, SignupForm):
         answers.email = form.email.data or ""
         answers.motivation = form.motivation.data or ""

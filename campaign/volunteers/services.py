@@ -89,6 +89,7 @@ class Answers:
     consent_contact: bool = False
     newsletter: bool = False
     availability: str = ""
+    mail_consent: bool = False
 
 
 def find(email: str) -> Volunteer | None:
@@ -105,6 +106,7 @@ def _apply(volunteer: Volunteer, answers: Answers, public_form: bool = True) -> 
     volunteer.skills_other = answers.skills_other.strip()[:300]
     volunteer.hours_per_week = max(0, min(answers.hours_per_week, 80))
     volunteer.consent_contact = answers.consent_contact
+    volunteer.mail_consent = answers.mail_consent
     volunteer.availability = answers.availability.strip()[:300]
     if public_form:
         volunteer.motivation = answers.motivation.strip()[:2000]
@@ -474,6 +476,7 @@ def _erase(volunteer: Volunteer) -> None:
     volunteer.email = None
     volunteer.hours_per_week = 0
     volunteer.consent_contact = False
+    volunteer.mail_consent = False
     volunteer.newsletter = False
     volunteer.interests = []
     volunteer.erased_at = utcnow()
@@ -500,6 +503,7 @@ def collect_personal_data(address: str) -> list[dict[str, Any]]:
         "skills": volunteer.skill_list, "skills_other": volunteer.skills_other,
         "hours_per_week": volunteer.hours_per_week, "availability": volunteer.availability,
         "motivation": volunteer.motivation, "may_contact": volunteer.consent_contact,
+        "mail_for_volunteers": volunteer.mail_consent,
         "status": volunteer.status, "signed_up": volunteer.created_at.isoformat(timespec="seconds"),
         "confirmed": volunteer.confirmed_at.isoformat(timespec="seconds") if volunteer.confirmed_at else None,
         "groups": [m.group.name_en for m in volunteer.memberships],

@@ -186,7 +186,7 @@ def test_issue_page_controls_and_live_progress(login_as, app, inbox):
     )
     issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = organiser.get(f"/staff/newsletter/issues/{issue_id}?lang=en").get_data(as_text=True)
-    assert "5 confirmed subscribers will receive this issue." in page
+    assert "5 people would receive this issue now." in page
     preview = organiser.get(f"/staff/newsletter/issues/{issue_id}/preview")
     assert preview.status_code == 200 and "Hello" in preview.get_data(as_text=True)
     assert (
