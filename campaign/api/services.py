@@ -62,7 +62,12 @@ def list_petitions(args: dict[str, Any]) -> Page:
     return page(stmt, Petition.updated_at, Petition.id, args, petition_fields)
 
 
+_MAX_ID = 2**31 - 1  # an id beyond any column's range names nothing (and SQLite cannot bind it)
+
+
 def get_petition(petition_id: int) -> Petition:
+    if not 0 < petition_id <= _MAX_ID:
+        raise NotFound()
     petition = db.session.get(Petition, petition_id)
     if petition is None or petition.status == PetitionStatus.DRAFT.value:
         raise NotFound()

@@ -195,3 +195,15 @@ def test_signatures_created_through_the_api_mail_the_signer_within_the_daily_cap
     send_mail(app)
     assert len(inbox.to("mei@example.org")) == 1
     assert db.session.get(type(petition), petition.id).signature_count == 0
+
+
+def test_an_unexpected_failure_is_a_json_500_and_rolls_back(client, token, monkeypatch):
+    """A bug in a view answers 500 in JSON (not an HTML page), as in production."""
+    from campaign.api import services
+
+    def broken(args):
+        raise RuntimeError("bug")
+
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # as outside tests
+    monkeypatch.setattr(services, "list_petitions", broken)
+    _error(_get(client, "/api/v1/petitions", token("petitions:read")), 500)
