@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from campaign import errors
 from campaign.api import bp, guard, hooks, scopes
 from campaign.api import routes as _routes
+from campaign.api.demo import seed_api
 from campaign.api.models import ApiKey, Delivery, DeliveryStatus, Webhook
 from campaign.api.resources import v1
 from campaign.auth.models import Role
@@ -75,5 +76,6 @@ feature = Feature(
         Job("api.purge", _purge, every=86400, every_period=True),
     ),
     setup=_setup,
+    demo=seed_api,
     api=scopes.OWN,
 )
