@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
@@ -48,18 +48,24 @@ def json_under(app: Flask, prefix: str) -> None:
 
 
 def _json_wanted() -> bool:
-    prefixes = current_app.extensions.get(_JSON_PREFIXES)
+    prefixes: list[str] = current_app.extensions.get(_JSON_PREFIXES, [])
     return bool(prefixes) and request.path.startswith(tuple(prefixes))
 
 
-def _render(code: int, detail: str | None = None, fields: object = None) -> ResponseReturnValue:
+def _json(code: int, detail: str | None = None, fields: object = None) -> tuple[Response, int]:
+    """An API error: the HTTP status as `code`, its name, a message, and field messages if any."""
+    _title, message = MESSAGES.get(code, MESSAGES[500])
+    body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
+                               "message": str(detail or message)}
+    if fields:
+        body["errors"] = fields
+    return jsonify(body), code
+
+
+def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _json_wanted():
-        body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
-                                   "message": str(detail or message)}
-        if fields:
-            body["errors"] = fields
-        return jsonify(body), code
+        return _json(code, detail)
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
@@ -72,10 +78,10 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
         data = getattr(exc, "data", None) or {}
         fields = data.get("messages") if isinstance(data, dict) else None
         detail = data.get("message") if isinstance(data, dict) else None
-        response = _render(code if code in MESSAGES else 400, detail, fields)
-        if exc.code == 401:
-            return response[0], 401, {"WWW-Authenticate": "Bearer"}  # type: ignore[index]
-        return response
+        body, status = _json(code if code in MESSAGES else 400, detail, fields)
+        if status == 401:
+            return body, status, {"WWW-Authenticate": "Bearer"}
+        return body, status
     return _render(code if code in MESSAGES else 400)
 
 

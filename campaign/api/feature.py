@@ -21,7 +21,7 @@ from campaign.features import Feature, Figure, Job, Lane, StaffCard, registry
 from campaign.timeutil import utcnow
 
 
-class _Api(Api):  # type: ignore[misc]
+class _Api(Api):
     """flask-smorest's Api without its app-wide error handler: campaign/errors.py answers errors,
     in JSON under /api/ and as pages elsewhere."""
 

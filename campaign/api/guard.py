@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItemPerMinute
-from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, HTTPException, TooManyRequests, Unauthorized
 
 from campaign.api import keys
 from campaign.api.models import ApiKey
@@ -32,9 +32,9 @@ def _token() -> str:
     return request.headers.get("OSDI-API-Token", "").strip()
 
 
-def _refuse(exc: type[Unauthorized | Forbidden | TooManyRequests], message: object) -> None:
-    error = exc()
-    error.data = {"message": str(message)}  # type: ignore[attr-defined]
+def _refuse(exc: type[HTTPException], message: object) -> None:
+    error: Any = exc()
+    error.data = {"message": str(message)}  # campaign/errors.py puts it in the JSON answer
     raise error
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign.extensions import db
 
@@ -52,9 +53,9 @@ class Page:
 
 
 def page(
-    stmt: Select[Any],
-    modified: ColumnElement[datetime],
-    ident: ColumnElement[int],
+    stmt: Select[Any, Any],
+    modified: ColumnElement[datetime] | InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[int],
     args: dict[str, Any],
     render: Callable[[Any], dict[str, Any]],
 ) -> Page:
