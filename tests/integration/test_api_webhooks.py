@@ -197,3 +197,23 @@ def test_send_a_test_delivers_a_signed_ping_listed_in_the_log(app, login_as):
         assert len(box.got) == 1 and box.got[0].verified and box.got[0].json["type"] == "ping"
     log = admin.get(f"/staff/api/webhooks/{hook.id}?lang=en").get_data(as_text=True)
     assert "delivered" in log and "200" in log
+
+
+def test_volunteer_events_name_only_volunteers_who_agreed_to_be_contacted(app, admin):
+    """volunteer.confirmed carries the volunteer's profile only if they agreed to be contacted;
+    otherwise nothing is sent."""
+    from campaign.volunteers.models import Volunteer
+
+    with receiver() as box:
+        _hook, box.secret = hooks.create(box.url, ["volunteer.confirmed"], ["people:read"], admin)
+        now = utcnow()
+        yes = Volunteer(email="yes@example.org", nickname="Yes", consent_contact=True, confirmed_at=now)
+        no = Volunteer(email="no@example.org", nickname="No", consent_contact=False, confirmed_at=now)
+        db.session.add_all([yes, no])
+        db.session.flush()
+        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", yes.id)
+        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", no.id)
+        db.session.commit()
+        _run(app)
+        assert [r.json["data"]["volunteer"]["email"] for r in box.got] == ["yes@example.org"]
+        assert all(r.verified for r in box.got)
