@@ -6,19 +6,25 @@ import random
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from campaign.api.models import ApiKey, Delivery, DeliveryStatus, Webhook
 from campaign.extensions import db
 from campaign.timeutil import utcnow
 
+DEMO_URL = "https://partner.example.org/hooks/campaign"
+
 
 def seed_api(rng: random.Random) -> None:
+    if db.session.scalar(select(Webhook.id).where(Webhook.url == DEMO_URL)) is not None:
+        return  # seeded already: running the seeder again changes nothing
     now = utcnow()
     # The demo key's token is thrown away: it exists to fill the list, not to be used.
     db.session.add(ApiKey(name="联盟伙伴：签名统计表", prefix=secrets.token_hex(6),
                           token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
                           scopes="petitions:read", created_at=now - timedelta(days=20),
                           last_used_at=now - timedelta(hours=rng.randint(1, 20))))
-    hook = Webhook(url="https://partner.example.org/hooks/campaign", events="signature.confirmed",
+    hook = Webhook(url=DEMO_URL, events="signature.confirmed",
                    scopes="petitions:read", secret="whsec_" + secrets.token_urlsafe(32),
                    created_at=now - timedelta(days=20))
     db.session.add(hook)
