@@ -51,6 +51,7 @@ def create_app(
 def default_features() -> tuple[house.Feature, ...]:
     """Every feature that ships, in menu order."""
     from campaign.admin.feature import feature as admin
+    from campaign.api.feature import feature as api
     from campaign.auth.feature import feature as auth
     from campaign.core.feature import feature as core
     from campaign.intake.feature import feature as intake
@@ -61,7 +62,8 @@ def default_features() -> tuple[house.Feature, ...]:
     from campaign.rights.feature import feature as rights
     from campaign.volunteers.feature import feature as volunteers
 
-    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)
+    # api last: it mounts the API resources the features before it declare.
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights, api)
 
 
 def _configure_logging() -> None:

@@ -29,6 +29,7 @@ class Access:
     roles: frozenset[Role] = frozenset()
     hide: bool = False  # answer 404 instead of 403, so the route's existence is not revealed
     personal: bool = False  # a public page that shows personal data or a secret link's content
+    scope: str = ""  # for kind "api": the scope an API key must hold (campaign/api checks it)
 
     @property
     def no_store(self) -> bool:
@@ -54,6 +55,16 @@ def staff(*roles: Role, hide: bool = False) -> Callable[[F], F]:
 
     def mark(view: F) -> F:
         view._access = Access("staff", frozenset(roles), hide)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def api(scope: str) -> Callable[[F], F]:
+    """A JSON API view, reached with an API key holding `scope` (checked by the api feature)."""
+
+    def mark(view: F) -> F:
+        view._access = Access("api", scope=scope)  # type: ignore[attr-defined]
         return view
 
     return mark

@@ -72,8 +72,8 @@ def users_disable(email: str) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run jobs until there is no work left, then exit.")
 @click.option(
-    "--lanes", default="mail,bulk,upkeep", show_default=True,
-    help="Comma-separated lanes this process runs, each in its own thread: mail, bulk, upkeep.",
+    "--lanes", default="mail,bulk,upkeep,hooks", show_default=True,
+    help="Comma-separated lanes this process runs, each in its own thread: mail, bulk, upkeep, hooks.",
 )
 def worker_command(burst: bool, lanes: str) -> None:
     """Run the background worker (mail, newsletters, reminders, clean-ups)."""

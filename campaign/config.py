@@ -112,6 +112,12 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     # A process re-reads a petition's count, state and latest signers for its public page at
     # most once in this many seconds; changes it makes itself show at once.
     "PETITION_PAGE_SECONDS": (_float, "2"),
+    # JSON API (campaign/api): calls per minute per key; the largest request body, in KiB.
+    "API_RATE_PER_MINUTE": (lambda name, raw: _int(name, raw, 1), "120"),
+    "API_MAX_BODY_KB": (lambda name, raw: _int(name, raw, 1), "64"),
+    # Webhooks: seconds to wait for a receiver; whether loopback and private addresses may receive.
+    "API_WEBHOOK_TIMEOUT": (_float, "5"),
+    "API_WEBHOOK_ALLOW_PRIVATE": (_bool, "false"),
 }
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from campaign.extensions import db, limiter, login_manager
 from campaign.security import NulCharacter, UnexpectedFile
@@ -19,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    401: (_l("Not signed in"), _l("A valid API key is needed.")),
     403: (_l("Not allowed"), _l("You do not have access to this page.")),
     404: (_l("Not found"), _l("There is no page at this address.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
     413: (_l("Too large"), _l("What you sent is too large. Shorten it and try again.")),
+    422: (_l("Invalid input"), _l("Some fields are missing or not valid.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Please wait and try again.")),
     500: (
         _l("Something went wrong"),
@@ -35,35 +39,69 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail: str | None = None) -> tuple[str, int]:
+_JSON_PREFIXES = "campaign.errors.json_prefixes"
+
+
+def json_under(app: Flask, prefix: str) -> None:
+    """Answer errors for paths under `prefix` (an API) in JSON, never with an HTML page."""
+    app.extensions.setdefault(_JSON_PREFIXES, []).append(prefix)
+
+
+def _json_wanted() -> bool:
+    prefixes: list[str] = current_app.extensions.get(_JSON_PREFIXES, [])
+    return bool(prefixes) and request.path.startswith(tuple(prefixes))
+
+
+def _json(code: int, detail: str | None = None, fields: object = None) -> tuple[Response, int]:
+    """An API error: the HTTP status as `code`, its name, a message, and field messages if any."""
+    _title, message = MESSAGES.get(code, MESSAGES[500])
+    body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
+                               "message": str(detail or message)}
+    if fields:
+        body["errors"] = fields
+    return jsonify(body), code
+
+
+def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if _json_wanted():
+        return _json(code, detail)
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
-def _http_error(exc: HTTPException) -> tuple[str, int]:
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     if request.path.startswith("/static/"):
         return str(exc.description), code
+    if _json_wanted():
+        # Field messages (webargs puts them in exc.data) and a message the view chose.
+        data = getattr(exc, "data", None) or {}
+        fields = data.get("messages") if isinstance(data, dict) else None
+        detail = data.get("message") if isinstance(data, dict) else None
+        body, status = _json(code if code in MESSAGES else 400, detail, fields)
+        if status == 401:
+            return body, status, {"WWW-Authenticate": "Bearer"}
+        return body, status
     return _render(code if code in MESSAGES else 400)
 
 
-def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     return _render(400, str(_l("The form had expired or was sent from elsewhere. Reload the page and try again.")))
 
 
-def _nul_character(exc: NulCharacter) -> tuple[str, int]:
+def _nul_character(exc: NulCharacter) -> ResponseReturnValue:
     return _render(400, str(_l(
         "What you typed contains an invisible control character (NUL) that cannot be stored. "
         "Remove it, for example by typing the text again, and send the form once more."
     )))
 
 
-def _unexpected_file(exc: UnexpectedFile) -> tuple[str, int]:
+def _unexpected_file(exc: UnexpectedFile) -> ResponseReturnValue:
     message = _l("A file was sent where this form expects text. Go back and type your answers into the form.")
     return _render(400, str(message))
 
 
-def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
+def _rate_limited(exc: RateLimitExceeded) -> ResponseReturnValue:
     limit = limiter.current_limit
     if limit is not None:
         when = format_datetime(datetime.fromtimestamp(limit.reset_at, UTC), "short")
@@ -71,7 +109,7 @@ def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
     return _render(429)
 
 
-def _database_down(exc: OperationalError) -> tuple[str, int]:
+def _database_down(exc: OperationalError) -> ResponseReturnValue:
     db.session.rollback()
     # Render as an anonymous visitor: loading the signed-in user would need the database.
     g._login_user = login_manager.anonymous_user()
@@ -79,7 +117,7 @@ def _database_down(exc: OperationalError) -> tuple[str, int]:
     return _render(503)
 
 
-def _server_error(exc: InternalServerError) -> tuple[str, int]:
+def _server_error(exc: InternalServerError) -> ResponseReturnValue:
     db.session.rollback()
     return _render(500)
 

@@ -38,6 +38,7 @@ class Lane(StrEnum):
     MAIL = "mail"  # transactional mail: confirmations, sign-in links, invitations
     BULK = "bulk"  # newsletter dispatch
     UPKEEP = "upkeep"  # reminders, digests, clean-ups, summaries
+    HOOKS = "hooks"  # webhook deliveries: a slow receiver never delays mail or upkeep
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,40 @@ class DataRights:
     tables: tuple[str, ...] = ()  # tables `erase` touches: vacuumed afterwards (campaign/erasure.py)
 
 
+@dataclass(frozen=True)
+class ApiScope:
+    """A permission an API key may hold, such as "events:read"."""
+
+    name: str
+    label: object
+    personal: bool = False  # reading under it touches personal data (calls are audit-logged)
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    """A kind of webhook event: `kind` as recorded by campaign.happenings.record().
+
+    `payload(subject_id, scopes)` builds the `data` part of a delivery at delivery time, limited
+    to what `scopes` (the webhook's) allow; None when the subject is gone. A webhook is offered
+    the kind only if it holds `scope`.
+    """
+
+    kind: str
+    label: object
+    scope: str
+    payload: Callable[[str, frozenset[str]], dict[str, object] | None]
+
+
+@dataclass(frozen=True)
+class ApiResources:
+    """What a feature adds to the JSON API (campaign/api): a flask-smorest Blueprint whose views
+    declare `access.api(scope)`, the scopes it uses, and the webhook events it emits."""
+
+    blueprint: Blueprint | None = None
+    scopes: tuple[ApiScope, ...] = ()
+    hook_events: tuple[HookEvent, ...] = ()
+
+
 Checker = Callable[["Access"], "ResponseReturnValue | None"]
 NoticeHandler = Callable[["Notice"], None]
 Seeder = Callable[[random.Random], None]
@@ -163,6 +198,8 @@ class Feature:
     commands: tuple[click.Command, ...] = ()
     demo: Seeder | None = None
     setup: Callable[[Flask], None] | None = None  # per-app hooks (signals, template filters)
+    # Resources, scopes and webhook events for the JSON API; the api feature mounts them.
+    api: ApiResources | None = None
 
 
 @dataclass
@@ -179,6 +216,7 @@ class Registry:
     access_checkers: dict[str, Checker] = field(default_factory=dict)
     notice_handlers: dict[str, NoticeHandler] = field(default_factory=dict)
     seeders: list[Seeder] = field(default_factory=list)
+    api: list[ApiResources] = field(default_factory=list)
 
     def add(self, feature: Feature) -> None:
         if any(known.name == feature.name for known in self.features):
@@ -207,6 +245,8 @@ class Registry:
             self.notice_handlers[kind] = handler
         if feature.demo is not None:
             self.seeders.append(feature.demo)
+        if feature.api is not None:
+            self.api.append(feature.api)
 
     def has(self, name: str) -> bool:
         return any(feature.name == name for feature in self.features)

@@ -50,6 +50,8 @@ NOT_WALKED = {
     "petitions.poster": "an image",
     "admin.mailbox_message": "mail goes to the tests' SMTP server, so the mailbox holds none",
     "newsletter.issue_edit": "the demo's issues are all sent; the same form is walked on the new-issue page",
+    **{f"api_v1.{name}": "the JSON API, reached with a key (tests/integration/test_api*.py)" for name in (
+        "petitions", "petition", "signatures", "subscribers", "volunteers", "newsletters")},
 }
 # Addresses where the value of these arguments does not make a different kind of page.
 SAME_PAGE_ARGS = {"name", "token", "issue_id", "user_id", "group_id", "task_id", "volunteer_id",

@@ -4,6 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS: dict[str, object] = {
+    "api.key_create": _l("API key created"),
+    "api.key_revoke": _l("API key revoked"),
+    "api.personal_data": _l("Personal data read or written through the API"),
+    "api.webhook_create": _l("Webhook added"),
+    "api.webhook_delete": _l("Webhook deleted"),
+    "api.webhook_test": _l("Test webhook delivery sent"),
     "data_rights.erase": _l("Personal data erased on request"),
     "data_rights.export": _l("Personal data copied on request"),
     "export.personal_data": _l("Personal-data list downloaded"),
@@ -65,6 +71,7 @@ ACTION_LABELS: dict[str, object] = {
 }
 
 TARGET_LABELS: dict[str, object] = {
+    "api_key": _l("API key"),
     "group": _l("Working group"),
     "help_request": _l("Help request"),
     "intake_key": _l("Help-desk key"),
@@ -78,4 +85,5 @@ TARGET_LABELS: dict[str, object] = {
     "task": _l("Task"),
     "user": _l("Staff account"),
     "volunteer": _l("Volunteer"),
+    "webhook": _l("Webhook"),
 }

@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, and_, cast, false, func, insert, literal, or_, select, update
 
-from campaign import notices, tokens, worker
+from campaign import happenings, notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -124,6 +124,7 @@ def confirm(token: str) -> Subscriber:
         subscriber.status = SubscriberStatus.CONFIRMED.value
         subscriber.confirmed_at = utcnow()
         subscriber.unsubscribed_at = None
+        happenings.record(happenings.SUBSCRIBER_JOINED, "subscriber", subscriber.id)
     db.session.commit()
     return subscriber
 
@@ -186,6 +187,7 @@ def unsubscribe(token: str) -> Subscriber | None:
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
         subscriber.unsubscribed_at = utcnow()
+        happenings.record(happenings.SUBSCRIBER_LEFT, "subscriber", subscriber.id)
     dispatch.skip_pending_for(subscriber.id, "unsubscribed")
     db.session.commit()
     return subscriber
@@ -208,6 +210,8 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subs
     if subscriber.status == SubscriberStatus.PENDING.value:
         subscriber.status = SubscriberStatus.CONFIRMED.value
         subscriber.confirmed_at = utcnow()
+        db.session.flush()  # the new row's id, for the happening
+        happenings.record(happenings.SUBSCRIBER_JOINED, "subscriber", subscriber.id)
     return subscriber
 
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import abuse, claims, erasure, tokens, worker
+from campaign import abuse, claims, erasure, happenings, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
@@ -209,8 +209,11 @@ def sign(
     newsletter: bool = False,
     locale: str = "zh_Hans",
     src: str = "",
+    send_mail: bool = True,
 ) -> int:
     """Record a pending signature and return its id; the worker mails the confirmation link.
+
+    `send_mail=False` (a trusted import, confirmed at once by the caller) queues no mail.
 
     The unique constraint on (petition, email) decides races: the loser gets AlreadySigned.
     This is the rush path, so it is one INSERT ... SELECT and a commit, with no ORM session
@@ -233,7 +236,7 @@ def sign(
         "created_at": now,
         "hidden": False,
         "comment_hidden": False,
-        "mail_due": True,
+        "mail_due": send_mail,
     }
     try:
         # A Core transaction of its own: the ORM session's bookkeeping is not needed here.
@@ -244,7 +247,7 @@ def sign(
                 # would get no mail and sign again. Confirming, which counts, stays fully durable.
                 connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             inserted = connection.execute(_INSERT_IF_OPEN, params).first()
-            if inserted is not None:
+            if inserted is not None and send_mail:
                 worker.notify_in(connection, Lane.MAIL)
     except IntegrityError:
         petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
@@ -327,6 +330,7 @@ def confirm(signature: Signature) -> bool:
         .where(Petition.id == signature.petition_id, Petition.goal <= count)
         .values(goal=next_milestone(count), updated_at=Petition.updated_at)
     )
+    happenings.record(happenings.SIGNATURE_CONFIRMED, "petition_signature", signature.id)
     if signature.newsletter:
         subscribe_confirmed(
             signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}"

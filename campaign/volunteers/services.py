@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, delete, exists, false, func, or_, select, update
 
-from campaign import erasure, notices, sessions, tokens
+from campaign import erasure, happenings, notices, sessions, tokens
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
@@ -182,6 +182,7 @@ def confirm(token: str) -> Volunteer:
     if volunteer.confirmed_at is None:
         volunteer.confirmed_at = utcnow()
         db.session.add(StatusChange(volunteer_id=volunteer.id, to_status=volunteer.status))
+        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", volunteer.id)
     volunteer.confirm_nonce = ""
     if volunteer.newsletter and volunteer.email:
         subscribe_confirmed(volunteer.email, volunteer.nickname, volunteer.locale, source="volunteer")

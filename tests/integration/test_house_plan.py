@@ -56,7 +56,7 @@ def test_every_shipped_feature_declares_itself_once() -> None:
     assert len(names) == len(set(names))
     jobs = [job for feature in features for job in feature.jobs]
     assert len({job.name for job in jobs}) == len(jobs)
-    assert {job.lane.value for job in jobs} == {"mail", "bulk", "upkeep"}
+    assert {job.lane.value for job in jobs} == {"mail", "bulk", "upkeep", "hooks"}
 
 
 def test_a_feature_given_twice_is_refused(make_app: Callable[..., Flask]) -> None:

@@ -1,0 +1,85 @@
+"""What a webhook delivery says about its subject, read when it is sent and limited by scopes.
+
+A signature event without `signatures:read` tells only which petition and its new count; with it,
+the signer's name and address as well. Subscriber and volunteer events need `people:read`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from campaign.extensions import db
+from campaign.newsletter.models import Subscriber, SubscriberStatus
+from campaign.petitions.models import Petition, Signature, SignatureStatus
+from campaign.volunteers.models import Volunteer
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+
+def _int(subject_id: str) -> int | None:
+    return int(subject_id) if subject_id.isdigit() else None
+
+
+def signature(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    ident = _int(subject_id)
+    found = db.session.get(Signature, ident) if ident is not None else None
+    if found is None or found.status != SignatureStatus.CONFIRMED.value:
+        return None  # withdrawn since: nothing to announce
+    petition = db.session.get(Petition, found.petition_id)
+    if petition is None:
+        return None
+    data: dict[str, object] = {
+        "petition": {"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count},
+        "signature": {"id": found.id, "confirmed_at": iso(found.confirmed_at)},
+    }
+    if "signatures:read" in scopes:
+        data["signature"] = {**signature_fields(found)}
+    return data
+
+
+def signature_fields(found: Signature) -> dict[str, object]:
+    return {
+        "id": found.id, "petition_id": found.petition_id, "email": found.email, "name": found.name,
+        "region": found.region, "comment": found.comment, "display": found.display,
+        "newsletter": found.newsletter, "source": found.src, "hidden": found.hidden,
+        "confirmed_at": iso(found.confirmed_at),
+    }
+
+
+def subscriber_fields(found: Subscriber) -> dict[str, object]:
+    return {
+        "id": found.id, "email": found.email, "name": found.name, "locale": found.locale,
+        "topics": [t for t in found.topics.split(",") if t], "confirmed_at": iso(found.confirmed_at),
+    }
+
+
+def subscriber(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    ident = _int(subject_id)
+    found = db.session.get(Subscriber, ident) if ident is not None else None
+    if found is None or found.status != SubscriberStatus.CONFIRMED.value or "people:read" not in scopes:
+        return None
+    return {"subscriber": subscriber_fields(found)}
+
+
+def subscriber_left(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    # Only the id: someone who left has withdrawn consent; the receiver removes its copy by id.
+    return {"subscriber": {"id": _int(subject_id)}} if "people:read" in scopes else None
+
+
+def volunteer_fields(found: Volunteer) -> dict[str, object]:
+    return {
+        "id": found.id, "email": found.email, "nickname": found.nickname, "region": found.region,
+        "languages": [t for t in found.languages.split(",") if t],
+        "skills": [t for t in found.skills.split(",") if t],
+        "status": found.status, "confirmed_at": iso(found.confirmed_at),
+    }
+
+
+def volunteer(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    ident = _int(subject_id)
+    found = db.session.get(Volunteer, ident) if ident is not None else None
+    if (found is None or found.erased_at is not None or not found.consent_contact
+            or "people:read" not in scopes):
+        return None
+    return {"volunteer": volunteer_fields(found)}

@@ -1,0 +1,145 @@
+"""The resources under /api/v1/ (OSDI names where they fit). Views stay thin: arguments are
+validated by their schema, a service does the work, errors become JSON with a code and message."""
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound, UnprocessableEntity
+
+from campaign.access import api
+from campaign.api import scopes, services
+from campaign.api.guard import current_key
+from campaign.api.pagination import BadCursor, Page
+from campaign.api.schemas import (
+    IssuePage,
+    ListArgs,
+    PetitionOut,
+    PetitionPage,
+    SignatureAccepted,
+    SignatureIn,
+    SignaturePage,
+    SubscriberPage,
+    VolunteerPage,
+)
+
+v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1",
+               description="Petitions, signatures, people and the newsletter archive.")
+
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _fail(exc: type[HTTPException], message: object) -> NoReturn:
+    error: Any = exc()
+    error.data = {"message": str(message)}  # campaign/errors.py puts it in the JSON answer
+    raise error
+
+
+def _listed(found: Page, endpoint: str, **values: Any) -> dict[str, Any]:
+    links: dict[str, Any] = {"next": None}
+    if found.next_cursor:
+        query = {k: v for k, v in request.args.items() if k != "cursor"}
+        links["next"] = {"href": url_for(endpoint, **values, **query, cursor=found.next_cursor, _external=True)}
+    return {"items": found.items, "next_cursor": found.next_cursor, "_links": links}
+
+
+def _paged(call: Any, *args: Any) -> Page:
+    try:
+        result: Page = call(*args)
+    except BadCursor:
+        _fail(BadRequest, _l("The cursor is not valid: use next_cursor from the previous page."))
+    except services.NotFound:
+        _fail(NotFound, _l("There is no such record."))
+    return result
+
+
+@v1.route("/petitions")
+@api(scopes.PETITIONS_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, PetitionPage)
+@v1.doc(security=_SECURITY)
+def petitions(args: dict[str, Any]) -> dict[str, Any]:
+    """Published petitions with their confirmed signature counts."""
+    return _listed(_paged(services.list_petitions, args), "api_v1.petitions")
+
+
+@v1.route("/petitions/<int:petition_id>")
+@api(scopes.PETITIONS_READ)
+@v1.response(200, PetitionOut)
+@v1.doc(security=_SECURITY)
+def petition(petition_id: int) -> dict[str, Any]:
+    """One petition with its confirmed signature count."""
+    try:
+        return services.petition_fields(services.get_petition(petition_id))
+    except services.NotFound:
+        _fail(NotFound, _l("There is no such record."))
+
+
+@v1.route("/petitions/<int:petition_id>/signatures")
+@api(scopes.SIGNATURES_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, SignaturePage)
+@v1.doc(security=_SECURITY)
+def signatures(args: dict[str, Any], petition_id: int) -> dict[str, Any]:
+    """A petition's confirmed signatures, with names and addresses (audit-logged)."""
+    found = _paged(services.list_signatures, current_key(), petition_id, args)
+    return _listed(found, "api_v1.signatures", petition_id=petition_id)
+
+
+@v1.route("/petitions/<int:petition_id>/signatures", methods=["POST"], endpoint="add_signature")
+@api(scopes.SIGNATURES_WRITE)
+@v1.arguments(SignatureIn, location="json")
+@v1.response(202, SignatureAccepted)
+@v1.alt_response(201, schema=SignatureAccepted, description="Imported and counted (signatures:import).")
+@v1.doc(security=_SECURITY)
+def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, Any], int]:
+    """Add a signature. It counts once the signer confirms by the mailed link (202), unless
+    `confirmed` is true and the key holds signatures:import (201). A repeated address gets the
+    same 202 answer, so the API does not reveal who has signed."""
+    key = current_key()
+    trusted = bool(fields.pop("confirmed"))
+    if trusted and scopes.SIGNATURES_IMPORT not in key.scope_list:
+        _fail(UnprocessableEntity, _l("Importing confirmed signatures needs the signatures:import scope."))
+    try:
+        ident = services.add_signature(key, petition_id, fields, trusted)
+    except services.NotFound:
+        _fail(NotFound, _l("There is no such record."))
+    except services.Closed:
+        _fail(Conflict, _l("This petition is not open for signing."))
+    except services.AlreadySigned:
+        _fail(Conflict, _l("This address has signed this petition already."))
+    if trusted:
+        return {"status": "confirmed", "id": ident}, 201
+    return {"status": "pending", "id": None}, 202
+
+
+@v1.route("/people/subscribers")
+@api(scopes.PEOPLE_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, SubscriberPage)
+@v1.doc(security=_SECURITY)
+def subscribers(args: dict[str, Any]) -> dict[str, Any]:
+    """Confirmed newsletter subscribers (audit-logged)."""
+    return _listed(_paged(services.list_subscribers, current_key(), args), "api_v1.subscribers")
+
+
+@v1.route("/people/volunteers")
+@api(scopes.PEOPLE_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, VolunteerPage)
+@v1.doc(security=_SECURITY)
+def volunteers(args: dict[str, Any]) -> dict[str, Any]:
+    """Confirmed volunteers who agreed to be contacted; never their working groups (audit-logged)."""
+    return _listed(_paged(services.list_volunteers, current_key(), args), "api_v1.volunteers")
+
+
+@v1.route("/newsletters")
+@api(scopes.NEWSLETTERS_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, IssuePage)
+@v1.doc(security=_SECURITY)
+def newsletters(args: dict[str, Any]) -> dict[str, Any]:
+    """Newsletter issues published in the public archive."""
+    return _listed(_paged(services.list_issues, args), "api_v1.newsletters")

@@ -1,0 +1,119 @@
+"""The API's request and response shapes (marshmallow), which also write the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from campaign.api.pagination import MAX_LIMIT
+from campaign.petitions.models import Display
+
+
+class ListArgs(Schema):
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": "Items per page (1 to 100)."})
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200),
+                           metadata={"description": "The `next_cursor` of the previous page."})
+    modified_since = fields.DateTime(load_default=None, metadata={
+        "description": "Only items changed at or after this time (ISO 8601; UTC when no zone is given)."})
+
+
+class Link(Schema):
+    href = fields.String()
+
+
+class PageLinks(Schema):
+    next = fields.Nested(Link, allow_none=True)
+
+
+def page_schema(name: str, item: type[Schema]) -> type[Schema]:
+    """A page of `item`s with its cursor (one schema class per resource, for the document)."""
+    attrs: dict[str, Any] = {
+        "items": fields.List(fields.Nested(item), required=True),
+        "next_cursor": fields.String(allow_none=True, required=True),
+        "_links": fields.Nested(PageLinks, data_key="_links"),
+    }
+    return Schema.from_dict(attrs, name=name)
+
+
+class PetitionOut(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    status = fields.String()
+    title = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "Title by language: zh, en."})
+    summary = fields.Dict(keys=fields.String(), values=fields.String())
+    target = fields.Dict(keys=fields.String(), values=fields.String())
+    goal = fields.Integer()
+    signature_count = fields.Integer(metadata={"description": "Confirmed signatures."})
+    closes_on = fields.Date(allow_none=True)
+    url = fields.String()
+    modified_at = fields.String()
+
+
+class SignatureOut(Schema):
+    id = fields.Integer()
+    petition_id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    region = fields.String()
+    comment = fields.String()
+    display = fields.String()
+    newsletter = fields.Boolean()
+    source = fields.String()
+    hidden = fields.Boolean()
+    confirmed_at = fields.String(allow_none=True)
+
+
+class SignatureIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    region = fields.String(load_default="", validate=validate.Length(max=60))
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    display = fields.String(load_default=Display.INITIALS.value,
+                            validate=validate.OneOf([d.value for d in Display]))
+    newsletter = fields.Boolean(load_default=False, metadata={
+        "description": "The signer asked for the newsletter (joins on confirmation)."})
+    locale = fields.String(load_default="zh_Hans", validate=validate.OneOf(["zh_Hans", "en"]))
+    confirmed = fields.Boolean(load_default=False, metadata={
+        "description": "Confirmed elsewhere: counts at once. Needs the signatures:import scope."})
+
+
+class SignatureAccepted(Schema):
+    status = fields.String(metadata={"description": "pending (a confirmation mail will be sent) or confirmed."})
+    id = fields.Integer(allow_none=True, metadata={"description": "Given for confirmed imports only."})
+
+
+class SubscriberOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    locale = fields.String()
+    topics = fields.List(fields.String())
+    confirmed_at = fields.String(allow_none=True)
+
+
+class VolunteerOut(Schema):
+    id = fields.Integer()
+    email = fields.String(allow_none=True)
+    nickname = fields.String()
+    region = fields.String()
+    languages = fields.List(fields.String())
+    skills = fields.List(fields.String())
+    status = fields.String()
+    confirmed_at = fields.String(allow_none=True)
+
+
+class IssueOut(Schema):
+    id = fields.Integer()
+    subject = fields.Dict(keys=fields.String(), values=fields.String())
+    sent_at = fields.String(allow_none=True)
+    url = fields.String()
+    modified_at = fields.String()
+
+
+PetitionPage = page_schema("PetitionPage", PetitionOut)
+SignaturePage = page_schema("SignaturePage", SignatureOut)
+SubscriberPage = page_schema("SubscriberPage", SubscriberOut)
+VolunteerPage = page_schema("VolunteerPage", VolunteerOut)
+IssuePage = page_schema("IssuePage", IssueOut)

@@ -1,0 +1,209 @@
+"""The JSON API: keys and scopes, revocation and expiry, per-key limits, JSON errors, cursor
+pages, people who opted in, the audit log, and no cookies under /api/."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from campaign.api import keys
+from campaign.api.models import ApiKey
+from campaign.audit.models import AuditEvent
+from campaign.auth.models import Role
+from campaign.extensions import db
+from campaign.newsletter.models import Subscriber, SubscriberStatus
+from campaign.petitions.models import Signature
+from campaign.timeutil import utcnow
+from campaign.volunteers.models import Volunteer
+from tests.petitions_support import make_petition
+
+
+@pytest.fixture()
+def admin(make_user):
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture()
+def token(admin):
+    def make(*scopes: str) -> str:
+        return keys.create("partner", scopes, None, admin)[1]
+
+    return make
+
+
+def _get(client, path, tok=None, **kw):
+    headers = {"Authorization": f"Bearer {tok}"} if tok else {}
+    return client.get(path, headers=headers, **kw)
+
+
+def _post(client, path, tok, body=None, raw=None, **kw):
+    headers = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json"}
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(path, headers=headers, data=data, **kw)
+
+
+def _error(response, code):
+    assert response.status_code == code, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["code"] == code and body["message"]
+    return body
+
+
+def test_calls_without_a_valid_key_get_401_in_json(client, token):
+    """No key, a made-up key, or a key with a wrong secret: 401 JSON with a Bearer challenge."""
+    make_petition()
+    good = token("petitions:read")
+    for tok in (None, "nonsense", "cmp_abc_def", good[:-2] + "xx"):
+        response = _get(client, "/api/v1/petitions", tok)
+        _error(response, 401)
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert _get(client, "/api/v1/petitions", good).status_code == 200
+    # OSDI's header is accepted too.
+    assert client.get("/api/v1/petitions", headers={"OSDI-API-Token": good}).status_code == 200
+
+
+def test_a_key_reaches_only_its_scopes(client, token):
+    """A key without people:read cannot list people (403), whatever else it holds."""
+    tok = token("petitions:read", "signatures:write")
+    body = _error(_get(client, "/api/v1/people/subscribers", tok), 403)
+    assert "people:read" in body["message"]
+
+
+def test_a_revoked_or_expired_key_stops_at_once(client, admin, token):
+    """Revocation takes effect on the next call (no cache); an expired key is refused too."""
+    tok = token("petitions:read")
+    assert _get(client, "/api/v1/petitions", tok).status_code == 200
+    key = db.session.scalar(select(ApiKey))
+    keys.revoke(key.id, admin)
+    _error(_get(client, "/api/v1/petitions", tok), 401)
+
+    key2, tok2 = keys.create("short", ["petitions:read"], utcnow() + timedelta(hours=1), admin)
+    assert _get(client, "/api/v1/petitions", tok2).status_code == 200
+    db.session.get(ApiKey, key2.id).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    _error(_get(client, "/api/v1/petitions", tok2), 401)
+
+
+def test_the_key_is_stored_only_as_a_keyed_hash(admin):
+    """The database never holds the token, nor its plain SHA-256."""
+    import hashlib
+
+    key, tok = keys.create("partner", ["petitions:read"], None, admin)
+    row = db.session.get(ApiKey, key.id)
+    assert tok not in (row.token_hash, row.prefix)
+    assert row.token_hash != hashlib.sha256(tok.encode()).hexdigest()
+    assert tok.startswith(f"cmp_{row.prefix}_")
+
+
+def test_each_key_has_its_own_rate_limit(make_app, client, token):
+    """Over API_RATE_PER_MINUTE calls a minute, the key gets 429 JSON; another key is unaffected."""
+    client.application.config["API_RATE_PER_MINUTE"] = 3
+    busy, calm = token("petitions:read"), token("petitions:read")
+    codes = [_get(client, "/api/v1/petitions", busy).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    _error(_get(client, "/api/v1/petitions", busy), 429)
+    assert _get(client, "/api/v1/petitions", calm).status_code == 200
+
+
+def test_errors_under_api_are_json_never_html(client, token):
+    """404, 405, 400 (bad JSON), 413 (large body), 422 (field messages): all JSON with a code."""
+    petition = make_petition()
+    tok = token("petitions:read", "signatures:write")
+    _error(_get(client, "/api/v1/nothing-here", tok), 404)
+    _error(_get(client, "/api/v1/petitions/99999", tok), 404)
+    _error(client.delete("/api/v1/petitions", headers={"Authorization": f"Bearer {tok}"}), 405)
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    _error(_post(client, path, tok, raw="{not json"), 400)
+    _error(_post(client, path, tok, raw=json.dumps({"name": "x" * 200_000, "email": "a@example.org"})), 413)
+    body = _error(_post(client, path, tok, {"email": "not an address", "display": "<b>"}), 422)
+    assert set(body["errors"]["json"]) >= {"email", "name", "display"}
+    _error(_get(client, "/api/v1/petitions?limit=0", tok), 422)
+    _error(_get(client, "/api/v1/petitions?modified_since=yesterday", tok), 422)
+    _error(_get(client, "/api/v1/petitions?cursor=%%%", tok), 400)
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 0
+
+
+def test_no_cookie_is_ever_set_under_api(client, token):
+    """API answers set no session or language cookie, whatever the request carries."""
+    make_petition()
+    tok = token("petitions:read")
+    for response in (
+        _get(client, "/api/v1/petitions?lang=en", tok),
+        _get(client, "/api/v1/petitions", None),
+        client.get("/api/v1/?lang=en"),
+        client.get("/api/v1/openapi.json"),
+    ):
+        assert "Set-Cookie" not in response.headers
+
+
+def test_cursor_pages_walk_every_item_once_and_modified_since_filters(client, admin, token):
+    """Walking pages by next_cursor returns each petition once, in modification order."""
+    for n in range(7):
+        make_petition(slug=f"p{n}")
+    make_petition(slug="draft", status="draft")
+    tok = token("petitions:read")
+    seen, url = [], "/api/v1/petitions?limit=3"
+    while url:
+        body = _get(client, url, tok).get_json()
+        seen += [p["slug"] for p in body["items"]]
+        nxt = body["_links"]["next"]
+        url = nxt["href"].replace("http://127.0.0.1:5000", "") if nxt else None
+    assert sorted(seen) == sorted(f"p{n}" for n in range(7))  # each once; drafts never
+    future = (utcnow() + timedelta(days=1)).isoformat() + "Z"
+    assert _get(client, f"/api/v1/petitions?modified_since={future}", tok).get_json()["items"] == []
+
+
+def test_people_lists_only_those_who_opted_in_and_every_read_is_audited(client, token):
+    """Subscribers: confirmed only. Volunteers: confirmed and agreed to contact; no groups.
+    Each call that returns personal data leaves an audit entry naming the key."""
+    now = utcnow()
+    db.session.add_all([
+        Subscriber(email="in@example.org", status=SubscriberStatus.CONFIRMED.value, confirmed_at=now),
+        Subscriber(email="pending@example.org", status=SubscriberStatus.PENDING.value),
+        Subscriber(email="left@example.org", status=SubscriberStatus.UNSUBSCRIBED.value),
+        Volunteer(email="yes@example.org", nickname="Yes", consent_contact=True, confirmed_at=now),
+        Volunteer(email="no@example.org", nickname="No", consent_contact=False, confirmed_at=now),
+        Volunteer(email="new@example.org", nickname="New", consent_contact=True),
+    ])
+    db.session.commit()
+    tok = token("people:read")
+    subs = _get(client, "/api/v1/people/subscribers", tok).get_json()["items"]
+    assert [s["email"] for s in subs] == ["in@example.org"]
+    vols = _get(client, "/api/v1/people/volunteers", tok).get_json()["items"]
+    assert [v["email"] for v in vols] == ["yes@example.org"]
+    assert "groups" not in json.dumps(vols) and "memberships" not in json.dumps(vols)
+    key_id = db.session.scalar(select(ApiKey.id))
+    audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.personal_data")).all()
+    assert [(e.target_type, e.target_id) for e in audited] == [("api_key", str(key_id))] * 2
+
+
+def test_signatures_created_through_the_api_mail_the_signer_within_the_daily_cap(client, token, inbox, app):
+    """signatures:write makes a pending signature and the usual confirmation mail; the same
+    address signing again gets the same answer and no extra mail beyond the per-address cap."""
+    from tests.petitions_support import send_mail
+
+    petition = make_petition()
+    tok = token("signatures:write")
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    first = _post(client, path, tok, {"email": "Mei@Example.org", "name": "Mei"})
+    again = _post(client, path, tok, {"email": "mei@example.org", "name": "Mei"})
+    assert first.status_code == again.status_code == 202
+    assert first.get_json() == again.get_json() == {"status": "pending", "id": None}
+    send_mail(app)
+    assert len(inbox.to("mei@example.org")) == 1
+    assert db.session.get(type(petition), petition.id).signature_count == 0
+
+
+def test_an_unexpected_failure_is_a_json_500_and_rolls_back(client, token, monkeypatch):
+    """A bug in a view answers 500 in JSON (not an HTML page), as in production."""
+    from campaign.api import services
+
+    def broken(args):
+        raise RuntimeError("bug")
+
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # as outside tests
+    monkeypatch.setattr(services, "list_petitions", broken)
+    _error(_get(client, "/api/v1/petitions", token("petitions:read")), 500)
