@@ -1,7 +1,7 @@
 """API keys, webhooks and their deliveries; happenings (what webhooks announce).
 
 Revision ID: 0013_api
-Revises: 0009
+Revises: 0010_workspace
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_api"
-down_revision = "0009"  # the brief said "0009_confidentiality"; the file's id is "0009"
+down_revision = "0010_workspace"
 branch_labels = None
 depends_on = None
 
