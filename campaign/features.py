@@ -106,6 +106,8 @@ class Audience:
     label: object
     query: AudienceQuery
     choices: AudienceChoices | None = None
+    # Also reaches subscribers who joined for this audience alone (Subscriber.general False).
+    limited: bool = False
 
 
 @dataclass(frozen=True)
