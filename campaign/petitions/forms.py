@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -199,12 +200,18 @@ class UpdateForm(FlaskForm):
     mail = BooleanField(_l("Mail it to signers who asked for this petition's news"), default=True)
     submit = SubmitField(_l("Publish"))
 
-    def validate_body_zh(self, field: Field) -> None:
-        if self.kind.data == UpdateKind.UPDATE.value and not (field.data or "").strip():
-            raise ValidationError(_l("Write the text of the update."))
-        if (self.kind.data == UpdateKind.ANSWER.value and not (field.data or "").strip()
-                and not self.no_answer_days.data):
-            raise ValidationError(_l("Write the answer, or the number of days with no answer."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Whether the Chinese text is required depends on the kind (Optional() would end a field check).
+        valid = super().validate(extra_validators)
+        if (self.body_zh.data or "").strip():
+            return valid
+        if self.kind.data == UpdateKind.UPDATE.value:
+            self.body_zh.errors = [*self.body_zh.errors, _l("Write the text of the update.")]
+            return False
+        if self.kind.data == UpdateKind.ANSWER.value and not self.no_answer_days.data:
+            self.body_zh.errors = [*self.body_zh.errors, _l("Write the answer, or the number of days with no answer.")]
+            return False
+        return valid
 
 
 class PaperSignatureForm(FlaskForm):
