@@ -5,10 +5,12 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -17,8 +19,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import Field
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from campaign.forms import Deliverable, FlaskForm, SelectChoice

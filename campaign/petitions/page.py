@@ -15,7 +15,8 @@ change commits (`services.petition_changed`: an edit, a confirmation, a hidden s
 A page is cached only for visitors who are not signed in, have no flashed message waiting and
 whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
 rendered in full. Cached pages are keyed by the petition's id, last edit (posting an update or
-answer counts as one), goal, last milestone passed, open state, language and query string: an edit changes the key, so the new text shows at once everywhere.
+answer counts as one), goal, last milestone passed, open state, language and query string: an
+edit changes the key, so the new text shows at once everywhere.
 
 Every answer carries an `ETag` made of the page's content and the visitor's session CSRF token
 (which Flask-WTF keeps for the whole session, WTF_CSRF_TIME_LIMIT being None), with

@@ -178,8 +178,8 @@ def milestone_mail() -> BaseResponse:
 # --- embedding ----------------------------------------------------------------------------------
 
 
-def _framed(body: str | Response, petition: Petition, status: int = 200) -> Response:
-    response = body if isinstance(body, Response) else Response(body, status=status, mimetype="text/html")
+def _framed(body: str | BaseResponse, petition: Petition, status: int = 200) -> BaseResponse:
+    response = body if isinstance(body, BaseResponse) else Response(body, status=status, mimetype="text/html")
     response.headers.update(embed.frame_headers(petition.origin_list))
     response.cache_control.no_store = True  # the form carries a fresh token
     return response
@@ -194,7 +194,7 @@ def _render_embed(petition: Petition, form: EmbedSignForm) -> str:
 
 @bp.route("/embed/petitions/<slug>")
 @public
-def embed_page(slug: str) -> Response:
+def embed_page(slug: str) -> BaseResponse:
     petition = _published(slug)
     return _framed(_render_embed(petition, EmbedSignForm(formdata=None)), petition)
 
@@ -203,7 +203,7 @@ def embed_page(slug: str) -> Response:
 @public
 @csrf.exempt  # no session cookie reaches a cross-site frame: the form's own token is checked below
 @limiter.limit(abuse.public_form_limit, methods=["POST"])
-def embed_sign(slug: str) -> Response:
+def embed_sign(slug: str) -> BaseResponse:
     petition = _published(slug)
     form = EmbedSignForm()
     if not form.validate_on_submit():
@@ -237,7 +237,7 @@ def embed_sign(slug: str) -> Response:
 
 @bp.route("/embed/petitions/<slug>/thanks")
 @public
-def embed_thanks(slug: str) -> Response:
+def embed_thanks(slug: str) -> BaseResponse:
     petition = _published(slug)
     closed = request.args.get("signed") == "closed"
     return _framed(render_template("petitions/embed_thanks.html", petition=petition, lang=_lang(), closed=closed,

@@ -22,8 +22,8 @@ from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
 from campaign.markup import render_markdown
-from campaign.petitions.milestones import note_count_change, parse_milestones
 from campaign.newsletter.services import subscribe_confirmed
+from campaign.petitions.milestones import note_count_change, parse_milestones
 from campaign.petitions.models import (
     TRANSLATED,
     Display,
@@ -622,8 +622,9 @@ def full_export_rows(petition: Petition) -> Iterator[tuple[Any, ...]]:
     """Every confirmed signature with its email address (call record_full_export first)."""
     stmt = _confirmed(petition).execution_options(yield_per=1000)
     for sig in db.session.scalars(stmt):
+        paper_without_email = sig.source == "paper" and sig.email.startswith("paper-")
         yield (
-            "" if sig.source == "paper" and sig.email.startswith("paper-") else sig.email, sig.name, sig.display, sig.region, sig.comment, sig.src,
+            "" if paper_without_email else sig.email, sig.name, sig.display, sig.region, sig.comment, sig.src,
             _iso(sig.confirmed_at), "yes" if sig.newsletter else "no", sig.source,
         )
 

@@ -181,7 +181,8 @@ def test_paper_csv_keeps_good_rows_reports_bad_ones_and_neutralises_formulas(app
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "已添加 3 个签名；5 行未保存。" in text
-    for line, reason in ((4, "没有姓名"), (5, "已经签署过"), (7, "已经签署过"), (8, "日期无法识别"), (9, "邮箱地址无效")):
+    reasons = ((4, "没有姓名"), (5, "已经签署过"), (7, "已经签署过"), (8, "日期无法识别"), (9, "邮箱地址无效"))
+    for line, reason in reasons:
         assert re.search(rf"<td>{line}</td><td>[^<]*{re.escape(reason)}", text), (line, reason)
     db.session.expire_all()
     assert _petition().signature_count == 4
