@@ -353,3 +353,24 @@ def test_paper_upload_passing_a_milestone_records_it(app, login_as):
     db.session.expire_all()
     assert _petition().milestone_reached == 3
     assert [m.milestone for m in db.session.scalars(select(MilestonePassed))] == [3]
+
+
+def test_reports_show_signatures_by_source(app, client, inbox, login_as):
+    """The petitions report counts online and paper signatures apart, in its table and its CSV;
+    paper ones stay out of the share-channel table and show no placeholder address in the raw list."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    for name in ("甲", "乙"):
+        organiser.post(f"/staff/petitions/{petition.id}/paper", data={"name": name})
+    page = organiser.get("/reports/petitions?lang=en").get_data(as_text=True)
+    assert "Signatures by source" in page and "Paper" in page
+    rows = list(csv.reader(io.StringIO(organiser.get("/reports/petitions/by_source.csv?lang=en")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(rows[1:]) == [["Online", "1"], ["Paper", "2"]]
+    channel = list(csv.reader(io.StringIO(organiser.get("/reports/petitions/by_channel.csv")
+                                          .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[1] for row in channel[1:]] == ["1"]  # the online signature alone
+    raw = organiser.get("/reports/raw/signatures.csv").get_data(as_text=True)
+    assert "paper-" not in raw

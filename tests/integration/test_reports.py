@@ -73,7 +73,7 @@ def test_xlsx_export_has_one_sheet_per_table(app, login_as):
     client = login_as(Role.ORGANISER)
     book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=en").data), read_only=True)
     assert book.sheetnames == ["Confirmed signatures per day", "Confirmation rate", "Signatures by region",
-                               "Signatures by share channel", "Comments"]
+                               "Signatures by share channel", "Signatures by source", "Comments"]
     sheet = book["Signatures by region"]
     assert next(sheet.iter_rows(values_only=True)) == ("Region", "Signatures")
     book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=zh").data), read_only=True)
