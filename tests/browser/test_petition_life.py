@@ -164,8 +164,9 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     page.goto(f"/staff/petitions/{petition_id}/paper")
     page.get_by_label(name_label, exact=True).fill("王小明")
     page.get_by_role("button", name=add).click()
-    page.get_by_role("button", name=csv_label).set_input_files(files=[{
-        "name": "sheet.csv", "mimeType": "text/csv", "buffer": "name,region\n李华,广州\n张三,北京\n,nobody\n".encode()}])
+    rows = "name,region\n李华,广州\n张三,北京\n,nobody\n".encode()
+    page.get_by_role("button", name=csv_label).set_input_files(
+        files=[{"name": "sheet.csv", "mimeType": "text/csv", "buffer": rows}])
     page.get_by_role("button", name=upload).click()
     expect(page.get_by_role("cell", name=words(app, locale, "No name.")[0])).to_be_visible()
 
