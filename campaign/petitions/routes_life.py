@@ -253,4 +253,5 @@ def badge(slug: str) -> Response:
     return Response(svg, mimetype="image/svg+xml", headers={
         "Cross-Origin-Resource-Policy": "cross-origin",
         "Cache-Control": "public, max-age=300",
+        "Vary": "Accept-Language",  # the label is in the reader's language
     })
