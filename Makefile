@@ -23,13 +23,16 @@ $(VENV)/.installed: requirements.txt
 translations:
 	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
 
-# Debian's Chromium drives the browser tests; a CJK font draws Chinese in charts and posters.
+# Debian's Chromium drives the browser tests; a CJK font draws Chinese in charts, posters and the
+# delivery PDF; WeasyPrint (the delivery PDF) lays text out with pango.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	  else \
-	    echo "Install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; \
+	    echo "Install Debian's chromium, fonts-noto-cjk and pango (sudo apt-get install chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)"; exit 1; \
 	  fi; \
 	fi
 

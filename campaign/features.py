@@ -125,6 +125,8 @@ class Audience:
     query: AudienceQuery
     choices: AudienceChoices | None = None
     contacts: Contacts | None = None  # also reaches these people, subscribed or not
+    # Also reaches subscribers who joined for this audience alone (Subscriber.general False).
+    limited: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,16 @@ _CSP = (
 )
 
 
+_UNFRAMEABLE = "frame-ancestors 'none'"
+
+
+def csp_framed_by(origins: list[str]) -> str:
+    """The site's CSP, but framable by `origins` (validated scheme://host[:port] strings)."""
+    if not origins:
+        return _CSP
+    return _CSP.replace(_UNFRAMEABLE, "frame-ancestors " + " ".join(origins))
+
+
 def add_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", _CSP)
@@ -25,7 +35,10 @@ def add_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    # A page that names its framers (the petition embed: csp_framed_by) must not be denied by
+    # the older header; every other page keeps both.
+    if _UNFRAMEABLE in headers["Content-Security-Policy"]:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
     if current_app.config["HSTS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

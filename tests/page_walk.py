@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from campaign.auth import services as auth
 from campaign.extensions import db
 from campaign.intake.demo import DEMO_PASSPHRASE
+from campaign.petitions.demo import SLUG as PETITION_SLUG
 
 # Views reached only through a mailed, single-use link or not pages at all; the reason is beside each.
 NOT_WALKED = {
@@ -48,6 +49,7 @@ NOT_WALKED = {
     "petitions.as_json": "JSON for embedding",
     "petitions.wechat_qr": "an image",
     "petitions.poster": "an image",
+    "petitions.badge": "an image (the embeddable counter badge)",
     "admin.mailbox_message": "mail goes to the tests' SMTP server, so the mailbox holds none",
     "newsletter.issue_edit": "the demo's issues are all sent; the same form is walked on the new-issue page",
     **{f"api_v1.{name}": "the JSON API, reached with a key (tests/integration/test_api*.py)" for name in (
@@ -169,7 +171,9 @@ def volunteer_client(app: Flask) -> FlaskClient:
 
 STAFF_HOME = ["/staff", "/account"]
 PUBLIC = ["/", "/help", "/help/status", "/volunteer", "/volunteer/signin", "/subscribe", "/my-data/",
-          "/newsletter/archive", "/login", "/monitoring"]
+          "/newsletter/archive", "/login", "/monitoring",
+          # Framed by partner sites, so linked from none of ours.
+          f"/embed/petitions/{PETITION_SLUG}", f"/embed/petitions/{PETITION_SLUG}/thanks"]
 
 
 def walks(app: Flask, lang: str) -> list[Walk]:

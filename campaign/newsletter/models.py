@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import Model
@@ -38,6 +38,9 @@ class Subscriber(Model):
     unsubscribed_at: Mapped[datetime | None]
     # The server's answer when a message was refused for good (5xx); shown on the bounce page.
     bounce_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # False: joined only to hear about one thing (a petition's updates), so only an audience
+    # declared `limited` reaches them; issues to everyone else pass them by.
+    general: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<Subscriber {self.id} {self.status}>"

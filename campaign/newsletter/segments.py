@@ -62,3 +62,9 @@ def contact_source(key: str) -> Contacts | None:
 
 def label(stored: str, sender: User | None) -> str:
     return dict(options(sender)).get(stored, stored)
+
+
+def reaches_limited(stored: str) -> bool:
+    """Whether the stored audience may reach subscribers who joined for it alone."""
+    audience = registry().audiences.get(stored.partition(":")[0])
+    return audience is not None and audience.limited

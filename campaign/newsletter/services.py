@@ -83,7 +83,7 @@ def handle_subscription(notice: notices.Notice) -> None:
     """Worker: a new or pending address gets the confirmation link; a confirmed one a note that
     nothing changed (with its preferences link). Either way, only the address's owner learns it."""
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == notice.address))
-    if subscriber is not None and subscriber.status == SubscriberStatus.CONFIRMED.value:
+    if subscriber is not None and subscriber.status == SubscriberStatus.CONFIRMED.value and subscriber.general:
         link = absolute_url("newsletter.preferences", token=compose.manage_token(subscriber.id))
         mail.send_unsolicited(subscriber.email, "newsletter_already", subscriber.locale,
                           _l("You are already subscribed"), link=link)
@@ -94,7 +94,9 @@ def handle_subscription(notice: notices.Notice) -> None:
     subscriber.name = str(notice.data.get("name", ""))[:100]
     subscriber.locale = locale_code(notice.locale)
     subscriber.topics = str(notice.data.get("topics", ""))
-    subscriber.status = SubscriberStatus.PENDING.value
+    if subscriber.status != SubscriberStatus.CONFIRMED.value:
+        # A confirmed subscriber to one petition's updates keeps getting them while the newsletter waits.
+        subscriber.status = SubscriberStatus.PENDING.value
     subscriber.source = "form"
     db.session.flush()
     link = absolute_url("newsletter.confirm", token=tokens.make(CONFIRM_PURPOSE, subscriber.id, subscriber.email))
@@ -120,6 +122,7 @@ def read_confirm_token(token: str) -> Subscriber:
 def confirm(token: str) -> Subscriber:
     """Confirm the address a link was sent to."""
     subscriber = read_confirm_token(token)
+    subscriber.general = True  # the newsletter itself is now wanted, not only one petition's news
     if subscriber.status != SubscriberStatus.CONFIRMED.value:
         subscriber.status = SubscriberStatus.CONFIRMED.value
         subscriber.confirmed_at = utcnow()
@@ -193,9 +196,10 @@ def unsubscribe(token: str) -> Subscriber | None:
     return subscriber
 
 
-def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subscriber:
+def subscribe_confirmed(email: str, name: str, locale: str, source: str, general: bool = True) -> Subscriber:
     """Add a subscriber whose address is already proven (a confirmed signature or sign-up).
 
+    `general=False`: they agreed to one audience only (a petition's updates), not the newsletter.
     Joins the caller's transaction; does not commit. Someone who unsubscribed, bounced or
     complained is not re-subscribed by a side door: only a fresh explicit opt-in does that.
     """
@@ -204,9 +208,11 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str) -> Subs
     if subscriber is None:
         subscriber = Subscriber(
             email=address, name=name[:100], locale=locale_code(locale), source=source,
-            status=SubscriberStatus.PENDING.value
+            status=SubscriberStatus.PENDING.value, general=general,
         )
         db.session.add(subscriber)
+    elif general and not subscriber.general:
+        subscriber.general = True
     if subscriber.status == SubscriberStatus.PENDING.value:
         subscriber.status = SubscriberStatus.CONFIRMED.value
         subscriber.confirmed_at = utcnow()
@@ -530,6 +536,8 @@ def audience(issue: Issue, sender: User | None = None) -> Select[int]:
 
     A segment reaches only people `sender` (by default the issue's author) may see."""
     stmt = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.CONFIRMED.value)
+    if not (issue.segment and segments.reaches_limited(issue.segment)):
+        stmt = stmt.where(Subscriber.general.is_(True))
     if issue.languages:
         stmt = stmt.where(Subscriber.locale.in_(issue.languages.split(",")))
     if issue.topics:

@@ -34,3 +34,17 @@ def _petitions(sender: User | None) -> list[tuple[str, str]]:
 
 
 SIGNERS = Audience("petition", _l("Signers of a petition"), _signers, choices=_petitions)
+
+
+def _update_followers(value: str | None, sender: User | None) -> Select[int]:
+    """Confirmed signers of petition `value` who ticked "mail me news of this petition"."""
+    return select(Subscriber.id).join(Signature, Signature.email == Subscriber.email).where(
+        Signature.petition_id == _as_int(value),
+        Signature.status == SignatureStatus.CONFIRMED.value,
+        Signature.updates.is_(True),
+    )
+
+
+# `limited`: also reaches people who subscribed for this petition's news alone (not the newsletter).
+UPDATE_FOLLOWERS = Audience("petition-updates", _l("Signers who asked for a petition's news"), _update_followers,
+                            choices=_petitions, limited=True)

@@ -8,7 +8,16 @@ from sqlalchemy import insert
 
 from campaign.extensions import db
 from campaign.markup import render_markdown
-from campaign.petitions.models import Display, Petition, PetitionStatus, Signature, SignatureStatus
+from campaign.petitions.models import (
+    Display,
+    Petition,
+    PetitionStatus,
+    PetitionUpdate,
+    Signature,
+    SignatureStatus,
+    Source,
+    UpdateKind,
+)
 from campaign.petitions.services import next_milestone
 from campaign.timeutil import utcnow
 
@@ -106,6 +115,15 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
 
+PAPER_SIGNATURES = 37  # collected at a street stall and typed in by staff
+UPDATE_ZH = "上周五，三位志愿者把打印好的签名递交给了信访窗口，并要求书面答复。\n\n我们会在收到回复后第一时间告诉你。"
+UPDATE_EN = ("Last Friday three volunteers handed the printed signatures in at the petitions office and asked "
+             "for a written reply.\n\nWe will tell you as soon as it comes.")
+ANSWER_ZH = "平台回复称已设立专门的举报入口，承诺 **48 小时内**处理。我们认为这还不够：我们要求的是 24 小时。"
+ANSWER_EN = ("The platform replied that it has opened a dedicated reporting channel and promises to act **within "
+             "48 hours**. We think this is not enough: we asked for 24.")
+
+
 def seed_petitions(rng: random.Random) -> None:
     if db.session.query(Petition.id).filter(Petition.slug == SLUG).first() is not None:
         return
@@ -158,6 +176,29 @@ def seed_petitions(rng: random.Random) -> None:
             "mail_due": False,
         })
     db.session.execute(insert(Signature), rows)
-    petition.signature_count = SIGNATURES
-    petition.goal = next_milestone(SIGNATURES)
+    paper = [
+        {**rows[0], "email": f"paper-demo{number:03d}", "name": _name(rng), "display": Display.INITIALS.value,
+         "newsletter": False, "source": Source.PAPER.value, "src": "", "comment": "", "locale": "zh_Hans"}
+        for number in range(PAPER_SIGNATURES)
+    ]
+    db.session.execute(insert(Signature), paper)
+    petition.signature_count = SIGNATURES + PAPER_SIGNATURES
+    petition.goal = next_milestone(petition.signature_count)
+    petition.milestones = "100,500,1000"
+    petition.milestone_reached = max(m for m in (100, 500, 1000) if m <= petition.signature_count)
+    petition.embed_origins = "https://partner.example"
+    db.session.add_all([
+        PetitionUpdate(
+            petition_id=petition.id, kind=UpdateKind.UPDATE.value, title_zh="我们把签名带到了网信办门口",
+            title_en="We took the signatures to the regulator", body_zh=UPDATE_ZH, body_en=UPDATE_EN,
+            body_html_zh=render_markdown(UPDATE_ZH), body_html_en=render_markdown(UPDATE_EN),
+            created_at=now - timedelta(days=10),
+        ),
+        PetitionUpdate(
+            petition_id=petition.id, kind=UpdateKind.ANSWER.value, title_zh="平台的书面回复",
+            title_en="The platform's written reply", body_zh=ANSWER_ZH, body_en=ANSWER_EN,
+            body_html_zh=render_markdown(ANSWER_ZH), body_html_en=render_markdown(ANSWER_EN),
+            answered_on=(now - timedelta(days=3)).date(), created_at=now - timedelta(days=3),
+        ),
+    ])
     db.session.commit()

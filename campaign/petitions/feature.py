@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.auth.models import Role
 from campaign.features import DataRights, Feature, Job, Lane, StaffCard
-from campaign.petitions import bp, services, tasks
+from campaign.petitions import bp, milestones, services, tasks
 from campaign.petitions import routes as _routes  # noqa: F401  (attaches the views to bp)
-from campaign.petitions.audiences import SIGNERS
+from campaign.petitions import routes_life as _routes_life  # noqa: F401  (attaches the views to bp)
+from campaign.petitions.audiences import SIGNERS, UPDATE_FOLLOWERS
 from campaign.petitions.demo import seed_petitions
 
 feature = Feature(
@@ -21,11 +22,12 @@ feature = Feature(
         # Woken by each signature's commit; the 0.5 s poll is the fallback for SQLite with a
         # separate worker process, where no wake-up crosses processes.
         Job("petitions.confirmations", tasks.send_confirmations, every=0.5, lane=Lane.MAIL),
+        Job("petitions.milestones", milestones.send_milestone_mails, every=5, lane=Lane.MAIL),
         Job("petitions.purge_pending", tasks.purge_pending, every=3600),
     ),
     data_rights=DataRights(
         "petitions", services.collect_personal_data, services.erase_personal_data, tables=("petition_signatures",)
     ),
-    audiences=(SIGNERS,),
+    audiences=(SIGNERS, UPDATE_FOLLOWERS),
     demo=seed_petitions,
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from campaign.petitions.models import Display, PetitionStatus, SignatureStatus
+from campaign.petitions.models import Display, PetitionStatus, SignatureStatus, Source, UpdateKind
 
 PETITION_STATUS_LABELS: dict[str, object] = {
     PetitionStatus.DRAFT.value: _l("Draft"),
@@ -30,4 +30,12 @@ DISPLAY_LABELS: dict[str, object] = {
     Display.FULL.value: _l("Full name"),
     Display.INITIALS.value: _l("Initials"),
     Display.ANONYMOUS.value: _l("Anonymous"),
+}
+UPDATE_KIND_LABELS: dict[str, object] = {
+    UpdateKind.UPDATE.value: _l("Update"),
+    UpdateKind.ANSWER.value: _l("The target's answer"),
+}
+SOURCE_LABELS: dict[str, object] = {
+    Source.ONLINE.value: _l("Online"),
+    Source.PAPER.value: _l("Paper"),
 }

@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import Model
@@ -20,6 +21,18 @@ class PetitionStatus(str, enum.Enum):
 class SignatureStatus(str, enum.Enum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
+
+
+class Source(str, enum.Enum):
+    """Where a signature was given: on the site (or an embed), or on a paper sheet typed in by staff."""
+
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+class UpdateKind(str, enum.Enum):
+    UPDATE = "update"  # news from the organisers
+    ANSWER = "answer"  # the target's answer (or "no answer after N days")
 
 
 class Display(str, enum.Enum):
@@ -59,6 +72,12 @@ class Petition(Model):
     share_text_en: Mapped[str] = mapped_column(String(280), default="")
     # Confirmed signatures, kept up to date in the confirming and withdrawing transactions.
     signature_count: Mapped[int] = mapped_column(default=0)
+    # Counts that announce themselves when passed ("100,1000,10000"); "" for none.
+    milestones: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The highest milestone passed, raised once in the transaction that passes it.
+    milestone_reached: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Origins ("https://partner.example") whose pages may frame /embed/petitions/<slug>, one a line.
+    embed_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -72,6 +91,14 @@ class Petition(Model):
             if value:
                 return str(value)
         return str(getattr(self, f"{name}_zh"))
+
+    @property
+    def milestone_list(self) -> list[int]:
+        return sorted({int(part) for part in self.milestones.split(",") if part.strip().isdigit()})
+
+    @property
+    def origin_list(self) -> list[str]:
+        return [line.strip() for line in self.embed_origins.split() if line.strip()]
 
     def body_html(self, lang: str) -> str:
         if lang == "en" and self.body_html_en:
@@ -104,6 +131,9 @@ class Signature(Model):
     comment: Mapped[str] = mapped_column(String(500), default="")
     display: Mapped[str] = mapped_column(String(10), default=Display.INITIALS.value)
     newsletter: Mapped[bool] = mapped_column(default=False)
+    # Consent to mail about this petition only: its updates and the target's answer.
+    updates: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    source: Mapped[str] = mapped_column(String(10), default=Source.ONLINE.value, server_default=Source.ONLINE.value)
     locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     status: Mapped[str] = mapped_column(String(10), default=SignatureStatus.PENDING.value)
     src: Mapped[str] = mapped_column(String(20), default="")  # share channel that brought them
@@ -139,3 +169,70 @@ def initials(name: str) -> str:
         word = words[0]
         return word[0] + "*" * (len(word) - 1)
     return " ".join(f"{w[0].upper()}." for w in words)
+
+
+class PetitionUpdate(Model):
+    """News posted on a petition: an organisers' update or the target's answer, in both languages."""
+
+    __tablename__ = "petition_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=UpdateKind.UPDATE.value)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    body_zh: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    body_html_zh: Mapped[str] = mapped_column(Text, default="")  # sanitised on save
+    body_html_en: Mapped[str] = mapped_column(Text, default="")
+    # For an answer: the day it came, or how many days passed with none (then no text is needed).
+    answered_on: Mapped[date | None]
+    no_answer_days: Mapped[int | None]
+    # The newsletter issue that mailed it to signers who opted in (None: nobody to mail).
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("newsletter_issues.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PetitionUpdate {self.id} petition={self.petition_id} {self.kind}>"
+
+    def text(self, name: str, lang: str) -> str:
+        if lang == "en":
+            value = getattr(self, f"{name}_en")
+            if value:
+                return str(value)
+        return str(getattr(self, f"{name}_zh"))
+
+    def body_html(self, lang: str) -> str:
+        if lang == "en" and self.body_html_en:
+            return self.body_html_en
+        return self.body_html_zh
+
+
+class MilestonePassed(Model):
+    """A milestone a petition's count passed: written once, in the passing transaction; the
+    worker mails the organisers who asked (mailed_at set when done)."""
+
+    __tablename__ = "petition_milestones_passed"
+    __table_args__ = (UniqueConstraint("petition_id", "milestone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    milestone: Mapped[int]
+    passed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mail_due: Mapped[bool] = mapped_column(default=True, index=True)
+
+    def __repr__(self) -> str:
+        return f"<MilestonePassed {self.petition_id} {self.milestone}>"
+
+
+class MilestoneWatcher(Model):
+    """A staff member who asked to be mailed when any petition passes a milestone."""
+
+    __tablename__ = "petition_milestone_watchers"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MilestoneWatcher {self.user_id}>"

@@ -14,8 +14,9 @@ change commits (`services.petition_changed`: an edit, a confirmation, a hidden s
 
 A page is cached only for visitors who are not signed in, have no flashed message waiting and
 whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
-rendered in full. Cached pages are keyed by the petition's id, last edit, goal, open state,
-language and query string: an edit changes the key, so the new text shows at once everywhere.
+rendered in full. Cached pages are keyed by the petition's id, last edit (posting an update or
+answer counts as one), goal, last milestone passed, open state, language and query string: an
+edit changes the key, so the new text shows at once everywhere.
 
 Every answer carries an `ETag` made of the page's content and the visitor's session CSRF token
 (which Flask-WTF keeps for the whole session, WTF_CSRF_TIME_LIMIT being None), with
@@ -39,6 +40,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from campaign import i18n
+from campaign.petitions import life
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import SignForm
 from campaign.petitions.models import Petition
@@ -192,7 +194,7 @@ def signers_html(petition_id: int, lang: str) -> str:
 
 def context(petition: Petition, form: SignForm, lang: str, values: dict[str, Any]) -> dict[str, Any]:
     """What petitions/show.html needs; `values` holds the per-request parts (or their markers)."""
-    return {"petition": petition, "form": form, "lang": lang, **values}
+    return {"petition": petition, "form": form, "lang": lang, "updates": life.updates_of(petition.id), **values}
 
 
 def render_full(petition: Petition, form: SignForm, lang: str) -> str:
@@ -250,7 +252,8 @@ def show(slug: str, src: str) -> Response:
     locale = str(get_locale())
     lang = i18n.short_code(locale)
     is_open = state.is_open
-    key = ("show", state.id, state.updated_at, state.goal, is_open, locale, tuple(sorted(request.args.items())))
+    key = ("show", state.id, state.updated_at, state.goal, state.milestone_reached, is_open, locale,
+           tuple(sorted(request.args.items())))
     shell = _shell(cache, key, slug, lambda petition: render_template(
         "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
 

@@ -30,7 +30,7 @@ from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
 from campaign.labels import add_filters, label
 from campaign.links import absolute_url
-from campaign.petitions import bp, page, share
+from campaign.petitions import bp, milestones, page, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
     ActionForm,
@@ -38,6 +38,7 @@ from campaign.petitions.forms import (
     PetitionForm,
     SignatureFilterForm,
     SignForm,
+    WatchForm,
     WithdrawForm,
 )
 from campaign.petitions.labels import (
@@ -45,6 +46,8 @@ from campaign.petitions.labels import (
     DISPLAY_LABELS,
     PETITION_STATUS_LABELS,
     SIGNATURE_STATUS_LABELS,
+    SOURCE_LABELS,
+    UPDATE_KIND_LABELS,
 )
 from campaign.petitions.models import TRANSLATED, Petition, Signature
 
@@ -52,7 +55,8 @@ logger = logging.getLogger(__name__)
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
 add_filters(bp, petition_status=PETITION_STATUS_LABELS, signature_status=SIGNATURE_STATUS_LABELS,
-            share_channel=CHANNEL_LABELS, name_display=DISPLAY_LABELS)
+            share_channel=CHANNEL_LABELS, name_display=DISPLAY_LABELS, update_kind=UPDATE_KIND_LABELS,
+            signature_source=SOURCE_LABELS)
 
 
 
@@ -119,6 +123,7 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
             comment=form.comment.data or "",
             display=form.display.data,
             newsletter=bool(form.newsletter.data),
+            updates=bool(form.updates.data),
             locale=str(get_locale()),
             src=form.src.data or "",
         )
@@ -258,7 +263,8 @@ def _by_id(petition_id: int) -> Petition:
 @bp.route("/staff/petitions")
 @organisers
 def staff_list() -> str:
-    return render_template("petitions/staff_list.html", petitions=petitions.all_petitions())
+    return render_template("petitions/staff_list.html", petitions=petitions.all_petitions(),
+                           watching=milestones.watching(current_user), watch=WatchForm())
 
 
 @bp.route("/staff/petitions/new", methods=["GET", "POST"])
@@ -275,8 +281,12 @@ def edit(petition_id: int) -> BaseResponse | str:
 
 def _edit(petition: Petition | None) -> BaseResponse | str:
     form = PetitionForm(obj=petition)
+    if petition is not None and request.method == "GET":
+        form.milestones.data = ", ".join(str(m) for m in petition.milestone_list)
     if form.validate_on_submit():
         fields: dict[str, Any] = {name: getattr(form, name).data for name in ("slug", "status", "goal", "closes_on")}
+        fields["milestones"] = form.milestones.data or ""
+        fields["embed_origins"] = form.origins()
         for name in TRANSLATED:
             for lang in ("zh", "en"):
                 fields[f"{name}_{lang}"] = (getattr(form, f"{name}_{lang}").data or "").strip()
@@ -358,7 +368,7 @@ def export_full(petition_id: int) -> Response:
         abort(400)
     petitions.record_full_export(petition, current_user)
     header = [_("Email"), _("Name"), _("Shown as"), _("Region"), _("Comment"), _("Channel"),
-              _("Confirmed"), _("Newsletter")]
+              _("Confirmed"), _("Newsletter"), _("Source")]
     return _csv(f"{petition.slug}-full.csv", header, petitions.full_export_rows(petition))
 
 

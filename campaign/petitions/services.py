@@ -23,6 +23,7 @@ from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
 from campaign.markup import render_markdown
 from campaign.newsletter.services import subscribe_confirmed
+from campaign.petitions.milestones import note_count_change, parse_milestones
 from campaign.petitions.models import (
     TRANSLATED,
     Display,
@@ -92,6 +93,7 @@ class PageState:
     updated_at: datetime
     goal: int
     signature_count: int
+    milestone_reached: int
 
     @property
     def is_open(self) -> bool:
@@ -104,7 +106,7 @@ _PETITIONS = Petition.__table__
 # Core, not the ORM: no objects to build for a row read on the busiest page.
 _PAGE_STATE = select(
     _PETITIONS.c.id, _PETITIONS.c.status, _PETITIONS.c.closes_on, _PETITIONS.c.updated_at, _PETITIONS.c.goal,
-    _PETITIONS.c.signature_count,
+    _PETITIONS.c.signature_count, _PETITIONS.c.milestone_reached,
 ).where(_PETITIONS.c.slug == bindparam("slug"))
 
 
@@ -153,6 +155,8 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
         db.session.add(petition)
     for name in ("slug", "status", "goal", "closes_on"):
         setattr(petition, name, fields[name])
+    petition.milestones = ",".join(str(m) for m in parse_milestones(fields.get("milestones") or ""))
+    petition.embed_origins = "\n".join(fields.get("embed_origins") or [])
     for name in TRANSLATED:
         for lang in ("zh", "en"):
             setattr(petition, f"{name}_{lang}", fields.get(f"{name}_{lang}") or "")
@@ -175,7 +179,7 @@ _DISPLAYS = frozenset(d.value for d in Display)
 _SIGNATURES = table_of(Signature)
 # What a new signature row holds; everything but the petition id comes from bound parameters.
 _NEW_SIGNATURE_COLUMNS = (
-    "email", "name", "region", "comment", "display", "newsletter", "locale", "src", "status",
+    "email", "name", "region", "comment", "display", "newsletter", "updates", "locale", "src", "status",
     "created_at", "hidden", "comment_hidden", "mail_due",
 )
 # The rush path in one round trip: insert only if the petition is open, return the new id.
@@ -207,6 +211,7 @@ def sign(
     comment: str = "",
     display: str = Display.INITIALS.value,
     newsletter: bool = False,
+    updates: bool = False,
     locale: str = "zh_Hans",
     src: str = "",
     send_mail: bool = True,
@@ -230,6 +235,7 @@ def sign(
         "comment": comment.strip(),
         "display": display if display in _DISPLAYS else Display.INITIALS.value,
         "newsletter": newsletter,
+        "updates": updates,
         "locale": locale_code(locale),
         "src": src if src in CHANNELS else "",
         "status": SignatureStatus.PENDING.value,
@@ -335,6 +341,11 @@ def confirm(signature: Signature) -> bool:
         subscribe_confirmed(
             signature.email, signature.name, signature.locale, source=f"petition:{signature.petition_id}"
         )
+    if signature.updates:
+        # Consent to this petition's news only: reached by its updates audience, not the newsletter.
+        subscribe_confirmed(signature.email, signature.name, signature.locale,
+                            source=f"petition-updates:{signature.petition_id}", general=False)
+    note_count_change(signature.petition_id)
     db.session.commit()
     petition_changed.send(signature.petition_id)
     db.session.refresh(signature)
@@ -498,7 +509,8 @@ def collect_personal_data(address: str) -> list[dict[str, Any]]:
     return [
         {
             "petition": slug, "name": sig.name, "shown_as": sig.display, "region": sig.region,
-            "comment": sig.comment, "newsletter": sig.newsletter, "status": sig.status, "channel": sig.src,
+            "comment": sig.comment, "newsletter": sig.newsletter, "updates": sig.updates, "source": sig.source,
+            "status": sig.status, "channel": sig.src,
             "signed_at": _iso(sig.created_at), "confirmed_at": _iso(sig.confirmed_at),
         }
         for sig, slug in rows
@@ -519,7 +531,7 @@ def erase_personal_data(address: str) -> int:
         .where(Signature.email == address)
         .values(
             email=literal("erased-") + cast(Signature.id, String),
-            name="", region="", comment="", display=Display.ANONYMOUS.value, newsletter=False,
+            name="", region="", comment="", display=Display.ANONYMOUS.value, newsletter=False, updates=False,
             mail_due=False, last_mailed_at=None,
         )
         .execution_options(synchronize_session=False)
@@ -614,9 +626,10 @@ def full_export_rows(petition: Petition) -> Iterator[tuple[Any, ...]]:
     """Every confirmed signature with its email address (call record_full_export first)."""
     stmt = _confirmed(petition).execution_options(yield_per=1000)
     for sig in db.session.scalars(stmt):
+        paper_without_email = sig.source == "paper" and sig.email.startswith("paper-")
         yield (
-            sig.email, sig.name, sig.display, sig.region, sig.comment, sig.src,
-            _iso(sig.confirmed_at), "yes" if sig.newsletter else "no",
+            "" if paper_without_email else sig.email, sig.name, sig.display, sig.region, sig.comment, sig.src,
+            _iso(sig.confirmed_at), "yes" if sig.newsletter else "no", sig.source,
         )
 
 

@@ -97,9 +97,10 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
     # The comment count rides on the region scan instead of a scan of its own.
     with_comment = sa.func.sum(sa.case((s.c.comment != "", 1), else_=0))
 
-    def by(column: sa.ColumnElement[Any], name: str, extra: list[sa.ColumnElement[Any]] | None = None) -> pd.DataFrame:
+    def by(column: sa.ColumnElement[Any], name: str, extra: list[sa.ColumnElement[Any]] | None = None,
+           only: tuple[sa.ColumnElement[bool], ...] = ()) -> pd.DataFrame:
         key = sa.func.coalesce(sa.func.nullif(column, ""), "—").label(name)
-        query = (sa.select(key, sa.func.count().label("signatures"), *(extra or [])).where(*confirmed, *scope)
+        query = (sa.select(key, sa.func.count().label("signatures"), *(extra or [])).where(*confirmed, *scope, *only)
                  .group_by(key).order_by(sa.func.count().desc(), key))
         return _frame(conn, query, [name, "signatures", *(["comments"] if extra else [])])
 
@@ -109,7 +110,9 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
         "signatures_per_day": daily,
         "confirmation": confirmation,
         "by_region": by_region,
-        "by_channel": by(s.c.src, "channel"),
+        # Paper signatures came through no share channel: they are counted by source instead.
+        "by_channel": by(s.c.src, "channel", only=(s.c.source == "online",)),
+        "by_source": by(s.c.source, "source"),
         "comments": pd.DataFrame([{"comments": comments}]),
     }
 

@@ -14,7 +14,7 @@ from campaign.intake.choices import KINDS, PLATFORMS
 from campaign.labels import Labels, label, label_list
 from campaign.newsletter.labels import SUBSCRIBER_STATUS_LABELS
 from campaign.newsletter.services import TOPICS
-from campaign.petitions.labels import CHANNEL_LABELS, DISPLAY_LABELS, SIGNATURE_STATUS_LABELS
+from campaign.petitions.labels import CHANNEL_LABELS, DISPLAY_LABELS, SIGNATURE_STATUS_LABELS, SOURCE_LABELS
 from campaign.volunteers.labels import (
     CONTACT_KINDS,
     LANGUAGES,
@@ -38,6 +38,7 @@ TABLE_TITLES: dict[str, object] = {
     "confirmation": _l("Confirmation rate"),
     "by_region": _l("Signatures by region"),
     "by_channel": _l("Signatures by share channel"),
+    "by_source": _l("Signatures by source"),
     "comments": _l("Comments"),
     "funnel": _l("Volunteer funnel"),
     "time_to_first_contact": _l("Days from sign-up to first contact"),
@@ -57,6 +58,7 @@ COLUMN_TITLES: dict[str, object] = {
     "day": _l("Day"), "week": _l("Week"), "signatures": _l("Signatures"), "cumulative": _l("Total so far"),
     "goal": _l("Goal"), "signed": _l("Signed"), "confirmed": _l("Confirmed"), "rate": _l("Rate"),
     "region": _l("Region"), "channel": _l("Channel"), "comments": _l("Comments"), "stage": _l("Stage"),
+    "source": _l("Source"),
     "reached": _l("Reached"), "now": _l("Now"), "contacted": _l("Contacted"), "median_days": _l("Median days"),
     "mean_days": _l("Mean days"), "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"),
     "group": _l("Working group"),
@@ -75,6 +77,7 @@ COLUMN_TITLES: dict[str, object] = {
 # The codes in each report table's columns.
 VALUE_LABELS: dict[str, dict[str, Labels]] = {
     "by_channel": {"channel": {**CHANNEL_LABELS, "—": CHANNEL_LABELS[""]}},  # no channel: came directly
+    "by_source": {"source": SOURCE_LABELS},
     "funnel": {"stage": {s.value: lab for s, lab in STATUS_LABELS.items()}},
     "by_skill": {"skill": dict(SKILLS)},
     "by_language": {"language": dict(LANGUAGES)},
@@ -91,7 +94,8 @@ RAW_LIST_TITLES: dict[str, object] = {
 RAW_COLUMN_TITLES: dict[str, object] = {
     "petition": _l("Petition"), "name": _l("Name"), "email": _l("Email"), "region": _l("Region"),
     "comment": _l("Comment"), "display": _l("Name shown as"), "status": _l("Status"), "channel": _l("Channel"),
-    "newsletter": _l("Newsletter"), "signed_at": _l("Signed at"), "confirmed_at": _l("Confirmed at"),
+    "newsletter": _l("Newsletter"), "signed_via": _l("Signed via"), "signed_at": _l("Signed at"),
+    "confirmed_at": _l("Confirmed at"),
     "language": _l("Language"), "topics": _l("Topics"), "source": _l("Consent source"),
     "joined_at": _l("Joined at"), "unsubscribed_at": _l("Unsubscribed at"), "nickname": _l("Nickname"),
     "contact_kind": _l("Secure contact"), "contact": _l("Contact"), "languages": _l("Languages"),
@@ -104,7 +108,7 @@ _ONE = 0
 _LIST = 1
 RAW_VALUE_LABELS: dict[str, dict[str, tuple[int, Labels]]] = {
     "signatures": {"display": (_ONE, DISPLAY_LABELS), "status": (_ONE, SIGNATURE_STATUS_LABELS),
-                   "channel": (_ONE, CHANNEL_LABELS)},
+                   "channel": (_ONE, CHANNEL_LABELS), "signed_via": (_ONE, SOURCE_LABELS)},
     "subscribers": {"language": (_ONE, LANGUAGE_LABELS), "topics": (_LIST, TOPICS),
                     "status": (_ONE, SUBSCRIBER_STATUS_LABELS)},
     "volunteers": {"contact_kind": (_ONE, dict(CONTACT_KINDS)), "languages": (_LIST, dict(LANGUAGES)),

@@ -21,13 +21,15 @@ def _stream(conn: Connection, stmt: sa.Select[*tuple[Any, ...]]) -> Iterator[Seq
 
 def signatures(conn: Connection, f: ReportFilter) -> tuple[list[str], Iterator[Sequence[Any]]]:
     s, p = t.signatures, t.petitions
-    stmt = (sa.select(p.c.slug, s.c.name, s.c.email, s.c.region, s.c.comment, s.c.display, s.c.status,
-                      s.c.src, s.c.newsletter, s.c.created_at, s.c.confirmed_at)
+    # A paper signature given without an address holds a placeholder: shown empty.
+    email = sa.case((sa.and_(s.c.source == "paper", s.c.email.startswith("paper-")), ""), else_=s.c.email)
+    stmt = (sa.select(p.c.slug, s.c.name, email, s.c.region, s.c.comment, s.c.display, s.c.status,
+                      s.c.src, s.c.newsletter, s.c.source, s.c.created_at, s.c.confirmed_at)
             .join(p, p.c.id == s.c.petition_id).where(*f.bounds(s.c.created_at)).order_by(s.c.id))
     if f.petition_id:
         stmt = stmt.where(s.c.petition_id == f.petition_id)
     header = ["petition", "name", "email", "region", "comment", "display", "status", "channel",
-              "newsletter", "signed_at", "confirmed_at"]
+              "newsletter", "signed_via", "signed_at", "confirmed_at"]
     return header, _stream(conn, stmt)
 
 

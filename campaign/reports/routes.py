@@ -46,7 +46,8 @@ def _chart(key: str, frame: pd.DataFrame, today: date) -> str | None:
     if key == "done_per_week":
         return charts.columns(frame, "week", "done", title, x_title=str(_l("Week")),
                               y_title=str(_l("Tasks done that week")))
-    bars = {"by_region": "signatures", "by_channel": "signatures", "by_skill": "count", "by_language": "count",
+    bars = {"by_region": "signatures", "by_channel": "signatures", "by_source": "signatures", "by_skill": "count",
+            "by_language": "count",
             "funnel": "reached", "takedowns_by_platform": "filed"}
     if key in bars:
         value = bars[key]

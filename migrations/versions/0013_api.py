@@ -1,7 +1,7 @@
 """API keys, webhooks and their deliveries; happenings (what webhooks announce).
 
 Revision ID: 0013_api
-Revises: 0010_workspace
+Revises: 0012_petition_life
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_api"
-down_revision = "0010_workspace"
+down_revision = "0012_petition_life"
 branch_labels = None
 depends_on = None
 

@@ -25,10 +25,10 @@ def test_an_app_with_some_features_only_works(make_app: Callable[..., Flask], ap
         found = registry(small)
         assert {job.name for job in found.jobs} == {
             "mail.retry", "abuse.mail_cap_sweep", "notices", "auth.sessions_purge",
-            "petitions.confirmations", "petitions.purge_pending",
+            "petitions.confirmations", "petitions.milestones", "petitions.purge_pending",
         }
         assert [holder.key for holder in found.data_rights] == ["petitions"]
-        assert set(found.audiences) == {"petition"} and found.access_checkers == {}
+        assert set(found.audiences) == {"petition", "petition-updates"} and found.access_checkers == {}
     home = client.get("/")
     assert home.status_code == 200
     assert any(title in home.text for title in titles)

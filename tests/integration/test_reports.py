@@ -73,11 +73,11 @@ def test_xlsx_export_has_one_sheet_per_table(app, login_as):
     client = login_as(Role.ORGANISER)
     book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=en").data), read_only=True)
     assert book.sheetnames == ["Confirmed signatures per day", "Confirmation rate", "Signatures by region",
-                               "Signatures by share channel", "Comments"]
+                               "Signatures by share channel", "Signatures by source", "Comments"]
     sheet = book["Signatures by region"]
     assert next(sheet.iter_rows(values_only=True)) == ("Region", "Signatures")
     book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/petitions.xlsx?lang=zh").data), read_only=True)
-    assert len(book.sheetnames) == 5 and all(not name.isascii() for name in book.sheetnames)
+    assert len(book.sheetnames) == 6 and all(not name.isascii() for name in book.sheetnames)
 
 
 def test_personal_data_lists_need_the_organiser_role_and_are_logged(app, login_as):

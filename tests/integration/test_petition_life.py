@@ -1,0 +1,376 @@
+"""A petition's later life: updates and answers to signers who asked, paper signatures, the
+delivery PDF, the embeddable page and badge, and milestones."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from campaign.audit.models import AuditEvent
+from campaign.auth.models import Role
+from campaign.extensions import db
+from campaign.newsletter import dispatch
+from campaign.newsletter import services as newsletter
+from campaign.newsletter.models import Issue, Subscriber
+from campaign.petitions import milestones, pdf
+from campaign.petitions.models import MilestonePassed, Petition, Signature
+from campaign.security import _CSP
+from campaign.worker import run_once
+from tests.conftest import Inbox, deliver_now
+from tests.petitions_support import make_petition, sign_and_confirm
+
+
+def _actions() -> list[str]:
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def _send_newsletters() -> None:
+    for _round in range(5):
+        dispatch.run(budget=2)
+        for issue_id in dispatch.sending_issue_ids():
+            dispatch._finish_or_pause(issue_id)
+
+
+def _recipients(inbox: Inbox) -> list[str]:
+    return [address for _sender, addresses in inbox.envelopes for address in addresses]
+
+
+def _petition() -> Petition:
+    return db.session.scalars(select(Petition)).one()
+
+
+# --- updates and answers ------------------------------------------------------------------------
+
+
+def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app, client, inbox, login_as):
+    """An update shows on the (cached) petition page at once and is mailed, with one-click
+    unsubscribe, to signers who ticked "news of this petition", and to nobody else; a signer who
+    asked only for this petition's news gets no general newsletter."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "follower@example.org", updates="y")
+    sign_and_confirm(app, client, inbox, "quiet@example.org")
+    sign_and_confirm(app, client, inbox, "reader@example.org", newsletter="y")
+    before = client.get("/petitions/takedown").get_data(as_text=True)
+    assert "平台已回复" not in before
+    inbox.clear()
+
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    answer = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
+        "kind": "update", "title_zh": "平台已回复", "title_en": "The platform replied",
+        "body_zh": "我们收到了**回复**。", "body_en": "We got a **reply**.", "mail": "y",
+    })
+    assert answer.status_code == 303
+    assert "petition.update" in _actions()
+    zh = client.get("/petitions/takedown").get_data(as_text=True)
+    assert "平台已回复" in zh and "<strong>回复</strong>" in zh
+    en = client.get("/petitions/takedown?lang=en").get_data(as_text=True)
+    assert "The platform replied" in en
+
+    issue = db.session.scalars(select(Issue)).one()
+    assert issue.segment == f"petition-updates:{petition.id}"
+    _send_newsletters()
+    assert _recipients(inbox) == ["follower@example.org"]
+    mail = inbox.last_to("follower@example.org")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "平台已回复" in str(mail["Subject"])
+
+    # A general issue goes to the newsletter reader, not to the follower of this petition alone.
+    inbox.clear()
+    organiser_user = _user(organiser)
+    general = newsletter.create_issue(newsletter.IssueData(subject="Newsletter", body="News"), organiser_user)
+    assert newsletter.start_send(general.id, organiser_user) == 1
+    _send_newsletters()
+    assert _recipients(inbox) == ["reader@example.org"]
+
+
+def _user(client):
+    from campaign.auth.models import User
+
+    with client.session_transaction() as sess:
+        user_id = int(sess["_user_id"].split(":")[0])
+    return db.session.get(User, user_id)
+
+
+def test_following_a_petition_then_subscribing_to_the_newsletter_asks_for_confirmation(app, client, inbox):
+    """A follower of one petition who then asks for the newsletter gets its confirmation link,
+    not "you are subscribed already", and keeps the petition's news meanwhile."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "follower@example.org", updates="y")
+    subscriber = db.session.scalars(select(Subscriber)).one()
+    assert subscriber.general is False and subscriber.status == "confirmed"
+    inbox.clear()
+    assert client.post("/subscribe", data={"email": "follower@example.org", "name": ""}).status_code in (200, 303)
+    deliver_now(app)
+    link = next(url for url in Inbox.links(inbox.last_to("follower@example.org")) if "/subscribe/confirm/" in url)
+    client.post(urlsplit(link).path, data={})
+    db.session.expire_all()
+    assert db.session.scalars(select(Subscriber)).one().general is True
+
+
+def test_the_targets_answer_or_its_absence_shows_in_both_languages(app, client, login_as):
+    """An answer is recorded with its date, or as "no answer after N days" with no text needed."""
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    empty = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
+        "kind": "answer", "title_zh": "回应", "body_zh": ""})
+    assert empty.status_code == 200 and "请填写回应内容" in empty.get_data(as_text=True)
+    assert 'value="回应"' in empty.get_data(as_text=True)  # what was typed is kept
+    done = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
+        "kind": "answer", "title_zh": "没有回应", "title_en": "No answer", "no_answer_days": "30", "mail": ""})
+    assert done.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Issue)) == 0  # not mailed: box unticked
+    assert "30 天后仍未回应" in client.get("/petitions/takedown").get_data(as_text=True)
+    assert "No answer after 30 days." in client.get("/petitions/takedown?lang=en").get_data(as_text=True)
+
+
+# --- paper signatures ---------------------------------------------------------------------------
+
+
+def test_paper_signatures_count_follow_the_online_duplicate_rule_and_are_logged(app, client, inbox, login_as):
+    """Staff add paper signatures one by one: counted at once, marked paper, audit-logged; an
+    email that signed online is refused, while any number of signatures without email are kept."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    url = f"/staff/petitions/{petition.id}/paper"
+    for name in ("王小明", "李华"):
+        assert organiser.post(url, data={"name": name, "region": "广州", "signed_on": "2026-03-08"}).status_code == 303
+    dup = organiser.post(url, data={"name": "Someone", "email": "Online@Example.org"})
+    assert dup.status_code == 400 and "这个邮箱已经签署过这份请愿" in dup.get_data(as_text=True)
+    assert 'value="Someone"' in dup.get_data(as_text=True)
+    future = organiser.post(url, data={"name": "Later", "signed_on": "2999-01-01"})
+    assert future.status_code == 400
+    db.session.expire_all()
+    assert _petition().signature_count == 3
+    paper = db.session.scalars(select(Signature).where(Signature.source == "paper")).all()
+    assert len(paper) == 2 and all(s.status == "confirmed" and not s.mail_due for s in paper)
+    assert _actions().count("petition.paper_add") == 2
+    page = organiser.get(url).get_data(as_text=True)
+    assert "网上 1 个，纸质 2 个，共 3 个" in page
+
+
+def test_paper_csv_keeps_good_rows_reports_bad_ones_and_neutralises_formulas(app, client, inbox, login_as):
+    """A CSV upload keeps every good row and lists each bad one with its line and reason; a
+    formula typed as a name comes out of the delivery CSV as text."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    rows = (
+        "姓名,邮箱,地区,日期\n"
+        "张三,,北京,2026-03-01\n"
+        "=HYPERLINK(\"http://x\"),,上海,\n"
+        ",nobody@example.org,,\n"
+        "Dup,online@example.org,,\n"
+        "Twice,twice@example.org,,\n"
+        "Again,TWICE@example.org,,\n"
+        "Bad date,,,March\n"
+        "Bad mail,not-an-address,,\n"
+    )
+    response = organiser.post(f"/staff/petitions/{petition.id}/paper/import",
+                              data={"file": (io.BytesIO(rows.encode()), "sheet.csv")},
+                              content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "已添加 3 个签名；5 行未保存。" in text
+    reasons = ((4, "没有姓名"), (5, "已经签署过"), (7, "已经签署过"), (8, "日期无法识别"), (9, "邮箱地址无效"))
+    for line, reason in reasons:
+        assert re.search(rf"<td>{line}</td><td>[^<]*{re.escape(reason)}", text), (line, reason)
+    db.session.expire_all()
+    assert _petition().signature_count == 4
+    assert "petition.paper_import" in _actions()
+    exported = organiser.get(f"/staff/petitions/{petition.id}/delivery.csv").get_data(as_text=True)
+    names = [row[1] for row in csv.reader(io.StringIO(exported.lstrip("\ufeff")))]
+    assert not any(name.startswith("=") for name in names)
+
+
+def test_signature_sheet_is_bilingual_with_a_qr_code(app, login_as):
+    """The printable sheet carries both languages and a QR code of the petition's address."""
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    page = organiser.get(f"/staff/petitions/{_petition().id}/sheet").get_data(as_text=True)
+    assert "要求平台下架偷拍内容" in page and "Take down covert recordings" in page
+    assert 'src="data:image/svg+xml;base64,' in page and "/petitions/takedown" in page
+
+
+# --- the delivery PDF ---------------------------------------------------------------------------
+
+needs_pdf = pytest.mark.skipif(
+    not pdf.available() and not os.environ.get("REQUIRE_CHECKERS"),
+    reason="WeasyPrint cannot run here (pango missing): `make system-deps` installs it",
+)
+
+
+@needs_pdf
+def test_delivery_pdf_holds_the_chinese_title_names_and_total(app, client, inbox, login_as):
+    """The PDF for the target has the petition in Chinese, each name as its signer chose, the total."""
+    from pypdf import PdfReader
+
+    make_petition()
+    sign_and_confirm(app, client, inbox, "a@example.org", name="陈美玲", display="full")
+    sign_and_confirm(app, client, inbox, "b@example.org", name="Hidden Person", display="anonymous")
+    organiser = login_as(Role.ORGANISER)
+    response = organiser.get(f"/staff/petitions/{_petition().id}/delivery.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "要求平台下架偷拍内容" in text and "陈美玲" in text
+    assert "Hidden Person" not in text and "b@example.org" not in text
+    assert "2" in text
+
+
+# --- embedding ----------------------------------------------------------------------------------
+
+
+def test_embed_page_may_be_framed_only_by_its_origins_and_other_pages_keep_their_headers(app, client, login_as):
+    """frame-ancestors names exactly the petition's sites on the embed pages, with no
+    X-Frame-Options; the petition page and the rest keep the site's unframeable headers."""
+    make_petition(embed_origins="https://partner.example\nhttp://localhost:8080")
+    embed = client.get("/embed/petitions/takedown")
+    assert embed.status_code == 200
+    assert embed.headers["Content-Security-Policy"] == _CSP.replace(
+        "frame-ancestors 'none'", "frame-ancestors https://partner.example http://localhost:8080")
+    assert "X-Frame-Options" not in embed.headers
+    for path in ("/petitions/takedown", "/", "/petitions/takedown/thanks"):
+        page = client.get(path)
+        assert page.headers["Content-Security-Policy"] == _CSP, path
+        assert page.headers["X-Frame-Options"] == "DENY", path
+    make_petition(slug="closed-to-all")
+    assert client.get("/embed/petitions/closed-to-all").headers["Content-Security-Policy"] == _CSP
+
+
+def test_organiser_origin_list_is_validated(app, login_as):
+    """Only scheme://host[:port] origins are accepted; a path, a wildcard or a script are refused."""
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    base = {"slug": "takedown", "status": "open", "goal": "100", "title_zh": "标题"}
+    for bad in ("https://partner.example/page", "*", "javascript:alert(1)", "https://a.example;script-src *"):
+        answer = organiser.post(f"/staff/petitions/{petition.id}/edit", data={**base, "embed_origins": bad})
+        assert answer.status_code == 200 and "不是网站地址" in answer.get_data(as_text=True), bad
+    good = organiser.post(f"/staff/petitions/{petition.id}/edit",
+                          data={**base, "embed_origins": "HTTPS://Partner.example\nhttp://127.0.0.2:9000",
+                                "milestones": "1000, 100"})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert _petition().origin_list == ["https://partner.example", "http://127.0.0.2:9000"]
+    assert _petition().milestones == "100,1000"
+
+
+def test_embed_form_signs_without_any_session_cookie(app, inbox):
+    """A visitor in a third-party frame sends none of our cookies: the form's own token is enough,
+    a forged or missing one is refused with what was typed kept, and the mail confirms as usual."""
+    make_petition(embed_origins="http://localhost:8080")
+    app.config["FORM_MIN_SECONDS"] = 0
+    framed = app.test_client(use_cookies=False)
+    page = framed.get("/embed/petitions/takedown").get_data(as_text=True)
+    token = re.search(r'name="embed_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"name": "Mei Chen", "email": "mei@example.org", "display": "full", "updates": "y"}
+    bad = framed.post("/embed/petitions/takedown/sign", data={**data, "embed_token": "forged"})
+    assert bad.status_code == 400 and 'value="Mei Chen"' in bad.get_data(as_text=True)
+    other = make_petition(slug="other", embed_origins="http://localhost:8080")
+    stolen = framed.post("/embed/petitions/other/sign", data={**data, "embed_token": token})
+    assert stolen.status_code == 400 and other.id
+    signed = framed.post("/embed/petitions/takedown/sign", data={**data, "embed_token": token})
+    assert signed.status_code == 303 and "/embed/petitions/takedown/thanks" in signed.headers["Location"]
+    assert "frame-ancestors http://localhost:8080" in signed.headers["Content-Security-Policy"]
+    signature = db.session.scalars(select(Signature)).one()
+    assert signature.updates is True and signature.status == "pending"
+    run_once(app, {"petitions.confirmations"})
+    deliver_now(app)
+    assert any("/petition-confirm/" in link for link in Inbox.links(inbox.last_to("mei@example.org")))
+
+
+def test_embed_form_sent_faster_than_a_person_types_saves_nothing(app):
+    """The time-to-submit check reads the embed token's own time: a bot's instant post is dropped."""
+    make_petition()
+    app.config["FORM_MIN_SECONDS"] = 60
+    framed = app.test_client(use_cookies=False)
+    page = framed.get("/embed/petitions/takedown").get_data(as_text=True)
+    token = re.search(r'name="embed_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = framed.post("/embed/petitions/takedown/sign", data={
+        "name": "Bot", "email": "bot@example.org", "display": "full", "embed_token": token})
+    assert answer.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
+
+
+def test_badge_is_an_escaped_svg_readable_from_other_sites(app, client):
+    """The badge is image/svg+xml with CORP cross-origin (that resource only) and a short public cache."""
+    make_petition(signature_count=1234)
+    badge = client.get("/embed/petitions/takedown/badge.svg?lang=en")
+    assert badge.status_code == 200 and badge.mimetype == "image/svg+xml"
+    assert badge.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "public" in badge.headers["Cache-Control"]
+    assert "1,234" in badge.get_data(as_text=True)
+    assert client.get("/petitions/takedown").headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    from campaign.petitions.embed import badge_svg
+
+    assert "<script" not in badge_svg(1, "<script>x</script>")
+    make_petition(slug="draft-one", status="draft")
+    assert client.get("/embed/petitions/draft-one/badge.svg").status_code == 404
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def test_milestone_passes_once_mails_watching_organisers_once_and_prompts_sharing(
+        app, client, inbox, login_as, make_user):
+    """Passing a milestone is recorded once (a withdrawal and a new signature do not repeat it),
+    mailed once to organisers who opted in (not to others), and shown on the page."""
+    make_petition(milestones="2")
+    watcher = login_as(Role.ORGANISER)
+    assert watcher.post("/staff/petitions/milestone-mail", data={"on": "1"}).status_code == 303
+    bystander = make_user(Role.ORGANISER)
+    sign_and_confirm(app, client, inbox, "a@example.org")
+    assert "passed" not in client.get("/petitions/takedown?lang=en").get_data(as_text=True)
+    sign_and_confirm(app, client, inbox, "b@example.org")
+    sign_and_confirm(app, client, inbox, "c@example.org")
+    assert db.session.scalar(select(func.count()).select_from(MilestonePassed)) == 1
+    inbox.clear()
+    assert milestones.send_milestone_mails() == 1
+    assert milestones.send_milestone_mails() == 0
+    deliver_now(app)
+    watcher_email = _user(watcher).email
+    assert _recipients(inbox) == [watcher_email]
+    assert bystander.email not in _recipients(inbox)
+    assert "We have passed 2 signatures" in client.get("/petitions/takedown?lang=en").get_data(as_text=True)
+
+
+def test_paper_upload_passing_a_milestone_records_it(app, login_as):
+    """Paper signatures count towards milestones too."""
+    make_petition(milestones="2,3")
+    organiser = login_as(Role.ORGANISER)
+    data = "name\nA\nB\nC\n"
+    organiser.post(f"/staff/petitions/{_petition().id}/paper/import",
+                   data={"file": (io.BytesIO(data.encode()), "s.csv")}, content_type="multipart/form-data")
+    db.session.expire_all()
+    assert _petition().milestone_reached == 3
+    assert [m.milestone for m in db.session.scalars(select(MilestonePassed))] == [3]
+
+
+def test_reports_show_signatures_by_source(app, client, inbox, login_as):
+    """The petitions report counts online and paper signatures apart, in its table and its CSV;
+    paper ones stay out of the share-channel table and show no placeholder address in the raw list."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition = _petition()
+    for name in ("甲", "乙"):
+        organiser.post(f"/staff/petitions/{petition.id}/paper", data={"name": name})
+    page = organiser.get("/reports/petitions?lang=en").get_data(as_text=True)
+    assert "Signatures by source" in page and "Paper" in page
+    rows = list(csv.reader(io.StringIO(organiser.get("/reports/petitions/by_source.csv?lang=en")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(rows[1:]) == [["Online", "1"], ["Paper", "2"]]
+    channel = list(csv.reader(io.StringIO(organiser.get("/reports/petitions/by_channel.csv")
+                                          .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[1] for row in channel[1:]] == ["1"]  # the online signature alone
+    raw = organiser.get("/reports/raw/signatures.csv").get_data(as_text=True)
+    assert "paper-" not in raw
