@@ -230,8 +230,9 @@ def embed_sign(slug: str) -> BaseResponse:
         except petitions.AlreadySigned:
             pass  # the same answer: the page must not tell who has signed (the worker mails them)
     args: dict[str, Any] = {"slug": slug, "signed": outcome}
-    if request.args.get("lang") in i18n.LANGUAGES:
-        args["lang"] = request.args["lang"]
+    chosen = i18n.languages().by_any(request.args.get("lang"))
+    if chosen is not None:
+        args["lang"] = chosen.tag
     return _framed(redirect(url_for("petitions.embed_thanks", **args), 303), petition)
 
 
