@@ -53,6 +53,7 @@ def default_features() -> tuple[house.Feature, ...]:
     from campaign.admin.feature import feature as admin
     from campaign.auth.feature import feature as auth
     from campaign.core.feature import feature as core
+    from campaign.events.feature import feature as events
     from campaign.intake.feature import feature as intake
     from campaign.mail.feature import feature as mail
     from campaign.newsletter.feature import feature as newsletter
@@ -61,7 +62,7 @@ def default_features() -> tuple[house.Feature, ...]:
     from campaign.rights.feature import feature as rights
     from campaign.volunteers.feature import feature as volunteers
 
-    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights)
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, events, intake, reports, rights)
 
 
 def _configure_logging() -> None:
