@@ -24,7 +24,8 @@ def _as_int(value: str | None) -> int:
 
 def _attendees(value: str | None, sender: User | None) -> Select[int]:
     """Subscribers who came to event `value` (checked in) and ticked "keep me informed"."""
-    return select(Subscriber.id).join(Rsvp, Rsvp.email == Subscriber.email).join(Event, Event.id == Rsvp.event_id).where(
+    return select(Subscriber.id).join(Rsvp, Rsvp.email == Subscriber.email).join(
+        Event, Event.id == Rsvp.event_id).where(
         Rsvp.event_id == _as_int(value), Rsvp.checked_in_at.is_not(None), Rsvp.follow_up.is_(True),
         Event.group_id.in_(visibility.managed_group_ids(sender)),
     )

@@ -107,7 +107,8 @@ def seed_events(_rng: random.Random) -> None:
     db.session.execute(insert(WalkIn), [{"event_id": past.id, "nickname": name} for name in ("路人甲", "Ann", "小吴")])
     past.walk_in_count = 3
     upcoming = _event(public[-1].id, now + timedelta(days=5, hours=2), 2, 20,
-                      title_zh="工作坊：举报与追踪偷拍内容", title_en="Workshop: reporting and tracking covert recordings",
+                      title_zh="工作坊：举报与追踪偷拍内容",
+                      title_en="Workshop: reporting and tracking covert recordings",
                       description_zh=WORKSHOP_ZH, description_en=WORKSHOP_EN, area_zh="线上", area_en="Online",
                       online=True, place="https://meet.example.org/demo-workshop",
                       place_release_at=now + timedelta(days=4, hours=2),

@@ -366,14 +366,17 @@ def release_text(event: Event) -> str:
     return to_org(event.place_release_at).strftime("%Y-%m-%d %H:%M") if event.place_release_at else ""
 
 
-def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str = "") -> None:
+def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str = "",
+                 now: datetime | None = None) -> None:
     """Queue the mail telling an attendee where they stand (caller's transaction): a place (with
     the place if released, and the .ics), the waiting list, or a reminder."""
     lang = rsvp.locale[:2]
     confirmed = rsvp.status == RsvpStatus.CONFIRMED.value
-    released = confirmed and event.place_released()
+    released = confirmed and event.place_released(now)
     title = event.text("title", lang)
-    if reminder:
+    if reminder == "place":
+        subject = _l("The place of: %(title)s", title=title)
+    elif reminder:
         subject = _l("Reminder: %(title)s", title=title)
     elif moved_up:
         subject = _l("A place opened up for you: %(title)s", title=title)
@@ -431,7 +434,7 @@ def send_due_mail(limit: int = 200, now: datetime | None = None) -> int:
                 continue
             try:
                 with db.session.begin_nested():
-                    _mail_status(event, rsvp, reminder=kind)
+                    _mail_status(event, rsvp, reminder=kind, now=moment)
                 done += 1
             except Exception as exc:  # noqa: BLE001  (one bad row must not stop the others)
                 logger.error("event rsvp %s: %s mail not built: %s", rsvp.id, kind, type(exc).__name__)
@@ -495,7 +498,8 @@ def walk_in(event: Event, nickname: str) -> None:
     """Count someone who came without an RSVP (a nickname only)."""
     db.session.add(WalkIn(event_id=event.id, nickname=nickname.strip()[:60]))
     db.session.execute(update(Event).where(Event.id == event.id).values(
-        walk_in_count=Event.walk_in_count + 1, updated_at=Event.updated_at).execution_options(synchronize_session=False))
+        walk_in_count=Event.walk_in_count + 1, updated_at=Event.updated_at,
+    ).execution_options(synchronize_session=False))
     db.session.commit()
 
 
