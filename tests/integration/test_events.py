@@ -343,3 +343,20 @@ def test_staff_card_figures(app, client, inbox, login_as):
     organiser = login_as(Role.ORGANISER)
     html = organiser.get("/staff?lang=en").get_data(as_text=True)
     assert "Upcoming events" in html and "RSVPs awaiting confirmation by mail" in html
+
+
+def test_report_shows_replies_show_rate_and_new_people_per_event(app, client, inbox, login_as):
+    """The events report: per event, RSVPs, arrivals, show rate and new people; CSV and XLSX too."""
+    event = make_event(capacity=5, title_zh="放映会")
+    reply_and_confirm(client, inbox, event, "a@example.org", "A")
+    reply_and_confirm(client, inbox, event, "b@example.org", "B")
+    events.check_in(event, rows(email="a@example.org")[0].id)
+    organiser = login_as(Role.ORGANISER)
+    html = organiser.get("/reports/events?lang=en").get_data(as_text=True)
+    assert "放映会" in html and "50%" in html
+    csv = organiser.get("/reports/events/events.csv?lang=en").get_data(as_text=True)
+    header, first = csv.splitlines()[:2]
+    assert "Show rate" in header and "New people" in header
+    assert ",2,2,1,0,0.5,1" in first
+    xlsx = organiser.get("/reports/events.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
