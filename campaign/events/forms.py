@@ -51,7 +51,7 @@ class RsvpForm(FlaskForm):
                                 "at any time)"))
     website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)],
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
-    submit = SubmitField(_l("Reply"))
+    submit = SubmitField(_l("Count me in"))
 
     def answer_fields(self, questions: list[str]) -> list[Any]:
         """The answer fields of the event's questions, labelled with them."""
