@@ -164,7 +164,8 @@ def bench_database(label: str, url: str, instance: Path, rounds: int) -> tuple[l
             right = (outcome.get("confirmed") == CAPACITY and outcome.get("waiting") == PEOPLE - CAPACITY
                      and outcome["counter"] == CAPACITY and errors == 0)
             all_right = all_right and right
-            print(f"{label} round {n + 1}: {outcome.get('confirmed', 0)} confirmed, {outcome.get('waiting', 0)} waiting, "
+            print(f"{label} round {n + 1}: {outcome.get('confirmed', 0)} confirmed, "
+                  f"{outcome.get('waiting', 0)} waiting, "
                   f"{errors} errors (replies {rsvp_codes}, confirmations {confirm_codes}); "
                   f"RSVP {rsvp_rate:.0f}/s, confirm {confirm_rate:.0f}/s, bare {bare1:.0f}/s and {bare2:.0f}/s"
                   f"{'' if right else '  <-- WRONG'}", flush=True)

@@ -18,9 +18,10 @@ feature = Feature(
         StaffCard("events.staff_list", _l("Events"), (Role.ORGANISER, Role.ADMIN), services.staff_figures),
     ),
     jobs=(
-        # Reminders a day and two hours before, and the place once released: rows are claimed, so
-        # several workers never mail twice.
-        Job("events.mail_due", tasks.send_due_mail, every=60, lane=Lane.MAIL),
+        # Where a reply stands, reminders a day and two hours before, the place once released:
+        # rows are claimed, so several workers never mail twice. Woken by the confirming commit;
+        # the 2 s poll is the fallback for SQLite with a separate worker process.
+        Job("events.mail_due", tasks.send_due_mail, every=2, lane=Lane.MAIL),
         Job("events.purge", tasks.purge, every=3600),
     ),
     data_rights=DataRights(

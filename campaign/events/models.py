@@ -115,6 +115,10 @@ class Rsvp(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]  # when the mailed link was followed (waiting-list order)
     checked_in_at: Mapped[datetime | None]
+    # A mail about where the reply stands is due: "status" (a place or the waiting list) or
+    # "moved" (moved up from the waiting list). Composed by the worker, off the confirming
+    # transaction, which then holds the write lock for three small UPDATEs only.
+    mail_due: Mapped[str] = mapped_column(String(10), default="", server_default="", index=True)
     place_mailed: Mapped[bool] = mapped_column(default=False)
     reminded_day: Mapped[bool] = mapped_column(default=False)
     reminded_hours: Mapped[bool] = mapped_column(default=False)

@@ -22,13 +22,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 
-from campaign import erasure, notices, tokens
+from campaign import erasure, notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.events import calendar
 from campaign.events.models import TRANSLATED, Event, EventStatus, EventTask, Rsvp, RsvpStatus, WalkIn
 from campaign.extensions import db, rowcount
-from campaign.features import Figure
+from campaign.features import Figure, Lane
 from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -263,7 +263,7 @@ def confirm(rsvp: Rsvp) -> str:
     # The first write of the transaction: on SQLite it takes the write lock before anything else.
     won = rowcount(db.session.execute(
         update(Rsvp).where(Rsvp.id == rsvp.id, Rsvp.status == RsvpStatus.PENDING.value)
-        .values(status=RsvpStatus.WAITING.value, confirmed_at=now, first_time=first)
+        .values(status=RsvpStatus.WAITING.value, confirmed_at=now, first_time=first, mail_due="status")
         .execution_options(synchronize_session=False)
     ))
     if not won:
@@ -277,11 +277,9 @@ def confirm(rsvp: Rsvp) -> str:
                            .execution_options(synchronize_session=False))
     if rsvp.follow_up:
         subscribe_confirmed(rsvp.email, rsvp.nickname, rsvp.locale, source=f"event:{rsvp.event_id}")
-    db.session.flush()
-    db.session.refresh(rsvp)
-    db.session.refresh(event)
-    _mail_status(event, rsvp)
+    worker.wake_after_commit(Lane.MAIL)  # the worker mails where the reply stands
     db.session.commit()
+    db.session.refresh(rsvp)
     return rsvp.status
 
 
@@ -303,13 +301,10 @@ def _promote_waiting(event_id: int) -> int:
             .order_by(Rsvp.confirmed_at, Rsvp.id).limit(1))
         if first is None or not _take_place(event_id):
             return moved
-        db.session.execute(update(Rsvp).where(Rsvp.id == first).values(status=RsvpStatus.CONFIRMED.value)
+        db.session.execute(update(Rsvp).where(Rsvp.id == first)
+                           .values(status=RsvpStatus.CONFIRMED.value, mail_due="moved")
                            .execution_options(synchronize_session=False))
-        promoted = db.session.get(Rsvp, first)
-        event = db.session.get(Event, event_id)
-        if promoted is not None and event is not None:
-            db.session.refresh(promoted)
-            _mail_status(event, promoted, moved_up=True)
+        worker.wake_after_commit(Lane.MAIL)
         moved += 1
 
 
@@ -391,6 +386,15 @@ def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str
         calendar_link=absolute_url("events.calendar_file", event_id=event.id),
     )
     message = mail.build_message(rsvp.email, subject_text, text, html)
+    if confirmed and not reminder:
+        # A place confirmed less than a day (or two hours) ahead: this mail is the reminder.
+        starts_in = event.starts_at - (now or utcnow())
+        marks = {"reminded_day": True} if starts_in <= timedelta(hours=24) else {}
+        if starts_in <= timedelta(hours=2):
+            marks["reminded_hours"] = True
+        if marks:
+            db.session.execute(update(Rsvp).where(Rsvp.id == rsvp.id).values(**marks)
+                               .execution_options(synchronize_session=False))
     if confirmed:
         message.add_attachment(calendar.ics(event, lang, rsvp_link(rsvp), event.place if released else ""),
                                maintype="text", subtype="calendar", filename="event.ics")
@@ -407,7 +411,8 @@ def _claim(due: ColumnElement[bool], values: dict[str, Any], limit: int) -> list
 
 
 def send_due_mail(limit: int = 200, now: datetime | None = None) -> int:
-    """Worker job: reminders a day and two hours before, and the place once it is released.
+    """Worker job: where a reply stands (after confirming or moving up), reminders a day and two
+    hours before, and the place once it is released.
 
     Rows are claimed (flag set) in the same transaction that queues their mail, so several workers
     never send twice; a mail that cannot be built is skipped alone."""
@@ -419,22 +424,30 @@ def send_due_mail(limit: int = 200, now: datetime | None = None) -> int:
     released = live.where(or_(Event.place_release_at.is_(None), Event.place_release_at <= moment))
     done = 0
     batches = (
+        # Where a reply stands, after confirming or moving up (composed here, off the request).
+        ("moved", Rsvp.mail_due == "moved", {"mail_due": ""}),
+        ("status", Rsvp.mail_due == "status", {"mail_due": ""}),
         # Two hours before: the day-before reminder is not sent any more after this one.
-        ("hours", _claim(confirmed & Rsvp.reminded_hours.is_(False) & Rsvp.event_id.in_(soon),
-                         {"reminded_hours": True, "reminded_day": True, "place_mailed": True}, limit)),
-        ("day", _claim(confirmed & Rsvp.reminded_day.is_(False) & Rsvp.event_id.in_(tomorrow),
-                       {"reminded_day": True, "place_mailed": True}, limit)),
-        ("place", _claim(confirmed & Rsvp.place_mailed.is_(False) & Rsvp.event_id.in_(released),
-                         {"place_mailed": True}, limit)),
+        ("hours", confirmed & Rsvp.reminded_hours.is_(False) & Rsvp.event_id.in_(soon),
+         {"reminded_hours": True, "reminded_day": True, "place_mailed": True}),
+        ("day", confirmed & Rsvp.reminded_day.is_(False) & Rsvp.event_id.in_(tomorrow),
+         {"reminded_day": True, "place_mailed": True}),
+        ("place", confirmed & Rsvp.place_mailed.is_(False) & Rsvp.event_id.in_(released), {"place_mailed": True}),
     )
-    for kind, ids in batches:
+    for kind, due, values in batches:
+        # Claimed one kind at a time: a mail sent for an earlier kind (the place in a
+        # confirmation) marks what the later kinds would otherwise send again.
+        ids = _claim(due, values, limit)
         for rsvp in db.session.scalars(select(Rsvp).where(Rsvp.id.in_(ids)).order_by(Rsvp.id)):
             event = db.session.get(Event, rsvp.event_id)
             if event is None:
                 continue
             try:
                 with db.session.begin_nested():
-                    _mail_status(event, rsvp, reminder=kind, now=moment)
+                    if kind in ("moved", "status"):
+                        _mail_status(event, rsvp, moved_up=kind == "moved", now=moment)
+                    else:
+                        _mail_status(event, rsvp, reminder=kind, now=moment)
                 done += 1
             except Exception as exc:  # noqa: BLE001  (one bad row must not stop the others)
                 logger.error("event rsvp %s: %s mail not built: %s", rsvp.id, kind, type(exc).__name__)

@@ -71,6 +71,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.Column('checked_in_at', sa.DateTime(), nullable=True),
+    sa.Column('mail_due', sa.String(length=10), server_default='', nullable=False),
     sa.Column('place_mailed', sa.Boolean(), nullable=False),
     sa.Column('reminded_day', sa.Boolean(), nullable=False),
     sa.Column('reminded_hours', sa.Boolean(), nullable=False),
@@ -81,6 +82,7 @@ def upgrade():
     )
     with op.batch_alter_table('event_rsvps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_rsvps_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_rsvps_mail_due'), ['mail_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_rsvps_status'), ['status'], unique=False)
 
     op.create_table('event_tasks',
@@ -119,6 +121,7 @@ def downgrade():
     op.drop_table('event_tasks')
     with op.batch_alter_table('event_rsvps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_rsvps_status'))
+        batch_op.drop_index(batch_op.f('ix_event_rsvps_mail_due'))
         batch_op.drop_index(batch_op.f('ix_event_rsvps_event_id'))
 
     op.drop_table('event_rsvps')

@@ -26,7 +26,8 @@ TEXT = {
            "ends": "Ends", "area": "Area shown to everyone (Chinese)",
            "place": "Exact address or meeting link (confirmed attendees only)", "places": "Places",
            "questions": "Questions for people who reply (Chinese, one per line, optional)", "save": "Save event",
-           "saved": "Event saved.", "nickname": "Nickname", "reply": "Count me in", "check_mail": "Please check your mail",
+           "saved": "Event saved.", "nickname": "Nickname", "reply": "Count me in",
+           "check_mail": "Please check your mail",
            "confirm": "Confirm my place", "confirmed": "Place confirmed", "reminder": "Reminder",
            "search_label": "Nickname or code", "search": "Search", "check_in": "Check in", "checked": "Checked in.",
            "show_rate": "Show rate"},
@@ -80,7 +81,7 @@ class EventPages:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_event_from_creation_to_report_without_javascript(app, new_page, inbox, make_user, lang):
-    group = make_group(name_zh="线下活动组", name_en="Events team")
+    make_group(name_zh="线下活动组", name_en="Events team")
     organiser = make_user(Role.ORGANISER)
     staff = EventPages(new_page(javascript=False, locale="en-US" if lang == "en" else "zh-CN"), lang)
     staff.page.goto(f"/login?lang={lang}")

@@ -15,11 +15,11 @@ from campaign.events.models import Event, EventTask, Rsvp, WalkIn
 from campaign.extensions import db
 from campaign.newsletter import segments
 from campaign.newsletter.models import Subscriber
-from campaign.timeutil import from_org, to_org, utcnow
+from campaign.timeutil import to_org, utcnow
 from campaign.volunteers.models import Task
+from campaign.worker import run_once
 from tests.conftest import Client, Inbox, deliver_now
 from tests.integration.volunteer_factories import add_member, make_group, make_volunteer, volunteer_client
-
 
 ZH_BAD_EMAIL = "请输入有效的电子邮箱地址。"
 
@@ -59,7 +59,14 @@ def reply_and_confirm(client: Any, inbox: Inbox, event: Event, email: str, nickn
     confirm = mailed_path(inbox, email, "/events/confirm/")
     response = client.post(confirm, data={})
     assert response.status_code == 303
+    send_event_mail(client.application)
     return str(response.location)
+
+
+def send_event_mail(app: Any) -> None:
+    """What the worker's MAIL lane does after a confirmation's commit: compose, then deliver."""
+    run_once(app, {"events.mail_due"})
+    deliver_now(app)
 
 
 def rows(**where: Any) -> list[Rsvp]:
@@ -120,6 +127,7 @@ def test_rsvp_is_confirmed_by_mail_and_the_place_goes_only_to_the_confirmed(app,
     assert rows()[0].status == "pending"
     page = client.post(confirm, data={})
     assert page.status_code == 303
+    send_event_mail(app)
     reply = rows()[0]
     assert reply.status == "confirmed"
     mail = inbox.last_to("ann@example.org")
@@ -162,16 +170,17 @@ def test_capacity_then_waiting_list_that_moves_up_on_cancel(app, client, inbox):
     event = make_event(capacity=2)
     pages = [reply_and_confirm(client, inbox, event, f"p{n}@example.org", f"人{n}") for n in range(3)]
     assert [r.status for r in rows()] == ["confirmed", "confirmed", "waiting"]
-    assert "waiting list" in Inbox.text(inbox.last_to("p2@example.org"))
+    assert "候补名单上（第 1 位）" in Inbox.text(inbox.last_to("p2@example.org"))
     db.session.refresh(event)
     assert event.confirmed_count == 2 and event.rsvp_count == 3
     cancel = pages[0].replace("127.0.0.1:5000", "").split("localhost", 1)[-1] + "/cancel"
     cancel = cancel[cancel.index("/events/"):]
     assert client.get(cancel).status_code == 200
     assert client.post(cancel, data={}).status_code == 303
+    send_event_mail(app)
     left = rows()
     assert [(r.email, r.status) for r in left] == [("p1@example.org", "confirmed"), ("p2@example.org", "confirmed")]
-    assert "place opened up" in str(inbox.last_to("p2@example.org")["Subject"])
+    assert "你获得了空出的名额" in str(inbox.last_to("p2@example.org")["Subject"])
     db.session.refresh(event)
     assert event.confirmed_count == 2
     # The cancelled link no longer opens anything.
@@ -318,6 +327,7 @@ def test_attendees_who_opted_in_become_an_audience_and_a_task_links_to_the_event
     event = make_event(capacity=5)
     assert rsvp(client, event, "yes@example.org", follow_up="y").status_code == 303
     client.post(mailed_path(inbox, "yes@example.org", "/events/confirm/"), data={})
+    send_event_mail(app)
     reply_and_confirm(client, inbox, event, "no@example.org")
     for reply in rows():
         events.check_in(event, reply.id)
