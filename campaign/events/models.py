@@ -100,7 +100,9 @@ class Event(Model):
 
 class Rsvp(Model):
     __tablename__ = "event_rsvps"
-    __table_args__ = (UniqueConstraint("event_id", "email"), UniqueConstraint("event_id", "code"))
+    # Named here: the naming convention names a constraint after its first column only.
+    __table_args__ = (UniqueConstraint("event_id", "email", name="uq_event_rsvps_event_email"),
+                      UniqueConstraint("event_id", "code", name="uq_event_rsvps_event_code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)

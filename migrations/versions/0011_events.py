@@ -77,8 +77,8 @@ def upgrade():
     sa.Column('reminded_hours', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_rsvps_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_rsvps')),
-    sa.UniqueConstraint('event_id', 'code', name=op.f('uq_event_rsvps_event_id')),
-    sa.UniqueConstraint('event_id', 'email', name=op.f('uq_event_rsvps_event_id'))
+    sa.UniqueConstraint('event_id', 'code', name='uq_event_rsvps_event_code'),
+    sa.UniqueConstraint('event_id', 'email', name='uq_event_rsvps_event_email')
     )
     with op.batch_alter_table('event_rsvps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_rsvps_event_id'), ['event_id'], unique=False)
