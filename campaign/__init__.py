@@ -54,6 +54,7 @@ def default_features() -> tuple[house.Feature, ...]:
     from campaign.api.feature import feature as api
     from campaign.auth.feature import feature as auth
     from campaign.core.feature import feature as core
+    from campaign.events.feature import feature as events
     from campaign.intake.feature import feature as intake
     from campaign.mail.feature import feature as mail
     from campaign.newsletter.feature import feature as newsletter
@@ -63,7 +64,7 @@ def default_features() -> tuple[house.Feature, ...]:
     from campaign.volunteers.feature import feature as volunteers
 
     # api last: it mounts the API resources the features before it declare.
-    return (core, auth, admin, mail, newsletter, petitions, volunteers, intake, reports, rights, api)
+    return (core, auth, admin, mail, newsletter, petitions, volunteers, events, intake, reports, rights, api)
 
 
 def _configure_logging() -> None:

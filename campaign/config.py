@@ -95,6 +95,8 @@ _SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKER_PERIOD_LEASE": (_float, "3600"),
     # Closed help requests are deleted this many days after closing.
     "INTAKE_RETENTION_DAYS": (_int, "180"),
+    # RSVPs (nicknames, addresses, answers) are deleted this many days after their event ends.
+    "EVENT_RETENTION_DAYS": (_int, "30"),
     # An unlocked case key is dropped after this many minutes without use.
     "INTAKE_UNLOCK_MINUTES": (_int, "30"),
     # Trusted reverse proxies in front of the app (nginx, Caddy, the onion service's proxy). With

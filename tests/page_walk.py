@@ -57,7 +57,8 @@ NOT_WALKED = {
 }
 # Addresses where the value of these arguments does not make a different kind of page.
 SAME_PAGE_ARGS = {"name", "token", "issue_id", "user_id", "group_id", "task_id", "volunteer_id",
-                  "request_id", "takedown_id", "petition_id", "template_id"}
+                  "request_id", "takedown_id", "petition_id", "template_id",
+                  "event_id"}
 SKIP_QUERY = re.compile(r"(^|&)lang=")
 
 
@@ -176,13 +177,31 @@ PUBLIC = ["/", "/help", "/help/status", "/volunteer", "/volunteer/signin", "/sub
           f"/embed/petitions/{PETITION_SLUG}", f"/embed/petitions/{PETITION_SLUG}/thanks"]
 
 
+def event_pages(app: Flask) -> list[str]:
+    """Event pages a visitor reaches only after replying or through a mailed link: the thanks page,
+    a demo attendee's own page (which links to cancelling and their calendar file) and the
+    confirmation page of a reply still pending."""
+    from campaign.events import services as events
+    from campaign.events.models import Rsvp
+
+    with app.test_request_context():
+        confirmed = db.session.scalar(select(Rsvp).where(Rsvp.status == "confirmed", Rsvp.checked_in_at.is_(None))
+                                      .order_by(Rsvp.id.desc()).limit(1))
+        pending = db.session.scalar(select(Rsvp).where(Rsvp.status == "pending").limit(1))
+        if confirmed is None or pending is None:
+            return []
+        site = "http://127.0.0.1:5000"
+        return [f"/events/{confirmed.event_id}/thanks", events.rsvp_link(confirmed).removeprefix(site),
+                events.confirm_link(pending).removeprefix(site)]
+
+
 def walks(app: Flask, lang: str) -> list[Walk]:
     """The walks of the public, each demo staff member (the caseworker with the help desk unlocked)
     and a volunteer in a working group."""
     from tests.conftest import Client
 
     app.test_client_class = Client  # one app context per request, as in production
-    result = [walk(app, app.test_client(), "public", PUBLIC, lang)]
+    result = [walk(app, app.test_client(), "public", PUBLIC + event_pages(app), lang)]
     for email in ("admin@example.org", "organiser@example.org", "caseworker@example.org"):
         client = signed_in(app, email)
         if email.startswith("caseworker"):

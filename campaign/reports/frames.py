@@ -280,6 +280,30 @@ def newsletter_frames(conn: Connection, f: ReportFilter) -> Frames:
     return {"subscribers_over_time": over_time, "subscribers_by_status": by_status, "issues": counts}
 
 
+# --- events ---------------------------------------------------------------------------------------
+
+
+def event_frames(conn: Connection, f: ReportFilter) -> Frames:
+    """Per event: RSVPs, places taken, arrivals, show rate and new people. The counts live on the
+    event row (they outlive the RSVPs); the database divides, pandas only orders and types."""
+    e, g = t.events, t.groups
+    visible: list[sa.ColumnElement[bool]] = [] if f.include_confidential else [g.c.confidential.is_(False)]
+    if f.group_id:
+        visible.append(e.c.group_id == f.group_id)
+    show_rate = sa.cast(e.c.checked_in_count, sa.Float) / sa.func.nullif(e.c.confirmed_count, 0)
+    per_event = _frame(conn, sa.select(
+        sa.func.date(e.c.starts_at).label("day"), e.c.title_zh, e.c.title_en, e.c.capacity, e.c.rsvp_count,
+        e.c.confirmed_count, e.c.checked_in_count, e.c.walk_in_count, show_rate, e.c.new_people_count,
+    ).join(g, g.c.id == e.c.group_id).where(e.c.status != "draft", *visible, *f.bounds(e.c.starts_at))
+        .order_by(e.c.starts_at, e.c.id),
+        ["day", "title_zh", "title_en", "capacity", "rsvps", "places_taken", "checked_in", "walk_ins", "show_rate",
+         "new_people"])
+    per_event = _days(per_event)
+    if not per_event.empty:
+        per_event["show_rate"] = per_event["show_rate"].astype(float).round(4)
+    return {"events": per_event}
+
+
 # --- help requests and takedowns (caseworkers and admins) -----------------------------------------
 
 
@@ -326,6 +350,7 @@ SECTIONS: dict[str, tuple[Callable[[Connection, ReportFilter], Frames], bool]] =
     "volunteers": (volunteer_frames, False),
     "groups": (group_frames, False),
     "newsletter": (newsletter_frames, False),
+    "events": (event_frames, False),
     "intake": (intake_frames, True),
 }
 

@@ -29,6 +29,7 @@ SECTION_TITLES: dict[str, object] = {
     "volunteers": _l("Volunteers"),
     "groups": _l("Working groups"),
     "newsletter": _l("Newsletter"),
+    "events": _l("Events"),
     "intake": _l("Help requests and takedowns"),
 }
 # Each title says what is counted, and over what.
@@ -53,6 +54,7 @@ TABLE_TITLES: dict[str, object] = {
     "issues": _l("Newsletter issues"),
     "requests_per_week_by_type": _l("Help requests per week by type"),
     "takedowns_by_platform": _l("Takedown requests by platform"),
+    "events": _l("Events: replies, arrivals and new people"),
 }
 COLUMN_TITLES: dict[str, object] = {
     "day": _l("Day"), "week": _l("Week"), "signatures": _l("Signatures"), "cumulative": _l("Total so far"),
@@ -73,6 +75,9 @@ COLUMN_TITLES: dict[str, object] = {
     "kind": _l("Type"), "requests": _l("Requests"), "platform": _l("Platform"), "filed": _l("Filed"),
     "answered": _l("Answered"), "response_rate": _l("Response rate"), "removed": _l("Removed"),
     "median_days_to_removal": _l("Median days to removal"), "still_online": _l("Still online"),
+    "title_zh": _l("Title (Chinese)"), "title_en": _l("Title (English)"), "capacity": _l("Places"),
+    "rsvps": _l("Replies confirmed by mail"), "places_taken": _l("Places taken"), "checked_in": _l("Checked in"),
+    "walk_ins": _l("Walk-ins"), "show_rate": _l("Show rate"), "new_people": _l("New people"),
 }
 # The codes in each report table's columns.
 VALUE_LABELS: dict[str, dict[str, Labels]] = {

@@ -25,7 +25,7 @@ from campaign.volunteers import visibility
 campaign_staff = staff(Role.ORGANISER, Role.ADMIN)
 case_staff = staff(Role.CASEWORKER)  # help-desk figures: an admin must be a caseworker too
 
-CAMPAIGN_SECTIONS = "petitions, volunteers, groups, newsletter"
+CAMPAIGN_SECTIONS = "petitions, volunteers, groups, newsletter, events"
 
 def _chart(key: str, frame: pd.DataFrame, today: date) -> str | None:
     """The chart of one table, or None; time series stop at today."""

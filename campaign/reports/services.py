@@ -167,6 +167,17 @@ def key_figures(key: str, frames: fr.Frames, today: date) -> list[tuple[object, 
             (_l("Joined in this period"), number(total("subscribers_over_time", "joined"))),
             (_l("Issues sent"), number(len(frames["issues"]))),
         ]
+    elif key == "events":
+        table = frames["events"]
+        taken = total("events", "places_taken")
+        arrived = total("events", "checked_in")
+        figures = [
+            (_l("Events"), number(len(table))),
+            (_l("Replies confirmed by mail"), number(total("events", "rsvps"))),
+            (_l("Checked in"), number(arrived)),
+            (_l("Show rate"), format_percent(arrived / taken) if taken else "—"),
+            (_l("New people"), number(total("events", "new_people"))),
+        ]
     elif key == "intake":
         figures = [
             (_l("Help requests"), number(total("requests_per_week_by_type", "requests"))),

@@ -1,6 +1,7 @@
 """The tables the reports read, taken from the features' models."""
 from __future__ import annotations
 
+from campaign.events.models import Event
 from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns.models import Takedown
 from campaign.newsletter.models import Issue, OutboxRow, Subscriber
@@ -29,3 +30,4 @@ issues = Issue.__table__
 outbox = OutboxRow.__table__
 help_requests = HelpRequest.__table__
 takedowns = Takedown.__table__
+events = Event.__table__

@@ -5,7 +5,7 @@ only); subscribers gain `general` (False: joined for one petition's updates alon
 rows keep their data: every new column has a server default.
 
 Revision ID: 0012_petition_life
-Revises: 0010_workspace
+Revises: 0011_events
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_petition_life'
-down_revision = '0010_workspace'
+down_revision = '0011_events'
 branch_labels = None
 depends_on = None
 

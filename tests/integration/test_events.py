@@ -1,0 +1,372 @@
+"""Events: writing an event, private RSVP by mail, capacity and the waiting list, the private place,
+reminders, check-in, retention, data rights, the attendees' audience, linked tasks."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from campaign.auth.models import Role
+from campaign.events import services as events
+from campaign.events.models import Event, EventTask, Rsvp, WalkIn
+from campaign.extensions import db
+from campaign.newsletter import segments
+from campaign.newsletter.models import Subscriber
+from campaign.timeutil import to_org, utcnow
+from campaign.volunteers.models import Task
+from campaign.worker import run_once
+from tests.conftest import Client, Inbox, deliver_now
+from tests.integration.volunteer_factories import add_member, make_group, make_volunteer, volunteer_client
+
+ZH_BAD_EMAIL = "请输入有效的电子邮箱地址。"
+
+
+def make_event(group_id: int | None = None, **fields: Any) -> Event:
+    if group_id is None:
+        group_id = make_group().id
+    start = fields.pop("starts_at", utcnow() + timedelta(days=3))
+    values: dict[str, Any] = {
+        "group_id": group_id, "status": "published", "title_zh": "放映与讨论", "title_en": "Screening and talk",
+        "area_zh": "上海·徐汇", "area_en": "Shanghai, Xuhui", "place": "徐汇区某路 88 号 2 楼",
+        "starts_at": start, "ends_at": start + timedelta(hours=2), "capacity": 2,
+        "questions_zh": "你有无障碍方面的需要吗？", "questions_en": "Do you have any access needs?",
+    }
+    values.update(fields)
+    event = Event(**values)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def rsvp(client: Any, event: Event, email: str, nickname: str = "小鹿", **extra: Any) -> Any:
+    data = {"nickname": nickname, "email": email, "answer_1": "需要轮椅通道", **extra}
+    return client.post(f"/events/{event.id}/rsvp", data=data)
+
+
+def mailed_path(inbox: Inbox, address: str, part: str) -> str:
+    for link in Inbox.links(inbox.last_to(address)):
+        if part in link:
+            return link.split("127.0.0.1:5000", 1)[1]
+    raise AssertionError(f"no {part} link mailed to {address}")
+
+
+def reply_and_confirm(client: Any, inbox: Inbox, event: Event, email: str, nickname: str = "小鹿") -> str:
+    """RSVP, follow the mailed link and press the button; returns the RSVP page's path."""
+    assert rsvp(client, event, email, nickname).status_code == 303
+    confirm = mailed_path(inbox, email, "/events/confirm/")
+    response = client.post(confirm, data={})
+    assert response.status_code == 303
+    send_event_mail(client.application)
+    return str(response.location)
+
+
+def send_event_mail(app: Any) -> None:
+    """What the worker's MAIL lane does after a confirmation's commit: compose, then deliver."""
+    run_once(app, {"events.mail_due"})
+    deliver_now(app)
+
+
+def rows(**where: Any) -> list[Rsvp]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Rsvp).filter_by(**where).order_by(Rsvp.id)))
+
+
+def test_organiser_writes_an_event_in_the_organisations_time_zone(app, login_as):
+    """Times are typed in ORG_TIMEZONE (Asia/Shanghai) and stored as UTC; the public page shows
+    the area, never the exact place."""
+    organiser = login_as(Role.ORGANISER)
+    group = make_group()
+    page = organiser.get("/staff/events/new")
+    assert page.status_code == 200
+    response = organiser.post("/staff/events/new", data={
+        "group_id": group.id, "status": "published", "title_zh": "工作坊", "title_en": "Workshop",
+        "description_zh": "**带上手机**<script>alert(1)</script>", "starts_at": "2030-05-01T19:00",
+        "ends_at": "2030-05-01T21:00", "area_zh": "上海·徐汇", "area_en": "Shanghai, Xuhui",
+        "place": "某路 88 号", "capacity": "20", "questions_zh": "无障碍需要？",
+    })
+    assert response.status_code == 302
+    event = db.session.scalar(select(Event))
+    assert event is not None
+    assert event.starts_at == datetime(2030, 5, 1, 11, 0)  # 19:00 in Shanghai is 11:00 UTC
+    assert "<script>" not in event.description_html_zh and "<strong>带上手机</strong>" in event.description_html_zh
+    public = Client(app, app.response_class).get(f"/events/{event.id}?lang=zh")
+    assert public.status_code == 200
+    html = public.get_data(as_text=True)
+    assert "上海·徐汇" in html and "2030-05-01 19:00" in html
+    assert "某路 88 号" not in html
+
+
+def test_event_form_refuses_an_end_before_the_start_and_keeps_what_was_typed(app, login_as):
+    organiser = login_as(Role.ORGANISER)
+    group = make_group()
+    response = organiser.post("/staff/events/new?lang=en", data={
+        "group_id": group.id, "status": "draft", "title_zh": "工作坊", "starts_at": "2030-05-01T19:00",
+        "ends_at": "2030-05-01T18:00", "area_zh": "线上", "capacity": "20"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The end must be after the start." in html
+    assert 'value="工作坊"' in html
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_rsvp_is_confirmed_by_mail_and_the_place_goes_only_to_the_confirmed(app, client, inbox):
+    """The form answers the same for a new and a known address; the mailed link confirms; the
+    confirmation mail carries the place, the code and an .ics; the RSVP page shows them."""
+    event = make_event(capacity=5)
+    response = rsvp(client, event, "Ann@Example.org ")
+    assert response.status_code == 303 and response.location.endswith(f"/events/{event.id}/thanks")
+    pending = rows()
+    assert len(pending) == 1 and pending[0].status == "pending" and pending[0].email == "ann@example.org"
+    assert json.loads(pending[0].answers) == [["你有无障碍方面的需要吗？", "需要轮椅通道"]]
+    confirm = mailed_path(inbox, "ann@example.org", "/events/confirm/")
+    # Opening the link (as a mail scanner would) takes no place; the button does.
+    assert client.get(confirm).status_code == 200
+    assert rows()[0].status == "pending"
+    page = client.post(confirm, data={})
+    assert page.status_code == 303
+    send_event_mail(app)
+    reply = rows()[0]
+    assert reply.status == "confirmed"
+    mail = inbox.last_to("ann@example.org")
+    text = Inbox.text(mail)
+    assert "徐汇区某路 88 号 2 楼" in text and reply.code in text
+    attachment = next(part for part in mail.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    ics = attachment.get_content()
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    assert "BEGIN:VEVENT" in ics and "88" in ics
+    own = client.get(page.location).get_data(as_text=True)
+    assert reply.code in own and "徐汇区某路 88 号 2 楼" in own
+    # A second reply from the same address: the same answer, no second RSVP, a mail to the owner.
+    inbox.clear()
+    again = rsvp(client, event, "ann@example.org", nickname="other")
+    assert again.status_code == 303 and again.location == response.location
+    assert len(rows()) == 1 and rows()[0].nickname == "小鹿"
+    assert "/events/rsvp/" in Inbox.text(inbox.last_to("ann@example.org"))
+
+
+def test_place_is_announced_for_later_and_mailed_at_release(app, client, inbox):
+    """With a release time, confirmed attendees see "will be sent on ..." until then; the worker
+    mails the place when the time comes, once."""
+    event = make_event(capacity=5, place_release_at=utcnow() + timedelta(days=2))
+    page = reply_and_confirm(client, inbox, event, "bo@example.org")
+    html = client.get(page + "?lang=en").get_data(as_text=True)
+    assert "徐汇区某路 88 号" not in html
+    assert to_org(event.place_release_at).strftime("%Y-%m-%d %H:%M") in html
+    assert "徐汇区某路 88 号" not in Inbox.text(inbox.last_to("bo@example.org"))
+    inbox.clear()
+    assert events.send_due_mail(now=utcnow()) == 0
+    later = event.place_release_at + timedelta(minutes=1)
+    assert events.send_due_mail(now=later) == 1
+    deliver_now(app)
+    assert "徐汇区某路 88 号 2 楼" in Inbox.text(inbox.last_to("bo@example.org"))
+    assert events.send_due_mail(now=later) == 0
+
+
+def test_capacity_then_waiting_list_that_moves_up_on_cancel(app, client, inbox):
+    event = make_event(capacity=2)
+    pages = [reply_and_confirm(client, inbox, event, f"p{n}@example.org", f"人{n}") for n in range(3)]
+    assert [r.status for r in rows()] == ["confirmed", "confirmed", "waiting"]
+    assert "候补名单上（第 1 位）" in Inbox.text(inbox.last_to("p2@example.org"))
+    db.session.refresh(event)
+    assert event.confirmed_count == 2 and event.rsvp_count == 3
+    cancel = pages[0].replace("127.0.0.1:5000", "").split("localhost", 1)[-1] + "/cancel"
+    cancel = cancel[cancel.index("/events/"):]
+    assert client.get(cancel).status_code == 200
+    assert client.post(cancel, data={}).status_code == 303
+    send_event_mail(app)
+    left = rows()
+    assert [(r.email, r.status) for r in left] == [("p1@example.org", "confirmed"), ("p2@example.org", "confirmed")]
+    assert "你获得了空出的名额" in str(inbox.last_to("p2@example.org")["Subject"])
+    db.session.refresh(event)
+    assert event.confirmed_count == 2
+    # The cancelled link no longer opens anything.
+    assert client.get(cancel).status_code == 400
+
+
+def test_concurrent_confirmations_never_exceed_capacity(app, client, inbox):
+    """Twenty people confirm at once for five places: five confirmed, fifteen waiting."""
+    event = make_event(capacity=5)
+    for n in range(20):
+        db.session.add(Rsvp(event_id=event.id, email=f"c{n}@example.org", nickname=f"c{n}", code=f"C{n:05d}",
+                            created_at=utcnow()))
+    db.session.commit()
+    ids = [r.id for r in rows()]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(ids))
+
+    def confirm(rsvp_id: int) -> None:
+        try:
+            barrier.wait()
+            with app.app_context():
+                reply = db.session.get(Rsvp, rsvp_id)
+                assert reply is not None
+                events.confirm(reply)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    statuses = [r.status for r in rows()]
+    assert statuses.count("confirmed") == 5 and statuses.count("waiting") == 15
+    db.session.refresh(event)
+    assert event.confirmed_count == 5 and event.rsvp_count == 20
+
+
+def test_rsvp_after_the_deadline_keeps_what_was_typed(app, client, inbox):
+    event = make_event(rsvp_deadline=utcnow() - timedelta(minutes=1))
+    response = client.post(f"/events/{event.id}/rsvp?lang=en",
+                           data={"nickname": "Mia", "email": "mia@example.org", "answer_1": "step-free"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Replies for this event have closed." in html
+    assert 'value="Mia"' in html and 'value="mia@example.org"' in html and "step-free" in html
+    assert rows() == []
+
+
+def test_bad_input_gets_a_message_in_the_visitors_language(app, client, inbox):
+    event = make_event()
+    response = client.post(f"/events/{event.id}/rsvp?lang=zh",
+                           data={"nickname": "=HYPERLINK(\"x\")<b>", "email": "not-an-address"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ZH_BAD_EMAIL in html
+    # What was typed comes back as text in the field, never as markup.
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert rows() == []
+
+
+def test_confidential_groups_event_is_seen_only_by_its_members(app, login_as):
+    secret = make_group(confidential=True)
+    event = make_event(secret.id, title_zh="支持圈", title_en="Support circle")
+    stranger = Client(app, app.response_class)
+    assert stranger.get(f"/events/{event.id}").status_code == 404
+    assert "支持圈" not in stranger.get("/events?lang=zh").get_data(as_text=True)
+    organiser = login_as(Role.ORGANISER)
+    assert organiser.get(f"/events/{event.id}").status_code == 404
+    assert organiser.get(f"/staff/events/{event.id}").status_code == 404
+    admin = login_as(Role.ADMIN, Role.ORGANISER)
+    assert admin.get(f"/staff/events/{event.id}").status_code == 200
+    member = make_volunteer(vetted=True)
+    add_member(secret, member)
+    assert volunteer_client(app, member).get(f"/events/{event.id}").status_code == 200
+    outsider = make_volunteer()
+    assert volunteer_client(app, outsider).get(f"/events/{event.id}").status_code == 404
+
+
+def test_reminders_a_day_and_two_hours_before_are_sent_once(app, client, inbox):
+    start = utcnow() + timedelta(days=3)
+    event = make_event(capacity=5, starts_at=start)
+    reply_and_confirm(client, inbox, event, "r@example.org")
+    inbox.clear()
+    assert events.send_due_mail(now=start - timedelta(hours=30)) == 0
+    assert events.send_due_mail(now=start - timedelta(hours=23)) == 1
+    assert events.send_due_mail(now=start - timedelta(hours=22)) == 0
+    deliver_now(app)
+    assert "Reminder" in str(inbox.last_to("r@example.org")["Subject"]) or "提醒" in str(
+        inbox.last_to("r@example.org")["Subject"])
+    assert events.send_due_mail(now=start - timedelta(hours=1, minutes=50)) == 1
+    assert events.send_due_mail(now=start - timedelta(hours=1)) == 0
+    deliver_now(app)
+    assert len(inbox.to("r@example.org")) == 2
+
+
+def test_check_in_by_nickname_or_code_and_walk_ins(app, client, inbox, login_as):
+    event = make_event(capacity=5)
+    reply_and_confirm(client, inbox, event, "d1@example.org", "Dora")
+    reply_and_confirm(client, inbox, event, "d2@example.org", "小雨")
+    organiser = login_as(Role.ORGANISER)
+    page = organiser.get(f"/staff/events/{event.id}/check-in?q=dor&lang=en").get_data(as_text=True)
+    assert "Dora" in page and "小雨" not in page
+    code = rows(email="d2@example.org")[0].code
+    page = organiser.get(f"/staff/events/{event.id}/check-in?q={code.lower()}").get_data(as_text=True)
+    assert "小雨" in page and "Dora" not in page
+    target = rows(email="d2@example.org")[0].id
+    assert organiser.post(f"/staff/events/{event.id}/check-in/{target}", data={"q": code}).status_code == 303
+    assert organiser.post(f"/staff/events/{event.id}/check-in/{target}", data={"q": code}).status_code == 303
+    assert organiser.post(f"/staff/events/{event.id}/walk-in", data={"nickname": "路人"}).status_code == 303
+    db.session.refresh(event)
+    assert event.checked_in_count == 1 and event.walk_in_count == 1
+    assert event.new_people_count == 1  # d2 was not known before
+
+
+def test_rsvps_are_deleted_after_retention_and_the_counts_stay(app, client, inbox):
+    event = make_event(capacity=5)
+    reply_and_confirm(client, inbox, event, "old@example.org")
+    events.check_in(event, rows()[0].id)
+    db.session.add(WalkIn(event_id=event.id, nickname="x"))
+    db.session.commit()
+    after = event.ends_at + timedelta(days=29)
+    assert events.purge(30, now=after) == 0
+    assert events.purge(30, now=event.ends_at + timedelta(days=31)) >= 2
+    assert rows() == [] and db.session.scalar(select(func.count()).select_from(WalkIn)) == 0
+    db.session.refresh(event)
+    assert event.confirmed_count == 1 and event.checked_in_count == 1 and event.rsvp_count == 1
+
+
+def test_data_rights_copy_and_erasure_cover_rsvps(app, client, inbox):
+    event = make_event(capacity=1)
+    reply_and_confirm(client, inbox, event, "me@example.org")
+    reply_and_confirm(client, inbox, event, "next@example.org")
+    copy = events.collect_personal_data("me@example.org")
+    assert copy[0]["nickname"] == "小鹿" and copy[0]["answers"] == [("你有无障碍方面的需要吗？", "需要轮椅通道")]
+    assert events.erase_personal_data("me@example.org") == 1
+    db.session.commit()
+    assert [(r.email, r.status) for r in rows()] == [("next@example.org", "confirmed")]
+
+
+def test_attendees_who_opted_in_become_an_audience_and_a_task_links_to_the_event(app, client, inbox, login_as):
+    event = make_event(capacity=5)
+    assert rsvp(client, event, "yes@example.org", follow_up="y").status_code == 303
+    client.post(mailed_path(inbox, "yes@example.org", "/events/confirm/"), data={})
+    send_event_mail(app)
+    reply_and_confirm(client, inbox, event, "no@example.org")
+    for reply in rows():
+        events.check_in(event, reply.id)
+    admin = login_as(Role.ADMIN, Role.ORGANISER)
+    from campaign.auth.models import User
+
+    sender = db.session.scalar(select(User).where(User.email.like("staff%")))
+    reached = db.session.scalars(select(Subscriber.email).where(
+        Subscriber.id.in_(segments.query(f"event:{event.id}", sender)))).all()
+    assert list(reached) == ["yes@example.org"]
+    response = admin.post(f"/staff/events/{event.id}/follow-up", data={})
+    assert response.status_code == 302 and "/staff/newsletter/issues/" in response.location
+    response = admin.post(f"/staff/events/{event.id}/tasks", data={"title": "订场地"})
+    assert response.status_code == 302
+    task = db.session.scalar(select(Task).join(EventTask, EventTask.task_id == Task.id))
+    assert task is not None and task.title == "订场地" and task.group_id == event.group_id
+    assert "订场地" in admin.get(f"/staff/events/{event.id}").get_data(as_text=True)
+
+
+def test_staff_card_figures(app, client, inbox, login_as):
+    event = make_event(capacity=5)
+    rsvp(client, event, "w@example.org")
+    organiser = login_as(Role.ORGANISER)
+    html = organiser.get("/staff?lang=en").get_data(as_text=True)
+    assert "Upcoming events" in html and "RSVPs awaiting confirmation by mail" in html
+
+
+def test_report_shows_replies_show_rate_and_new_people_per_event(app, client, inbox, login_as):
+    """The events report: per event, RSVPs, arrivals, show rate and new people; CSV and XLSX too."""
+    event = make_event(capacity=5, title_zh="放映会")
+    reply_and_confirm(client, inbox, event, "a@example.org", "A")
+    reply_and_confirm(client, inbox, event, "b@example.org", "B")
+    events.check_in(event, rows(email="a@example.org")[0].id)
+    organiser = login_as(Role.ORGANISER)
+    html = organiser.get("/reports/events?lang=en").get_data(as_text=True)
+    assert "放映会" in html and "50%" in html
+    csv = organiser.get("/reports/events/events.csv?lang=en").get_data(as_text=True)
+    header, first = csv.splitlines()[:2]
+    assert "Show rate" in header and "New people" in header
+    assert ",2,2,1,0,0.5,1" in first
+    xlsx = organiser.get("/reports/events.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
