@@ -25,6 +25,8 @@ SIGNATURE_CONFIRMED = "signature.confirmed"
 SUBSCRIBER_JOINED = "subscriber.joined"
 SUBSCRIBER_LEFT = "subscriber.left"
 VOLUNTEER_CONFIRMED = "volunteer.confirmed"
+RSVP_CONFIRMED = "rsvp.confirmed"  # an attendee confirmed by mail (a place, or the waiting list)
+RSVP_CANCELLED = "rsvp.cancelled"
 
 
 class Happening(Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from campaign.events.models import Event, EventStatus, Rsvp
 from campaign.extensions import db
 from campaign.newsletter.models import Subscriber, SubscriberStatus
 from campaign.petitions.models import Petition, Signature, SignatureStatus
@@ -83,3 +84,54 @@ def volunteer(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | No
             or "people:read" not in scopes):
         return None
     return {"volunteer": volunteer_fields(found)}
+
+
+def event_fields(found: Event) -> dict[str, object]:
+    """What anyone may know of an event: never the exact place, which only attendees get."""
+    return {
+        "id": found.id, "status": found.status,
+        "title": {"zh": found.title_zh, "en": found.title_en},
+        "area": {"zh": found.area_zh, "en": found.area_en}, "online": found.online,
+        "start_date": iso(found.starts_at), "end_date": iso(found.ends_at),
+        "capacity": found.capacity, "confirmed_count": found.confirmed_count,
+        "rsvp_count": found.rsvp_count, "checked_in_count": found.checked_in_count,
+        "walk_in_count": found.walk_in_count, "modified_at": iso(found.updated_at),
+    }
+
+
+def rsvp_fields(found: Rsvp) -> dict[str, object]:
+    """An attendee as a partner may see them: the answers to the organiser's questions (access
+    needs, say) stay here."""
+    return {
+        "id": found.id, "event_id": found.event_id, "nickname": found.nickname, "email": found.email,
+        "status": found.status, "follow_up": found.follow_up, "confirmed_at": iso(found.confirmed_at),
+        "checked_in": found.checked_in_at is not None,
+    }
+
+
+def public_event(event_id: int) -> Event | None:
+    """A published or cancelled event of a group that is not confidential."""
+    from campaign.volunteers.models import WorkingGroup
+
+    found = db.session.get(Event, event_id)
+    if found is None or found.status == EventStatus.DRAFT.value:
+        return None
+    group = db.session.get(WorkingGroup, found.group_id)
+    return found if group is not None and not group.confidential else None
+
+
+def rsvp(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    ident = _int(subject_id)
+    found = db.session.get(Rsvp, ident) if ident is not None else None
+    event = public_event(found.event_id) if found is not None else None
+    if found is None or event is None:
+        return None  # cancelled since, or an event of a confidential group: nothing to announce
+    data: dict[str, object] = {"event": event_fields(event), "rsvp": {"id": found.id, "status": found.status}}
+    if "rsvps:read" in scopes:
+        data["rsvp"] = rsvp_fields(found)
+    return data
+
+
+def rsvp_cancelled(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
+    # Only the id: the receiver removes its copy.
+    return {"rsvp": {"id": _int(subject_id)}} if "rsvps:read" in scopes else None

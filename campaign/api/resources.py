@@ -13,11 +13,15 @@ from campaign.access import api
 from campaign.api import scopes, services
 from campaign.api.guard import current_key
 from campaign.api.pagination import BadCursor, Page
+from campaign.api.payloads import event_fields
 from campaign.api.schemas import (
+    EventOut,
+    EventPage,
     IssuePage,
     ListArgs,
     PetitionOut,
     PetitionPage,
+    RsvpPage,
     SignatureAccepted,
     SignatureIn,
     SignaturePage,
@@ -26,7 +30,7 @@ from campaign.api.schemas import (
 )
 
 v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1",
-               description="Petitions, signatures, people and the newsletter archive.")
+               description="Petitions, signatures, people, events and the newsletter archive.")
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -143,3 +147,36 @@ def volunteers(args: dict[str, Any]) -> dict[str, Any]:
 def newsletters(args: dict[str, Any]) -> dict[str, Any]:
     """Newsletter issues published in the public archive."""
     return _listed(_paged(services.list_issues, args), "api_v1.newsletters")
+
+
+@v1.route("/events")
+@api(scopes.EVENTS_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, EventPage)
+@v1.doc(security=_SECURITY)
+def events(args: dict[str, Any]) -> dict[str, Any]:
+    """Public events (never those of confidential groups) with their counts; never the exact place."""
+    return _listed(_paged(services.list_events, args), "api_v1.events")
+
+
+@v1.route("/events/<int:event_id>")
+@api(scopes.EVENTS_READ)
+@v1.response(200, EventOut)
+@v1.doc(security=_SECURITY)
+def event(event_id: int) -> dict[str, Any]:
+    """One public event with its counts."""
+    try:
+        return event_fields(services.get_event(event_id))
+    except services.NotFound:
+        _fail(NotFound, _l("There is no such record."))
+
+
+@v1.route("/events/<int:event_id>/rsvps")
+@api(scopes.RSVPS_READ)
+@v1.arguments(ListArgs, location="query")
+@v1.response(200, RsvpPage)
+@v1.doc(security=_SECURITY)
+def rsvps(args: dict[str, Any], event_id: int) -> dict[str, Any]:
+    """An event's confirmed replies, with nicknames and addresses, never the answers to the
+    organiser's questions (audit-logged)."""
+    return _listed(_paged(services.list_rsvps, current_key(), event_id, args), "api_v1.rsvps", event_id=event_id)

@@ -112,7 +112,38 @@ class IssueOut(Schema):
     modified_at = fields.String()
 
 
+class EventOut(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "published or cancelled."})
+    title = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "Title by language: zh, en."})
+    area = fields.Dict(keys=fields.String(), values=fields.String(),
+                       metadata={"description": "The public area only; the exact place goes to attendees."})
+    online = fields.Boolean()
+    start_date = fields.String()
+    end_date = fields.String()
+    capacity = fields.Integer()
+    confirmed_count = fields.Integer(metadata={"description": "Places taken now."})
+    rsvp_count = fields.Integer(metadata={"description": "Replies ever confirmed by mail."})
+    checked_in_count = fields.Integer()
+    walk_in_count = fields.Integer()
+    modified_at = fields.String()
+
+
+class RsvpOut(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    nickname = fields.String()
+    email = fields.String()
+    status = fields.String(metadata={"description": "confirmed (holds a place) or waiting."})
+    follow_up = fields.Boolean()
+    confirmed_at = fields.String(allow_none=True)
+    checked_in = fields.Boolean()
+
+
 PetitionPage = page_schema("PetitionPage", PetitionOut)
+EventPage = page_schema("EventPage", EventOut)
+RsvpPage = page_schema("RsvpPage", RsvpOut)
 SignaturePage = page_schema("SignaturePage", SignatureOut)
 SubscriberPage = page_schema("SubscriberPage", SubscriberOut)
 VolunteerPage = page_schema("VolunteerPage", VolunteerOut)

@@ -13,6 +13,8 @@ SIGNATURES_WRITE = "signatures:write"
 SIGNATURES_IMPORT = "signatures:import"
 PEOPLE_READ = "people:read"
 NEWSLETTERS_READ = "newsletters:read"
+EVENTS_READ = "events:read"
+RSVPS_READ = "rsvps:read"
 
 OWN = ApiResources(
     scopes=(
@@ -24,12 +26,17 @@ OWN = ApiResources(
                  personal=True),
         ApiScope(PEOPLE_READ, _l("Read subscribers and volunteers who agreed to be contacted"), personal=True),
         ApiScope(NEWSLETTERS_READ, _l("Read newsletter issues in the public archive")),
+        ApiScope(EVENTS_READ, _l("Read public events and their counts")),
+        ApiScope(RSVPS_READ, _l("Read who replied to an event (nickname and address, never their answers)"),
+                 personal=True),
     ),
     hook_events=(
         HookEvent(happenings.SIGNATURE_CONFIRMED, _l("Signature confirmed"), PETITIONS_READ, payloads.signature),
         HookEvent(happenings.SUBSCRIBER_JOINED, _l("Subscriber joined"), PEOPLE_READ, payloads.subscriber),
         HookEvent(happenings.SUBSCRIBER_LEFT, _l("Subscriber left"), PEOPLE_READ, payloads.subscriber_left),
         HookEvent(happenings.VOLUNTEER_CONFIRMED, _l("Volunteer confirmed"), PEOPLE_READ, payloads.volunteer),
+        HookEvent(happenings.RSVP_CONFIRMED, _l("Event reply confirmed"), EVENTS_READ, payloads.rsvp),
+        HookEvent(happenings.RSVP_CANCELLED, _l("Event reply cancelled"), RSVPS_READ, payloads.rsvp_cancelled),
     ),
 )
 

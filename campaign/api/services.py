@@ -8,14 +8,23 @@ from sqlalchemy import func, select
 
 from campaign.api.models import ApiKey
 from campaign.api.pagination import Page, page
-from campaign.api.payloads import iso, signature_fields, subscriber_fields, volunteer_fields
+from campaign.api.payloads import (
+    event_fields,
+    iso,
+    public_event,
+    rsvp_fields,
+    signature_fields,
+    subscriber_fields,
+    volunteer_fields,
+)
 from campaign.audit import services as audit
+from campaign.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.newsletter.models import Issue, IssueStatus, Subscriber, SubscriberStatus
 from campaign.petitions import services as petitions
 from campaign.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
-from campaign.volunteers.models import Volunteer
+from campaign.volunteers.models import Volunteer, WorkingGroup
 
 
 class NotFound(Exception):
@@ -152,3 +161,31 @@ def list_issues(args: dict[str, Any]) -> Page:
     stmt = select(Issue, Issue.updated_at).where(Issue.published.is_(True), Issue.status == IssueStatus.SENT.value)
     return page(stmt, Issue.updated_at, Issue.id, args, issue_fields)
 
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+def list_events(args: dict[str, Any]) -> Page:
+    """Published and cancelled events of groups that are not confidential, with their counts."""
+    open_groups = select(WorkingGroup.id).where(WorkingGroup.confidential.is_(False))
+    stmt = select(Event, Event.updated_at).where(Event.status != EventStatus.DRAFT.value,
+                                                 Event.group_id.in_(open_groups))
+    return page(stmt, Event.updated_at, Event.id, args, event_fields)
+
+
+def get_event(event_id: int) -> Event:
+    found = public_event(event_id) if 0 < event_id <= _MAX_ID else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def list_rsvps(key: ApiKey, event_id: int, args: dict[str, Any]) -> Page:
+    """An event's confirmed replies (holding a place or waiting); pending ones have not consented."""
+    get_event(event_id)
+    stmt = select(Rsvp, Rsvp.confirmed_at).where(
+        Rsvp.event_id == event_id, Rsvp.status.in_([RsvpStatus.CONFIRMED.value, RsvpStatus.WAITING.value]))
+    found = page(stmt, Rsvp.confirmed_at, Rsvp.id, args, rsvp_fields)  # type: ignore[arg-type]
+    log_personal(key, f"event {event_id} replies read", len(found.items))
+    return found

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 
-from campaign import erasure, notices, tokens, worker
+from campaign import erasure, happenings, notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.events import calendar
@@ -277,6 +277,7 @@ def confirm(rsvp: Rsvp) -> str:
                            .execution_options(synchronize_session=False))
     if rsvp.follow_up:
         subscribe_confirmed(rsvp.email, rsvp.nickname, rsvp.locale, source=f"event:{rsvp.event_id}")
+    happenings.record(happenings.RSVP_CONFIRMED, "rsvp", rsvp.id)
     worker.wake_after_commit(Lane.MAIL)  # the worker mails where the reply stands
     db.session.commit()
     db.session.refresh(rsvp)
@@ -324,6 +325,8 @@ def cancel(rsvp: Rsvp) -> None:
 
 def _remove(rsvp_id: int, event_id: int) -> None:
     status = db.session.execute(delete(Rsvp).where(Rsvp.id == rsvp_id).returning(Rsvp.status)).scalar()
+    if status in (RsvpStatus.CONFIRMED.value, RsvpStatus.WAITING.value):
+        happenings.record(happenings.RSVP_CANCELLED, "rsvp", rsvp_id)
     if status == RsvpStatus.CONFIRMED.value:
         _release_place(event_id)
         _promote_waiting(event_id)
