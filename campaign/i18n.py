@@ -21,8 +21,24 @@ def select_locale() -> str:
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return LANGUAGES[candidate]
-    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
-    return "en" if best.startswith("en") else "zh_Hans"
+    return _from_header(request.headers.get("Accept-Language", ""))
+
+
+_HEADER_CHOICES: dict[str, str] = {}  # Accept-Language header -> locale, per process
+_HEADER_CHOICES_MAX = 512
+
+
+def _from_header(header: str) -> str:
+    """The locale for an Accept-Language header; the few headers browsers send are parsed once."""
+    found = _HEADER_CHOICES.get(header)
+    if found is None:
+        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
+        found = "en" if best.startswith("en") else "zh_Hans"
+        if len(header) <= 256:  # a visitor can send anything: keep only short headers, and few
+            if len(_HEADER_CHOICES) >= _HEADER_CHOICES_MAX:
+                _HEADER_CHOICES.clear()
+            _HEADER_CHOICES[header] = found
+    return found
 
 
 def locale_code(value: object) -> str:

@@ -25,6 +25,7 @@ a token that is still valid; a shared cache never keeps a page that carries some
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import time
@@ -33,9 +34,10 @@ from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, render_template, request, session
+from flask import Flask, Response, abort, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 
 from campaign import i18n
@@ -94,6 +96,7 @@ class PageCache:
         # raw session token -> its signed form: signing is deterministic enough to reuse, since
         # tokens do not expire (WTF_CSRF_TIME_LIMIT None) and the raw token is what is checked.
         self.signed: OrderedDict[str, str] = OrderedDict()
+        self.serializer: tuple[Any, URLSafeTimedSerializer] | None = None
 
     def shell(self, key: Hashable) -> Shell | None:
         found = self.shells.get(key)
@@ -130,17 +133,33 @@ class PageCache:
         return found
 
     def token(self) -> str:
-        """The visitor's signed CSRF token, signed once per process for each session token."""
-        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        """The visitor's signed CSRF token, signed once per process for each session token.
+
+        The same token as Flask-WTF's `generate_csrf` (a random raw token kept in the session,
+        signed with WTF_CSRF_SECRET_KEY and the salt "wtf-csrf-token"), which Flask-WTF checks
+        on the POST; only the serializer is built once instead of on every request.
+        """
+        app = current_app
+        field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         raw = session.get(field)
-        signed = self.signed.get(raw) if raw else None
+        if not isinstance(raw, str) or not raw:
+            raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  # Flask-WTF's raw token, as it makes it
+            session[field] = raw
+        signed = self.signed.get(raw)
         if signed is None:
-            signed = generate_csrf()
-            raw = session[field]
+            signed = self._csrf_serializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key).dumps(raw)
             self.signed[raw] = signed
             if len(self.signed) > TOKENS:
                 self.signed.popitem(last=False)
-        return signed
+        setattr(g, field, signed)  # where generate_csrf looks first: a later call gets the same
+        return str(signed)
+
+    def _csrf_serializer(self, secret: Any) -> URLSafeTimedSerializer:
+        kept = self.serializer
+        if kept is None or kept[0] != secret:
+            kept = (secret, URLSafeTimedSerializer(secret, salt="wtf-csrf-token"))
+            self.serializer = kept
+        return kept[1]
 
 
 def _cache() -> PageCache:
@@ -223,18 +242,16 @@ def _shell(cache: PageCache, key: Hashable, slug: str, render: Callable[[Petitio
     return shell
 
 
+# Revalidated on each view; never kept by a shared cache (the sign form holds a visitor's token).
+_CACHE_HEADERS = (("Cache-Control", "private, no-cache"), ("Vary", "Cookie, Accept-Language"))
+
+
 def _answer(shell: Shell, etag: str, values: Callable[[], dict[str, str]]) -> Response:
+    # The headers are written out once here rather than through Response's parsed properties.
+    headers = [("ETag", f'"{etag}"'), *_CACHE_HEADERS]
     if request.if_none_match.contains(etag):
-        response = Response(status=304)
-    else:
-        response = Response(shell.fill(values()), mimetype="text/html")
-    response.set_etag(etag)
-    # Revalidated on each view; never kept by a shared cache (the sign form holds a visitor's token).
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
-    return response
+        return Response(status=304, headers=headers)
+    return Response(shell.fill(values()), mimetype="text/html", headers=headers)
 
 
 def markers() -> dict[str, Markup]:
