@@ -6,6 +6,8 @@ from typing import Any
 from babel import Locale, support
 from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from wtforms.i18n import messages_path
 
 from campaign.extensions import babel
@@ -18,10 +20,16 @@ COOKIE = "lang"
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # command line and worker; mail is rendered with force_locale instead
-    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    header = request.headers.get("Accept-Language", "")
+    return choose_locale(request.args.get("lang"), request.cookies.get(COOKIE), header)
+
+
+def choose_locale(arg: str | None, cookie: str | None, accept_language: str) -> str:
+    """The locale for a ?lang= value, the language cookie and the Accept-Language header."""
+    for candidate in (arg, cookie):
         if candidate in LANGUAGES:
             return LANGUAGES[candidate]
-    return _from_header(request.headers.get("Accept-Language", ""))
+    return _from_header(accept_language)
 
 
 _HEADER_CHOICES: dict[str, str] = {}  # Accept-Language header -> locale, per process
@@ -32,7 +40,7 @@ def _from_header(header: str) -> str:
     """The locale for an Accept-Language header; the few headers browsers send are parsed once."""
     found = _HEADER_CHOICES.get(header)
     if found is None:
-        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
+        best = parse_accept_header(header, LanguageAccept).best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
         found = "en" if best.startswith("en") else "zh_Hans"
         if len(header) <= 256:  # a visitor can send anything: keep only short headers, and few
             if len(_HEADER_CHOICES) >= _HEADER_CHOICES_MAX:

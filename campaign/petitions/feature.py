@@ -28,4 +28,5 @@ feature = Feature(
     ),
     audiences=(SIGNERS,),
     demo=seed_petitions,
+    setup=_routes.serve_rush,
 )
