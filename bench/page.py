@@ -12,7 +12,8 @@ figure shows min, median and max over the rounds, and the table takes the median
 1. Petition page against the bare route, both loaded by wrk (C, one thread): requests/s, and
    the server's CPU per request read from /proc (gunicorn's processes only). The measured page
    is a new visitor's (no cookie: a session and a CSRF token are made); a returning visitor's and
-   a revalidation (If-None-Match, answered 304) are shown too.
+   a revalidation (If-None-Match, answered 304) are shown too. Once warm, these are answered by
+   the rush path (campaign/petitions/page.py RushPath), before Flask's request machinery.
 2. A signer's whole visit (petition page, sign POST, thanks page), against the bare route, both
    driven by the same Python client: visits/s against bare requests/s, and server CPU.
    Rate limits are off in this app (every simulated signer comes from 127.0.0.1).

@@ -102,6 +102,7 @@ def _owner_only_files(cursor: sqlite3.Cursor) -> None:
 def _init_extensions(app: Flask) -> None:
     from campaign.auth.models import User
 
+    app.session_interface = sessions.CookieSessions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     flask_mail.init_app(app)

@@ -15,6 +15,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError, support
 from flask import Flask, Response, current_app, has_app_context, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from wtforms.i18n import messages_path
 
 from campaign.extensions import babel
@@ -61,6 +63,8 @@ class Languages:
 
     def best_for(self, header: str) -> Language:
         """The configured language that fits an Accept-Language header best."""
+        if len(header) > 256:  # a visitor can send anything: only short headers are remembered
+            return _best_for.__wrapped__(self.ordered, header)
         return _best_for(self.ordered, header)
 
 
@@ -97,9 +101,6 @@ def _closest(ordered: Sequence[Language], wanted: Locale) -> Language | None:
 @lru_cache(maxsize=1024)
 def _best_for(ordered: tuple[Language, ...], header: str) -> Language:
     # Browsers send a handful of distinct headers; each is parsed once per process.
-    from werkzeug.datastructures import LanguageAccept
-    from werkzeug.http import parse_accept_header
-
     for tag, _quality in parse_accept_header(header, LanguageAccept):
         found = _lookup(ordered, tag)
         if found is not None:
@@ -111,13 +112,12 @@ def configured(codes: Sequence[str]) -> Languages:
     return Languages(tuple(_language(code) for code in codes))
 
 
-def languages() -> Languages:
+def languages(app: Flask | None = None) -> Languages:
     """The app's languages (the defaults outside an app, e.g. for a script)."""
-    if has_app_context():
-        found = current_app.extensions.get(_EXTENSION_KEY)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-    return configured(DEFAULT_LANGUAGES)
+    if app is None and has_app_context():
+        app = current_app
+    found = app.extensions.get(_EXTENSION_KEY) if app is not None else None
+    return found if found is not None else configured(DEFAULT_LANGUAGES)
 
 
 class _LanguageLabels(Mapping[str, str]):
@@ -144,12 +144,19 @@ LANGUAGE_LABELS: Mapping[str, str] = _LanguageLabels()
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # command line and worker; mail is rendered with force_locale instead
-    langs = languages()
-    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    return choose_locale(request.args.get("lang"), request.cookies.get(COOKIE),
+                         request.headers.get("Accept-Language", ""))
+
+
+def choose_locale(arg: str | None, cookie: str | None, accept_language: str, langs: Languages | None = None) -> str:
+    """The locale for a ?lang= value, the language cookie and the Accept-Language header (the
+    petition page's rush path asks outside Flask, passing its app's languages)."""
+    langs = langs or languages()
+    for candidate in (arg, cookie):
         found = langs.by_any(candidate)
         if found is not None:
             return found.code
-    return langs.best_for(request.headers.get("Accept-Language", "")).code
+    return langs.best_for(accept_language).code
 
 
 def locale_code(value: object) -> str:

@@ -26,22 +26,38 @@ def csp_framed_by(origins: list[str]) -> str:
     return _CSP.replace(_UNFRAMEABLE, "frame-ancestors " + " ".join(origins))
 
 
-def add_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", _CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
+_HEADERS = (
+    ("Content-Security-Policy", _CSP),
+    ("X-Content-Type-Options", "nosniff"),
     # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a POST whose Referer is missing or
     # names another host (WTF_CSRF_SSL_STRICT), and browsers send one only to our own origin.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    # A page that names its framers (the petition embed: csp_framed_by) must not be denied by
-    # the older header; every other page keeps both.
-    if _UNFRAMEABLE in headers["Content-Security-Policy"]:
-        headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-    if current_app.config["HSTS"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def security_headers(hsts: bool) -> tuple[tuple[str, str, str], ...]:
+    """(lower-case name, name, value) of the headers every answer gets (a view may set its own
+    value of any of them first)."""
+    return tuple((name.lower(), name, value) for name, value in ((*_HEADERS, _HSTS) if hsts else _HEADERS))
+
+
+def add_headers(response: Response) -> Response:
+    # Decided once per app (HSTS follows the configured scheme), then added in one pass: each
+    # `setdefault` on werkzeug's Headers scans the list and raises a KeyError when absent.
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}
+    if "content-security-policy" in present and _UNFRAMEABLE not in headers["Content-Security-Policy"]:
+        # A page that names its framers (the petition embed: csp_framed_by) must not be denied by
+        # the older header; every other page keeps both.
+        present.add("x-frame-options")
+    for lower, name, value in current_app.extensions["security_headers"]:
+        if lower not in present:
+            headers.add(name, value)
     return response
 
 
@@ -88,11 +104,19 @@ def refuse_unexpected_files() -> None:
         raise UnexpectedFile()
 
 
+# The bodies werkzeug parses into request.form; any other body leaves the form empty.
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
 def refuse_nul_bytes() -> None:
     """No text field has a use for NUL, and PostgreSQL cannot store one: refuse it cleanly."""
     if "\x00" in request.path:  # e.g. /petitions/%00: no page has a NUL in its address
         raise NulCharacter()
-    for values in (request.args, request.form):
+    # Only a query string or a form body can carry fields: a plain GET parses nothing here.
+    sources = [request.args] if request.query_string else []
+    if request.mimetype in _FORM_TYPES:
+        sources.append(request.form)
+    for values in sources:
         for _key, value in values.items(multi=True):
             if "\x00" in value:
                 raise NulCharacter()
@@ -109,6 +133,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["security_headers"] = security_headers(bool(app.config["HSTS"]))
     trust_proxies(app)
     app.before_request(refuse_nul_bytes)
     app.before_request(refuse_unexpected_files)

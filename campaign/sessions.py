@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app
+from flask import Flask, current_app
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, CursorResult, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +38,26 @@ VOLUNTEER = "volunteer"
 COOKIE_KEY = "sid"  # the key in the Flask session that holds the random id
 # last_seen_at is written at most this often, so a busy page does not write on every request.
 _TOUCH_EVERY = timedelta(seconds=60)
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its signing serializer built once per key set.
+
+    Flask builds a new serializer (key list, signer options) twice on each request, to open and
+    to save the cookie. The cookie, its format, keys, salt and checks are Flask's own: only the
+    object is kept, and built again whenever SECRET_KEY or SECRET_KEY_FALLBACKS change.
+    """
+
+    def __init__(self) -> None:
+        self._serializer: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._serializer
+        if kept is None or kept[0] != keys:
+            kept = (keys, super().get_signing_serializer(app))
+            self._serializer = kept
+        return kept[1]
 
 
 class LoginSession(Model):

@@ -2,7 +2,8 @@
 
 dkimpy signs with pure-Python RSA, about 6.6 ms a message on this kind of machine: a newsletter
 send with DKIM on ran at 2-3% of raw smtplib. Here the key is loaded once, the canonicalisation is
-a few regular expressions, and the RSA signature is one OpenSSL call (about 0.25 ms). dkimpy stays
+a few byte scans (regular expressions only where there is white space to fold), and the RSA
+signature is one OpenSSL call (about 0.2-0.5 ms for a 2048-bit key on this kind of machine). dkimpy stays
 the verifier in the tests (tests/unit/test_dkim_signer.py).
 """
 from __future__ import annotations
@@ -18,14 +19,20 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 _WSP = re.compile(rb"[ \t]+")
 _TRAILING_WSP = re.compile(rb"[ \t]+\r\n")
-_END_BLANK_LINES = re.compile(rb"(\r\n)+\Z")
 
 
 def _relaxed_body(body: bytes) -> bytes:
-    body = _WSP.sub(b" ", body)
-    body = _TRAILING_WSP.sub(b"\r\n", body)
-    body = _END_BLANK_LINES.sub(b"", body)
-    if body and not body.endswith(b"\r\n"):
+    # Each step runs only when the body has something for it to do: a newsletter's base64 parts
+    # have no spaces or tabs, and the regular expressions cost more than the RSA signature.
+    if b"\t" in body or b"  " in body:
+        body = _WSP.sub(b" ", body)
+    if b" \r\n" in body:  # after the step above, trailing white space is a single space
+        body = _TRAILING_WSP.sub(b"\r\n", body)
+    end = len(body)
+    while body.endswith(b"\r\n", 0, end):  # the empty lines at the end, and the last line break
+        end -= 2
+    body = body[:end]
+    if body:
         body += b"\r\n"
     # RFC 6376 3.4.4: the body "\r\n" alone (after removing trailing empty lines) is empty.
     return body

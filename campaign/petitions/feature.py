@@ -30,4 +30,5 @@ feature = Feature(
     ),
     audiences=(SIGNERS, UPDATE_FOLLOWERS),
     demo=seed_petitions,
+    setup=_routes.serve_rush,
 )

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from flask import (
+    Flask,
     Response,
     abort,
     current_app,
@@ -89,7 +91,7 @@ def _public_url(petition: Petition) -> str:
 def show(slug: str) -> Response | str:
     src = request.args.get("src", "")
     src = src if src in petitions.CHANNELS else ""
-    if page.cacheable({"src": petitions.CHANNELS}):
+    if page.cacheable(SHOW_ARGS):
         # The rush path: the rendered page reused, the count filled in (petitions/page.py).
         return page.show(slug, src)
     # Organisers may preview a draft; everyone else gets 404 until it is published.
@@ -148,12 +150,20 @@ SIGNED_MESSAGES = {
     "new": _l("Thank you! Please check your mail and follow the link to confirm your signature."),
     "closed": _l("This petition is closed and no longer takes signatures."),
 }
+# The query strings a kept page is shared for, besides `lang` (petitions/page.py).
+SHOW_ARGS: dict[str, Collection[str]] = {"src": petitions.CHANNELS}
+THANKS_ARGS: dict[str, Collection[str]] = {"signed": frozenset(SIGNED_MESSAGES)}
+
+
+def serve_rush(app: Flask) -> None:
+    """The petitions feature's setup: kept pages answered before Flask (page.RushPath)."""
+    page.serve_rush(app, SHOW_ARGS, THANKS_ARGS)
 
 
 @bp.route("/petitions/<slug>/thanks")
 @public
 def thanks(slug: str) -> Response | str:
-    if page.cacheable({"signed": SIGNED_MESSAGES}):
+    if page.cacheable(THANKS_ARGS):
         return page.thanks(slug, _render_thanks)
     petition = _petition_or_404(slug)
     return _render_thanks(petition, {"count_text": f"{petition.signature_count:,}"})

@@ -207,3 +207,71 @@ def test_a_count_changed_by_another_process_shows_within_the_page_period(app: Fl
     db.session.commit()
     app.config["PETITION_PAGE_SECONDS"] = 0
     assert _count_shown(client.get(PAGE).get_data(as_text=True)) == "42"
+
+
+def _through_flask(app: Flask) -> list[str]:
+    """Paths of the requests that reach Flask's request machinery from now on."""
+    seen: list[str] = []
+
+    def note() -> None:
+        from flask import request
+
+        seen.append(request.full_path)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, note)
+    return seen
+
+
+def test_a_kept_page_is_answered_before_flask_as_flask_answers_it(app: Flask, inbox: Inbox) -> None:
+    """The rush path gives a new visitor what Flask gives (headers, page, a cookie and a token that
+    sign), without the request reaching Flask; HEAD and 304 too."""
+    make_petition()
+    seen = _through_flask(app)
+    by_flask = _browser(app).get(PAGE)  # renders and keeps the page
+    assert len(seen) == 1
+    visitor = _browser(app)
+    kept = visitor.get(PAGE)
+    assert len(seen) == 1, "a kept page went through Flask"
+
+    def comparable(headers: object) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in headers if k not in ("ETag", "Set-Cookie")]  # type: ignore[attr-defined]
+
+    assert kept.status_code == 200 and comparable(kept.headers) == comparable(by_flask.headers)
+    assert kept.headers["Content-Security-Policy"] and kept.headers["X-Frame-Options"] == "DENY"
+    cookie = kept.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+    def without_token(html: str) -> str:
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", html)
+
+    assert without_token(kept.get_data(as_text=True)) == without_token(by_flask.get_data(as_text=True))
+
+    head = visitor.head(PAGE)
+    assert head.status_code == 200 and head.get_data() == b"" and head.headers["ETag"] == kept.headers["ETag"]
+    assert visitor.get(PAGE, headers={"If-None-Match": kept.headers["ETag"]}).status_code == 304
+    assert len(seen) == 1
+    data = {"name": "Ann Lee", "email": "ann@example.org", "display": "full",
+            "csrf_token": _token(kept.get_data(as_text=True))}
+    assert visitor.post(f"{PAGE}/sign", data=data).status_code == 303
+    thanks = visitor.get(f"{PAGE}/thanks?signed=new&lang=en")
+    assert thanks.status_code == 200 and "check your mail" in thanks.get_data(as_text=True)
+
+
+def test_the_rush_path_leaves_everyone_else_to_flask(app: Flask, client: FlaskClient, login_as: object) -> None:
+    """A forged session, a signed-in session, a language change, other query strings and
+    a stale row all go through Flask, which answers them as before."""
+    make_petition()
+    client.get(PAGE)  # the page is kept
+    seen = _through_flask(app)
+    _browser(app)
+    forged = app.test_client(use_cookies=False).get(PAGE, headers={"Cookie": "session=eyJjc3JmX3Rva2VuIjoiYSJ9.x.y"})
+    assert forged.status_code == 200 and _token(forged.get_data(as_text=True))
+    assert _browser(app).get(f"{PAGE}?x=1").status_code == 200
+    assert _browser(app).get(f"{PAGE}?lang=en").headers["Set-Cookie"].startswith("lang=en")
+    assert len(seen) == 3
+    organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
+    assert "/logout" in organiser.get(PAGE).get_data(as_text=True)
+    assert len(seen) == 4
+    app.config["PETITION_PAGE_SECONDS"] = 0
+    _browser(app).get(PAGE)
+    assert len(seen) == 5
