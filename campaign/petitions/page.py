@@ -273,6 +273,15 @@ def markers() -> dict[str, Markup]:
     return {name: _mark(name) for name in FIELDS}
 
 
+def show_key(state: petitions.PageState, locale: str, args: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """What a kept petition page depends on: the one key both Flask and the rush path use."""
+    return ("show", state.id, state.updated_at, state.goal, state.milestone_reached, state.is_open, locale, args)
+
+
+def thanks_key(state: petitions.PageState, locale: str, args: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    return ("thanks", state.id, state.updated_at, locale, args)
+
+
 def show(slug: str, src: str) -> Response:
     """The petition page for a visitor who may get the shared rendering (see `cacheable`)."""
     cache = _cache()
@@ -281,8 +290,7 @@ def show(slug: str, src: str) -> Response:
     locale = str(get_locale())
     lang = i18n.short_code(locale)
     is_open = state.is_open
-    key = ("show", state.id, state.updated_at, state.goal, state.milestone_reached, is_open, locale,
-           tuple(sorted(request.args.items())))
+    key = show_key(state, locale, tuple(sorted(request.args.items())))
     shell = _shell(cache, key, slug, lambda petition: render_template(
         "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
 
@@ -305,7 +313,7 @@ def thanks(slug: str, render: Callable[[Petition, dict[str, Markup]], str]) -> R
     """The thanks-and-share page, which carries no token: the same for every visitor but the count."""
     cache = _cache()
     state = _state_or_404(cache, slug, time.monotonic())
-    key = ("thanks", state.id, state.updated_at, str(get_locale()), tuple(sorted(request.args.items())))
+    key = thanks_key(state, str(get_locale()), tuple(sorted(request.args.items())))
     shell = _shell(cache, key, slug, lambda petition: render(petition, markers()))
     count = state.signature_count
     return _answer(shell, _digest(shell.digest, count), lambda: {"count_text": f"{count:,}"})
@@ -405,14 +413,14 @@ class RushPath:
         count = state.signature_count
         set_cookie = None
         if page == "thanks":
-            shell = cache.shells.get(("thanks", state.id, state.updated_at, locale, args))
+            shell = cache.shells.get(thanks_key(state, locale, args))
             if shell is None:
                 return None
             etag = _digest(shell.digest, count)
             values = {"count_text": f"{count:,}"}
         else:
             is_open = state.is_open
-            shell = cache.shells.get(("show", state.id, state.updated_at, state.goal, is_open, locale, args))
+            shell = cache.shells.get(show_key(state, locale, args))
             signers = cache.signers.get((state.id, locale))
             if shell is None or signers is None or now - signers.read_at >= config["PETITION_PAGE_SECONDS"]:
                 return None
