@@ -145,7 +145,13 @@ def _register_templating(app: Flask) -> None:
             "org_name": app.config["ORG_NAME"],
             "public_nav": features.public_nav,
             "has_feature": features.has,
+            "lang_link_works": request.method != "POST" or i18n.answers_get(),
         }
+
+    @app.template_global()
+    def lang_repost() -> list[tuple[str, str]] | None:
+        """What the language switch sends again on a page showing a posted form, else None."""
+        return i18n.repost_fields()
 
     @app.template_global()
     def url_with_lang(lang: str) -> str:

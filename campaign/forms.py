@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, SelectMultipleField, widgets
@@ -13,6 +14,8 @@ from wtforms import Field, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
+
+from campaign import i18n
 
 if TYPE_CHECKING:
     from _typeshed import SupportsItems
@@ -25,7 +28,21 @@ _NO_ID = frozenset({"CSRFTokenField", "HiddenField", "SubmitField"})
 
 
 class FlaskForm(_FlaskForm):
-    """The house form: Flask-WTF's, with hidden fields and buttons rendered without an id."""
+    """The house form: Flask-WTF's, with hidden fields and buttons rendered without an id, and
+    never acting on the language switch of a posted page (it re-renders, in the other language,
+    with what was typed)."""
+
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        if not self.is_submitted():
+            return False
+        valid = self.validate(extra_validators=extra_validators)
+        if i18n.switching():
+            # Keep the messages of what is wrong, now in the chosen language; do nothing else.
+            g.posted_form_shown = True
+            return False
+        if not valid:
+            g.posted_form_shown = True  # the page shows this form again: the switch must re-post it
+        return valid
 
     class Meta(DefaultMeta):
         def render_field(self, field: Field, render_kw: SupportsItems[str, Any]) -> Any:

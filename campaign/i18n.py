@@ -1,10 +1,11 @@
 """Language choice: ?lang=, then the cookie it sets, then Accept-Language, then Chinese."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel import Locale, support
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
@@ -13,12 +14,48 @@ from campaign.extensions import babel
 LANGUAGES = {"zh": "zh_Hans", "en": "en"}
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 COOKIE = "lang"
+# The language switch on a page answering a POST is a button of this name: the page's own form is
+# sent again with it, and the form re-renders in that language without acting (see forms.py).
+SWITCH_FIELD = "_lang"
+
+
+def switching() -> bool:
+    """True when this request is the language switch of a posted page, not a submission."""
+    return has_request_context() and request.method == "POST" and request.form.get(SWITCH_FIELD) in LANGUAGES
+
+
+def _asked() -> str | None:
+    if switching():
+        return request.form.get(SWITCH_FIELD)
+    return request.args.get("lang")
+
+
+# Secrets are never written back into the page (a re-rendered form does not show them either).
+_NOT_REPOSTED = re.compile(r"pass|secret|code|otp|totp", re.IGNORECASE)
+
+
+def repost_fields() -> list[tuple[str, str]] | None:
+    """On a page that shows a form posted in this request (refused, or re-rendered for the language
+    switch), the posted fields for the switch to send again, so nothing typed is lost; else None."""
+    if not has_request_context() or request.method != "POST" or not g.get("posted_form_shown"):
+        return None
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != SWITCH_FIELD and (name == "csrf_token" or not _NOT_REPOSTED.search(name))
+    ]
+
+
+def answers_get() -> bool:
+    """Whether the address of this request also shows a page on GET (so a ?lang= link works)."""
+    rule = request.url_rule if has_request_context() else None
+    return rule is not None and "GET" in (rule.methods or ())
 
 
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # command line and worker; mail is rendered with force_locale instead
-    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    for candidate in (_asked(), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return LANGUAGES[candidate]
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
@@ -36,7 +73,7 @@ def short_code(locale: str) -> str:
 
 
 def remember_choice(response: Response) -> Response:
-    choice = request.args.get("lang")
+    choice = _asked()
     if choice in LANGUAGES and request.cookies.get(COOKIE) != choice:
         response.set_cookie(COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
