@@ -7,6 +7,7 @@ from typing import Any
 from babel import Locale, support
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
 from wtforms.i18n import messages_path
 
 from campaign.extensions import babel
@@ -21,7 +22,12 @@ SWITCH_FIELD = "_lang"
 
 def switching() -> bool:
     """True when this request is the language switch of a posted page, not a submission."""
-    return has_request_context() and request.method == "POST" and request.form.get(SWITCH_FIELD) in LANGUAGES
+    if not has_request_context() or request.method != "POST":
+        return False
+    try:
+        return request.form.get(SWITCH_FIELD) in LANGUAGES
+    except HTTPException:  # a body too large or cut short: the error page is shown without it
+        return False
 
 
 def _asked() -> str | None:
@@ -39,16 +45,22 @@ def repost_fields() -> list[tuple[str, str]] | None:
     switch), the posted fields for the switch to send again, so nothing typed is lost; else None."""
     if not has_request_context() or request.method != "POST" or not g.get("posted_form_shown"):
         return None
+    try:
+        posted = list(request.form.items(multi=True))
+    except HTTPException:
+        return None
     return [
         (name, value)
-        for name, value in request.form.items(multi=True)
+        for name, value in posted
         if name != SWITCH_FIELD and (name == "csrf_token" or not _NOT_REPOSTED.search(name))
     ]
 
 
 def answers_get() -> bool:
     """Whether the address of this request also shows a page on GET (so a ?lang= link works)."""
-    rule = request.url_rule if has_request_context() else None
+    if not has_request_context() or request.method != "POST":
+        return True
+    rule = request.url_rule
     return rule is not None and "GET" in (rule.methods or ())
 
 

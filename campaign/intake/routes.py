@@ -40,6 +40,7 @@ from campaign.intake.keyring import team_keyring
 from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns import services as takedowns
 from campaign.links import absolute_url
+from campaign.paging import paginate
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
@@ -201,7 +202,7 @@ def queue() -> str:
         "intake/queue.html",
         ring=ring,
         demo_key=key is not None and key.is_demo,
-        rows=intake.queue(status_filter, mine) if ring else [],
+        page=paginate(intake.queue_query(status_filter, mine)) if ring else None,
         status_filter=status_filter,
         mine=bool(mine),
         today=_today(),

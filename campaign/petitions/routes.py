@@ -30,6 +30,7 @@ from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
 from campaign.labels import add_filters, label
 from campaign.links import absolute_url
+from campaign.paging import paginate
 from campaign.petitions import bp, page, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
@@ -301,11 +302,10 @@ def signatures(petition_id: int) -> str:
             q=form.q.data or "", status=form.status.data or "", region=form.region.data or "",
             src=form.src.data or "", hidden=form.hidden.data or "",
         )
-    page = db.paginate(petitions.signature_query(petition, filters), per_page=50, error_out=False)
-    filter_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "petitions/signatures.html", petition=petition, form=form, page=page, filter_args=filter_args,
-        action=ActionForm(), channels=petitions.channel_counts(petition),
+        "petitions/signatures.html", petition=petition, form=form,
+        page=paginate(petitions.signature_query(petition, filters)), action=ActionForm(),
+        channels=petitions.channel_counts(petition),
     )
 
 

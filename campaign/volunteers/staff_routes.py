@@ -15,6 +15,7 @@ from campaign.exports import csv_stream
 from campaign.extensions import db
 from campaign.forms import SelectChoice, choice_list
 from campaign.markup import render_markdown
+from campaign.paging import paginate
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -35,7 +36,6 @@ from campaign.volunteers.models import Priority, Status, Task, TaskStatus, Volun
 from campaign.volunteers.permissions import staff_group_ids, staff_sees
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
-PAGE = 50
 
 def _visible_groups() -> list[WorkingGroup]:
     ids = staff_group_ids(current_user)
@@ -70,13 +70,11 @@ def review() -> str:
                                    group_id=form.group.data or None, skill=form.skill.data or "",
                                    language=form.language.data or "", region=form.region.data or "",
                                    tag=form.tag.data or "", since=form.since.data, until=form.until.data)
-    page = max(request.args.get("page", 1, type=int), 1)
-    people = db.paginate(services.review_query(current_user, filters), page=page, per_page=PAGE, error_out=False)
+    people = paginate(services.review_query(current_user, filters))
     bulk = BulkForm()
     bulk.group.choices = _group_choices()
-    pager_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("volunteers/review.html", form=form, people=people, bulk=bulk,
-                           statuses=_status_labels(), pager_args=pager_args, answers=_answer_labels())
+                           statuses=_status_labels(), answers=_answer_labels())
 
 
 def _selected_ids() -> list[int]:
