@@ -19,6 +19,7 @@ from campaign.auth import services as auth
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.forms import confirmed
 from campaign.labels import add_filters
 from campaign.mail import services as mail
 from campaign.paging import ListPage, paginate
@@ -75,8 +76,11 @@ def user(user_id: int) -> Response | str:
 @admin_only
 def user_action(user_id: int, action: str) -> Response:
     person = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if action == "enable":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+    elif not confirmed():
+        return redirect(url_for("admin.user", user_id=person.id))
     if person.id == current_user.id and action in {"disable", "revoke"}:
         flash(_("You cannot revoke your own account here."), "error")
         return redirect(url_for("admin.user", user_id=person.id))

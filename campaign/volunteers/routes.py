@@ -10,6 +10,7 @@ from campaign import abuse, sessions
 from campaign.access import Access, F, personal
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
+from campaign.forms import confirmed
 from campaign.labels import add_filters
 from campaign.markup import render_markdown
 from campaign.security import safe_next
@@ -312,8 +313,10 @@ def lead_invite(group_id: int) -> Response:
 def lead_remove(group_id: int, volunteer_id: int) -> Response:
     group = _led_group(group_id)
     person = db.session.get(Volunteer, volunteer_id)
-    if person is None or membership(person, group.id) is None or not ConfirmForm().validate_on_submit():
+    if person is None or membership(person, group.id) is None:
         abort(404)
+    if not confirmed():
+        return redirect(url_for("volunteers.my_group", group_id=group.id))
     work.remove_member(_me(), group, person)
     flash(_("Removed from the group."), "info")
     return redirect(url_for("volunteers.my_group", group_id=group.id))

@@ -13,7 +13,7 @@ from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db
-from campaign.forms import SelectChoice, choice_list
+from campaign.forms import SelectChoice, choice_list, confirmed
 from campaign.markup import render_markdown
 from campaign.paging import paginate
 from campaign.volunteers import bp, services, work
@@ -267,7 +267,11 @@ def group(group_id: int) -> str:
 def member_action(group_id: int, volunteer_id: int, action: str) -> BaseResponse:
     grp = _group_or_404(group_id)
     person = db.session.get(Volunteer, volunteer_id)
-    if person is None or not ConfirmForm().validate_on_submit():
+    if person is None:
+        abort(404)
+    if action == "remove" and not confirmed():
+        return redirect(url_for("volunteers.group", group_id=grp.id))
+    if action != "remove" and not ConfirmForm().validate_on_submit():
         abort(404)
     try:
         if action == "remove":

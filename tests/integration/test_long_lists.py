@@ -12,7 +12,8 @@ from campaign.auth.models import Role
 def _links(html: str) -> dict[str, str]:
     pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
     assert pager, "no page links"
-    return {unescape(text): unescape(href) for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', pager.group(0))}
+    found = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', pager.group(0))
+    return {unescape(text): unescape(href) for href, text in found}
 
 
 def test_staff_accounts_are_paged_and_searched_by_email(app, login_as):
