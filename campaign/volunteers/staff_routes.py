@@ -162,6 +162,8 @@ def change_status(volunteer_id: int) -> BaseResponse:
                     current=labels.get(exc.current, exc.current), wanted=labels.get(exc.wanted, exc.wanted)), "error")
         else:
             flash(_("Status changed."), "info")
+    elif form.confirmed.errors:
+        flash(str(form.confirmed.errors[0]), "error")
     return redirect(url_for("volunteers.volunteer_page", volunteer_id=person.id))
 
 

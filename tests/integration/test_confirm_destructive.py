@@ -48,3 +48,15 @@ def _member(group, person) -> bool:
     db.session.expire_all()
     return db.session.scalar(db.select(Membership).where(
         Membership.group_id == group.id, Membership.volunteer_id == person.id)) is not None
+
+
+def test_blocking_a_volunteer_needs_the_box_ticked(app, login_as):
+    organiser = login_as(Role.ORGANISER)
+    person = make_volunteer()
+    refused = organiser.post(f"/staff/volunteers/{person.id}/status?lang=en", data={"status": "blocked"})
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).status != "blocked"
+    assert "Nothing was done: tick the box to confirm the block." in organiser.get(refused.headers["Location"]).text
+    organiser.post(f"/staff/volunteers/{person.id}/status", data={"status": "blocked", "confirmed": "y"})
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).status == "blocked"
