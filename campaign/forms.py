@@ -60,6 +60,11 @@ class ConfirmActionForm(FlaskForm):
     confirmed = BooleanField(validators=[DataRequired()])
 
 
+def shown_again() -> None:
+    """The page answering this POST shows its form again (a preview): the language switch re-sends it."""
+    g.posted_form_shown = True
+
+
 def confirmed() -> bool:
     """Whether the posted destructive action was confirmed; if not, says so (nothing is done)."""
     if ConfirmActionForm().validate_on_submit():

@@ -108,6 +108,7 @@ class PetitionForm(FlaskForm):
     thanks_en = TextAreaField(_l("Thank-you text (English)"), validators=[Optional(), Length(max=1000)])
     share_text_zh = StringField(_l("Share text (Chinese)"), validators=[Optional(), Length(max=280)])
     share_text_en = StringField(_l("Share text (English)"), validators=[Optional(), Length(max=280)])
+    preview = SubmitField(_l("Preview"), description=_l("Shows the texts as they will read, saving nothing."))
     submit = SubmitField(_l("Save petition"))
 
 

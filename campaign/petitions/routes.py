@@ -28,8 +28,10 @@ from campaign.access import personal, public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
+from campaign.forms import shown_again
 from campaign.labels import add_filters, label
 from campaign.links import absolute_url
+from campaign.markup import render_markdown
 from campaign.paging import paginate
 from campaign.petitions import bp, page, share
 from campaign.petitions import services as petitions
@@ -276,6 +278,11 @@ def edit(petition_id: int) -> BaseResponse | str:
 
 def _edit(petition: Petition | None) -> BaseResponse | str:
     form = PetitionForm(obj=petition)
+    if form.is_submitted() and form.preview.data:
+        # Re-render the editor with what was typed and the texts as they will read; save nothing.
+        form.validate()
+        shown_again()
+        return render_template("petitions/edit.html", form=form, petition=petition, preview=_preview(form))
     if form.validate_on_submit():
         fields: dict[str, Any] = {name: getattr(form, name).data for name in ("slug", "status", "goal", "closes_on")}
         for name in TRANSLATED:
@@ -289,6 +296,16 @@ def _edit(petition: Petition | None) -> BaseResponse | str:
             flash(_("Petition saved."), "info")
             return redirect(url_for("petitions.edit", petition_id=saved.id))
     return render_template("petitions/edit.html", form=form, petition=petition)
+
+
+def _preview(form: PetitionForm) -> dict[str, dict[str, str]]:
+    """Each language's texts as the public page shows them (the Markdown body sanitised)."""
+    shown: dict[str, dict[str, str]] = {}
+    for lang in ("zh", "en"):
+        texts = {name: (getattr(form, f"{name}_{lang}").data or "").strip() for name in TRANSLATED}
+        texts["body_html"] = render_markdown(texts.get("body", ""))
+        shown[lang] = texts
+    return shown
 
 
 @bp.route("/staff/petitions/<int:petition_id>/signatures")
