@@ -87,8 +87,9 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _message(title: str, message: str, status: int = 200) -> tuple[str, int]:
-    return render_template("core/message.html", title=title, message=message), status
+def _message(title: str, message: str, status: int = 200, next_done: list[str] | None = None) -> tuple[str, int]:
+    """A short page; `next_done` (what the person just did) adds the next steps to offer."""
+    return render_template("core/message.html", title=title, message=message, next_done=next_done), status
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -105,7 +106,8 @@ def signup() -> Response | str | tuple[str, int]:
         if not form.website.data and not abuse.too_quick():  # a bot (honeypot, speed): same answer, nothing kept
             services.sign_up(_answers(form, with_public=True), _locale())
         return _message(_("Check your mail"), _(
-            "We sent you a mail. Open the link in it to confirm your sign-up; until then we do not see it."))
+            "We sent you a mail. Open the link in it to confirm your sign-up; until then we do not see it."),
+            next_done=["volunteer"])
     return render_template("volunteers/signup.html", form=form)
 
 
@@ -141,6 +143,7 @@ def confirm(token: str) -> str | tuple[str, int]:
                 "Your sign-up is confirmed. An organiser will be in touch; "
                 "you can sign in to your volunteer space at any time."
             ),
+            next_done=["volunteer"],
         )
     return render_template("volunteers/link_button.html", form=form, title=_("Confirm your sign-up"),
                            button=_("Confirm"))
