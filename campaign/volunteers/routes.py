@@ -219,6 +219,23 @@ def me() -> str:
                            labels=task_labels())
 
 
+@bp.post("/me/invitations/<int:invitation_id>/<any(accept, decline):answer>")
+@volunteer
+def my_invitation(invitation_id: int, answer: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation = work.respond_signed_in(_me(), invitation_id, accept=answer == "accept")
+    except work.InvitationProblem as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("volunteers.me"))
+    if answer == "accept":
+        flash(_("You are now a member of the group."), "info")
+        return redirect(url_for("volunteers.my_group", group_id=invitation.group_id))
+    flash(_("You declined the invitation. Thank you for letting us know."), "info")
+    return redirect(url_for("volunteers.me"))
+
+
 @bp.route("/me/profile", methods=["GET", "POST"])
 @volunteer
 def profile() -> Response | str:

@@ -261,7 +261,29 @@ def group(group_id: int) -> str:
     task_form = TaskForm()
     task_form.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in members)
     return render_template("volunteers/group.html", group=grp, members=members, board=work.group_tasks(grp),
-                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels())
+                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels(),
+                           invitations=work.group_pending_invitations(grp))
+
+
+@bp.post("/staff/groups/<int:group_id>/invitations/<int:invitation_id>/<any(resend, withdraw):action>")
+@organisers
+def invitation_action(group_id: int, invitation_id: int, action: str) -> BaseResponse:
+    grp = _group_or_404(group_id)
+    if action == "withdraw" and not confirmed():
+        return redirect(url_for("volunteers.group", group_id=grp.id, _anchor="invitations"))
+    if action == "resend" and not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "resend":
+            work.resend_invitation(current_user, grp, invitation_id)
+            flash(_("The invitation was mailed again."), "info")
+        else:
+            work.withdraw_invitation(current_user, grp, invitation_id)
+            flash(_("The invitation was withdrawn: its links no longer work."), "info")
+    except (work.InvitationProblem, work.NotAllowed) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("volunteers.group", group_id=grp.id, _anchor="invitations"))
 
 
 @bp.post("/staff/groups/<int:group_id>/members/<int:volunteer_id>/<any(lead, unlead, remove):action>")
