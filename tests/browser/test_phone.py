@@ -17,10 +17,13 @@ MEASURE = """() => {
     clientWidth: document.documentElement.clientWidth,
     height: document.documentElement.scrollHeight,
     rows: document.querySelectorAll('table.stack tbody tr').length,
-    body: Math.max(0, ...[...document.querySelectorAll('table.stack tbody')].map(b => b.getBoundingClientRect().height)),
-    tableTop: Math.min(...[...document.querySelectorAll('table.stack')].map(t => t.getBoundingClientRect().top)),
+    body: Math.max(0, ...[...document.querySelectorAll('table.stack tbody')]
+      .map(b => b.getBoundingClientRect().height)),
+    tableTop: Math.min(...[...document.querySelectorAll('table.stack')]
+      .map(t => t.getBoundingClientRect().top)),
     narrowest: Math.min(...cells.map(td => td.getBoundingClientRect().width)),
-    labelled: cells.filter(td => getComputedStyle(td, '::before').content.includes(td.dataset.label || '\\u0000')).length,
+    labelled: cells.filter(td => getComputedStyle(td, '::before').content
+      .includes(td.dataset.label || '\\u0000')).length,
     cells: cells.length,
   };
 }"""
