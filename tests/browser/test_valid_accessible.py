@@ -126,7 +126,7 @@ def test_every_page_passes_axe_at_both_widths(
                     for visit in [*w.pages, *w.posted]:
                         where["url"] = visit.url
                         if visit in w.posted:  # a page only a POST shows: the browser gets its stored body
-                            page.route(live_server.url + visit.url, lambda route, body=visit.body: route.fulfill(
+                            page.route(live_server.url + visit.url, lambda route, _req, body=visit.body: route.fulfill(
                                 status=200, content_type="text/html; charset=utf-8", body=body))
                         page.goto(visit.url)
                         sides = page.evaluate(OVERFLOW)
