@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, assets, errors, i18n, security, sessions, worker
+from campaign import access, assets, errors, i18n, paging, security, sessions, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -149,7 +149,15 @@ def _register_templating(app: Flask) -> None:
             "org_name": app.config["ORG_NAME"],
             "public_nav": features.public_nav,
             "has_feature": features.has,
+            "lang_link_works": i18n.answers_get(),
         }
+
+    app.add_template_global(paging.page_url)
+
+    @app.template_global()
+    def lang_repost() -> list[tuple[str, str]] | None:
+        """What the language switch sends again on a page showing a posted form, else None."""
+        return i18n.repost_fields()
 
     @app.template_global()
     def url_with_lang(lang: str) -> str:

@@ -7,15 +7,17 @@ falls back to) is derived here from Babel's locale data, so a fourth language ta
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError, support
-from flask import Flask, Response, current_app, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 from wtforms.i18n import messages_path
 
@@ -141,10 +143,59 @@ class _LanguageLabels(Mapping[str, str]):
 LANGUAGE_LABELS: Mapping[str, str] = _LanguageLabels()
 
 
+# The language switch on a page answering a POST is a button of this name: the page's own form is
+# sent again with it, and the form re-renders in that language without acting (see forms.py).
+SWITCH_FIELD = "_lang"
+
+
+def switching() -> bool:
+    """True when this request is the language switch of a posted page, not a submission."""
+    if not has_request_context() or request.method != "POST":
+        return False
+    try:
+        return languages().by_any(request.form.get(SWITCH_FIELD)) is not None
+    except HTTPException:  # a body too large or cut short: the error page is shown without it
+        return False
+
+
+def _asked() -> str | None:
+    if switching():
+        return request.form.get(SWITCH_FIELD)
+    return request.args.get("lang")
+
+
+# Secrets are never written back into the page (a re-rendered form does not show them either).
+_NOT_REPOSTED = re.compile(r"pass|secret|code|otp|totp", re.IGNORECASE)
+
+
+def repost_fields() -> list[tuple[str, str]] | None:
+    """On a page that shows a form posted in this request (refused, or re-rendered for the language
+    switch), the posted fields for the switch to send again, so nothing typed is lost; else None."""
+    if not has_request_context() or request.method != "POST" or not g.get("posted_form_shown"):
+        return None
+    try:
+        posted = list(request.form.items(multi=True))
+    except HTTPException:
+        return None
+    return [
+        (name, value)
+        for name, value in posted
+        if name != SWITCH_FIELD and (name == "csrf_token" or not _NOT_REPOSTED.search(name))
+    ]
+
+
+def answers_get() -> bool:
+    """Whether the address of this request also shows a page on GET (so a ?lang= link works)."""
+    if not has_request_context() or request.method != "POST":
+        return True
+    rule = request.url_rule
+    return rule is not None and "GET" in (rule.methods or ())
+
+
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # command line and worker; mail is rendered with force_locale instead
-    return choose_locale(request.args.get("lang"), request.cookies.get(COOKIE),
+    return choose_locale(_asked(), request.cookies.get(COOKIE),
                          request.headers.get("Accept-Language", ""))
 
 
@@ -181,7 +232,7 @@ def short_code(locale: str) -> str:
 
 
 def remember_choice(response: Response) -> Response:
-    found = languages().by_any(request.args.get("lang"))
+    found = languages().by_any(_asked())
     if found is not None and request.cookies.get(COOKIE) != found.tag:
         response.set_cookie(COOKIE, found.tag, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -82,6 +82,9 @@ class Visit:
 class Walk:
     who: str
     visits: list[Visit] = field(default_factory=list)
+    # Pages that answer a POST (a refused form, a preview, the receipt): checked from their stored
+    # body, since a browser cannot reach them by following a link.
+    posted: list[Visit] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)  # the session, for a browser to take over
 
     @property
@@ -195,6 +198,28 @@ def event_pages(app: Flask) -> list[str]:
                 events.confirm_link(pending).removeprefix(site)]
 
 
+def post(client: FlaskClient, done: Walk, url: str, data: dict[str, Any]) -> str:
+    """POST a form as the walk's person and keep the page it answers with."""
+    response = client.post(url, data=data)
+    endpoint = client.application.url_map.bind("localhost").match(urlsplit(url).path, method="POST")[0]
+    assert response.status_code == 200, (url, response.status_code)
+    done.posted.append(Visit(url, str(endpoint), response.status_code, response.mimetype or "", response.get_data()))
+    return response.get_data(as_text=True)
+
+
+def _posted_pages(client: FlaskClient, public: Walk, organiser: FlaskClient, organiser_walk: Walk, lang: str) -> None:
+    """The pages only a POST shows: a refused form (its language switch re-sends the form), the
+    help desk's receipt and its printable page, and the petition editor's preview."""
+    post(client, public, f"/volunteer?posted=refused&lang={lang}", {"email": "not an address", "nickname": "Lin"})
+    receipt = post(client, public, f"/help?posted=receipt&lang={lang}", {"kinds": ["other"], "contact_method": "none"})
+    found = re.search(r'id="receipt-code"><code>([0-9A-Z-]+)</code>', receipt)
+    assert found, "no receipt code"
+    post(client, public, f"/help/receipt?posted=print&lang={lang}", {"code": found.group(1), "view": "print"})
+    post(organiser, organiser_walk, f"/staff/petitions/new?posted=preview&lang={lang}", {
+        "slug": "preview", "status": "draft", "goal": "100", "title_zh": "预览", "title_en": "Preview",
+        "body_zh": "**粗体** 与 [链接](https://example.org)", "body_en": "*Read* this.", "preview": "Preview"})
+
+
 def walks(app: Flask, lang: str) -> list[Walk]:
     """The walks of the public, each demo staff member (the caseworker with the help desk unlocked)
     and a volunteer in a working group."""
@@ -208,6 +233,8 @@ def walks(app: Flask, lang: str) -> list[Walk]:
             result.append(walk(app, client, "caseworker (locked)", ["/cases/unlock"], lang))
             client.post("/cases/unlock", data={"passphrase": DEMO_PASSPHRASE})
         result.append(walk(app, client, email.split("@")[0], STAFF_HOME, lang))
+        if email.startswith("organiser"):
+            _posted_pages(app.test_client(), result[0], client, result[-1], lang)
     result.append(walk(app, volunteer_client(app), "volunteer", ["/me"], lang))
     return result
 

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from campaign.access import staff
@@ -20,8 +19,10 @@ from campaign.auth import services as auth
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import db
+from campaign.forms import confirmed
 from campaign.labels import add_filters
 from campaign.mail import services as mail
+from campaign.paging import ListPage, paginate
 
 admin_only = staff(Role.ADMIN)
 
@@ -31,8 +32,8 @@ add_filters(bp, audit_action=ACTION_LABELS, audit_target=TARGET_LABELS)
 @bp.route("/users")
 @admin_only
 def users() -> str:
-    people = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=people, form=ConfirmForm())
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("admin/users.html", page=paginate(auth.users_query(q)), q=q, form=ConfirmForm())
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -75,8 +76,11 @@ def user(user_id: int) -> Response | str:
 @admin_only
 def user_action(user_id: int, action: str) -> Response:
     person = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if action == "enable":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+    elif not confirmed():
+        return redirect(url_for("admin.user", user_id=person.id))
     if person.id == current_user.id and action in {"disable", "revoke"}:
         flash(_("You cannot revoke your own account here."), "error")
         return redirect(url_for("admin.user", user_id=person.id))
@@ -113,16 +117,16 @@ def audit_log() -> str:
             since=form.since.data,
             until=form.until.data,
         )
-    page = db.paginate(audit.query(filters), per_page=50, error_out=False)
-    filter_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, filter_args=filter_args)
+    return render_template("admin/audit.html", form=form, page=paginate(audit.query(filters)))
 
 
 @bp.route("/mailbox")
 @admin_only
 def mailbox() -> str:
-    messages = [(path.name, _parse(path.read_bytes())) for path in mail.dev_mailbox()[:200]]
-    return render_template("admin/mailbox.html", messages=messages)
+    q = request.args.get("q", "").strip()[:100]
+    page = ListPage.of(mail.dev_mailbox_search(q))
+    messages = [(path.name, _parse(path.read_bytes())) for path in page.items]
+    return render_template("admin/mailbox.html", messages=messages, page=page, q=q)
 
 
 @bp.route("/mailbox/<name>")

@@ -18,6 +18,8 @@ ACTION_LABELS: dict[str, object] = {
     "group.invite": _l("Invited to a working group"),
     "group.invite_accepted": _l("Group invitation accepted"),
     "group.invite_declined": _l("Group invitation declined"),
+    "group.invite_resent": _l("Group invitation mailed again"),
+    "group.invite_withdrawn": _l("Group invitation withdrawn"),
     "group.lead": _l("Made a group lead"),
     "group.leave": _l("Left a working group"),
     "group.remove_member": _l("Removed from a working group"),

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 
 from campaign import sessions, tokens
 from campaign.audit import services as audit
@@ -59,6 +59,14 @@ def hash_password(password: str) -> str:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def users_query(search: str = "") -> Select[User]:
+    """Staff accounts by email, those whose address contains `search` (any case) when given."""
+    stmt = select(User).order_by(User.email)
+    if search:
+        stmt = stmt.where(User.email.contains(search.lower(), autoescape=True))
+    return stmt
 
 
 def check_password(email: str, password: str) -> User | None:

@@ -129,6 +129,11 @@ def normalise_code(raw: str) -> str | None:
     return cleaned
 
 
+def grouped_code(code: str) -> str:
+    """A normalised code as it is shown: groups of five joined by dashes (7KX2M-Q9DPA-...)."""
+    return "-".join(code[i : i + CODE_GROUP_LEN] for i in range(0, len(code), CODE_GROUP_LEN))
+
+
 def lookup_id(code: str) -> str:
     """A short, non-secret index for the row of a normalised code (16 bits: collisions expected)."""
     return hashlib.blake2b(code.encode(), digest_size=2, person=b"intake-lookup").hexdigest()

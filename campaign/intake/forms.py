@@ -69,6 +69,12 @@ class HelpForm(FlaskForm):
             raise ValidationError(_l("Tell us where to reach you, or choose \"Do not contact me\"."))
 
 
+class ReceiptForm(FlaskForm):
+    """Carries a just-issued receipt code back (printable page, language switch): never in a URL."""
+
+    code = HiddenField(validators=[InputRequired(), Length(max=60)])
+
+
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Your receipt code"), validators=[InputRequired(_l("Enter your receipt code.")), Length(max=60)],

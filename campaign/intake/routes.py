@@ -30,6 +30,7 @@ from campaign.intake.forms import (
     HelpForm,
     LockForm,
     NoteForm,
+    ReceiptForm,
     SurvivorDeleteForm,
     SurvivorReplyForm,
     TeamReplyForm,
@@ -38,6 +39,8 @@ from campaign.intake.forms import (
 from campaign.intake.keyring import team_keyring
 from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns import services as takedowns
+from campaign.links import absolute_url
+from campaign.paging import paginate
 from campaign.timeutil import utcnow
 
 caseworker = staff(Role.CASEWORKER, hide=True)
@@ -73,7 +76,7 @@ def help_form() -> str | tuple[str, int]:
         return render_template("intake/unavailable.html"), 503
     if form.validate_on_submit():
         if form.website.data or abuse.too_quick():  # a bot: answer like a success, store nothing
-            return render_template("intake/receipt.html", code=crypto.new_receipt_code())
+            return _receipt_page(crypto.new_receipt_code())
         answers = intake.Answers(
             kinds=form.kinds.data or [],
             platforms=form.platforms.data or [],
@@ -87,8 +90,27 @@ def help_form() -> str | tuple[str, int]:
         )
         _req, code = intake.submit(ring, answers, _today())
         # Rendered in the answer to the POST, never put in a URL, the session or a log.
-        return render_template("intake/receipt.html", code=code)
+        return _receipt_page(code)
     return render_template("intake/help.html", form=form, retention_days=current_app.config["INTAKE_RETENTION_DAYS"])
+
+
+def _receipt_page(code: str) -> str:
+    return render_template("intake/receipt.html", code=code, form=ReceiptForm(code=code))
+
+
+@bp.post("/help/receipt")
+@personal
+def receipt() -> str:
+    """The receipt code shown again, from the form that carries it: as a printable page, or in the
+    other language. The code travels in the POST body only, never in an address."""
+    form = ReceiptForm()
+    code = crypto.normalise_code(form.code.data or "") if form.validate() else None
+    if code is None:
+        abort(400)
+    shown = crypto.grouped_code(code)
+    if request.form.get("view") == "print":
+        return render_template("intake/receipt_print.html", code=shown, status_url=absolute_url("intake.status"))
+    return _receipt_page(shown)
 
 
 def _status_page(
@@ -180,7 +202,7 @@ def queue() -> str:
         "intake/queue.html",
         ring=ring,
         demo_key=key is not None and key.is_demo,
-        rows=intake.queue(status_filter, mine) if ring else [],
+        page=paginate(intake.queue_query(status_filter, mine)) if ring else None,
         status_filter=status_filter,
         mine=bool(mine),
         today=_today(),

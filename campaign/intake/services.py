@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, case, delete, func, select, update
 
 from campaign.audit.services import record
 from campaign.auth.models import Role, User, UserRole
@@ -326,15 +326,24 @@ def caseworkers() -> list[User]:
 
 
 def queue(status: str = "", mine: User | None = None) -> list[HelpRequest]:
-    """Requests for the queue: open ones first, due reminders first, newest first."""
+    """Every request of the queue, in its order (see `queue_query`)."""
+    return list(db.session.scalars(queue_query(status, mine)))
+
+
+def queue_query(status: str = "", mine: User | None = None) -> Select[HelpRequest]:
+    """Requests for the queue, ordered in SQL so it can be paged: open ones first, then by the
+    nearest reminder (none last), newest first."""
     stmt = select(HelpRequest)
     if status:
         stmt = stmt.where(HelpRequest.status == status)
     if mine is not None:
         stmt = stmt.where(HelpRequest.assignee_id == mine.id)
-    rows = list(db.session.scalars(stmt.order_by(HelpRequest.id.desc())))
-    rows.sort(key=lambda r: (r.status == Status.CLOSED.value, r.remind_on or date.max))
-    return rows
+    return stmt.order_by(
+        case((HelpRequest.status == Status.CLOSED.value, 1), else_=0),
+        case((HelpRequest.remind_on.is_(None), 1), else_=0),
+        HelpRequest.remind_on,
+        HelpRequest.id.desc(),
+    )
 
 
 def get(request_id: int) -> HelpRequest | None:

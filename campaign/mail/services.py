@@ -12,8 +12,10 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import timedelta
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import SMTP, SMTPUTF8
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -271,3 +273,20 @@ def dev_mailbox() -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(folder.glob("*.eml"), reverse=True)
+
+
+def dev_mailbox_search(search: str = "") -> list[Path]:
+    """The development mailbox's files whose To or Subject contains `search` (any case), newest
+    first; only the headers are read."""
+    found = dev_mailbox()
+    if not search:
+        return found
+    needle = search.casefold()
+    parser = BytesHeaderParser(policy=policy.default)
+    kept = []
+    for path in found:
+        with path.open("rb") as handle:
+            headers = parser.parse(handle)
+        if needle in f"{headers.get('To', '')} {headers.get('Subject', '')}".casefold():
+            kept.append(path)
+    return kept

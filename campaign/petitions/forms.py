@@ -129,6 +129,7 @@ class PetitionForm(FlaskForm):
                        "/embed/petitions/<slug> in a frame."),
         render_kw={"rows": 3},
     )
+    preview = SubmitField(_l("Preview"), description=_l("Shows the texts as they will read, saving nothing."))
     submit = SubmitField(_l("Save petition"))
 
     def validate_milestones(self, field: Field) -> None:

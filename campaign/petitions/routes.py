@@ -30,8 +30,11 @@ from campaign.access import personal, public, staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db, limiter
+from campaign.forms import shown_again
 from campaign.labels import add_filters, label
 from campaign.links import absolute_url
+from campaign.markup import render_markdown
+from campaign.paging import paginate
 from campaign.petitions import bp, milestones, page, share
 from campaign.petitions import services as petitions
 from campaign.petitions.forms import (
@@ -293,6 +296,11 @@ def _edit(petition: Petition | None) -> BaseResponse | str:
     form = PetitionForm(obj=petition)
     if petition is not None and request.method == "GET":
         form.milestones.data = ", ".join(str(m) for m in petition.milestone_list)
+    if form.is_submitted() and form.preview.data:
+        # Re-render the editor with what was typed and the texts as they will read; save nothing.
+        form.validate()
+        shown_again()
+        return render_template("petitions/edit.html", form=form, petition=petition, preview=_preview(form))
     if form.validate_on_submit():
         fields: dict[str, Any] = {name: getattr(form, name).data for name in ("slug", "status", "goal", "closes_on")}
         fields["milestones"] = form.milestones.data or ""
@@ -310,6 +318,16 @@ def _edit(petition: Petition | None) -> BaseResponse | str:
     return render_template("petitions/edit.html", form=form, petition=petition)
 
 
+def _preview(form: PetitionForm) -> dict[str, dict[str, str]]:
+    """Each language's texts as the public page shows them (the Markdown body sanitised)."""
+    shown: dict[str, dict[str, str]] = {}
+    for lang in ("zh", "en"):
+        texts = {name: (getattr(form, f"{name}_{lang}").data or "").strip() for name in TRANSLATED}
+        texts["body_html"] = render_markdown(texts.get("body", ""))
+        shown[lang] = texts
+    return shown
+
+
 @bp.route("/staff/petitions/<int:petition_id>/signatures")
 @organisers
 def signatures(petition_id: int) -> str:
@@ -321,11 +339,10 @@ def signatures(petition_id: int) -> str:
             q=form.q.data or "", status=form.status.data or "", region=form.region.data or "",
             src=form.src.data or "", hidden=form.hidden.data or "",
         )
-    page = db.paginate(petitions.signature_query(petition, filters), per_page=50, error_out=False)
-    filter_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "petitions/signatures.html", petition=petition, form=form, page=page, filter_args=filter_args,
-        action=ActionForm(), channels=petitions.channel_counts(petition),
+        "petitions/signatures.html", petition=petition, form=form,
+        page=paginate(petitions.signature_query(petition, filters)), action=ActionForm(),
+        channels=petitions.channel_counts(petition),
     )
 
 

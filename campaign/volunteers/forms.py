@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -11,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 from campaign.volunteers.labels import (
@@ -112,7 +114,15 @@ class StatusForm(FlaskForm):
     vouched_by = StringField(_l("Vouched for or checked by"), validators=[Optional(), Length(max=120)],
                              description=_l("Record who vouched for this person when vetting."))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    # Blocking ends sessions, links and memberships at once: it is confirmed like any destructive action.
+    confirmed = BooleanField(
+        _l("Yes, block this person if “Blocked” is chosen"),
+        description=_l("Needed only to block: their sessions, links and group places end at once."))
     submit = SubmitField(_l("Change status"))
+
+    def validate_confirmed(self, field: Any) -> None:
+        if self.status.data == "blocked" and not field.data:
+            raise ValidationError(str(_l("Nothing was done: tick the box to confirm the block.")))
 
 
 class NoteForm(FlaskForm):

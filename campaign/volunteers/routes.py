@@ -10,6 +10,7 @@ from campaign import abuse, sessions
 from campaign.access import Access, F, personal
 from campaign.auth.forms import ConfirmForm
 from campaign.extensions import db, limiter
+from campaign.forms import confirmed
 from campaign.labels import add_filters
 from campaign.markup import render_markdown
 from campaign.security import safe_next
@@ -86,8 +87,9 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _message(title: str, message: str, status: int = 200) -> tuple[str, int]:
-    return render_template("core/message.html", title=title, message=message), status
+def _message(title: str, message: str, status: int = 200, next_done: list[str] | None = None) -> tuple[str, int]:
+    """A short page; `next_done` (what the person just did) adds the next steps to offer."""
+    return render_template("core/message.html", title=title, message=message, next_done=next_done), status
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -104,7 +106,8 @@ def signup() -> Response | str | tuple[str, int]:
         if not form.website.data and not abuse.too_quick():  # a bot (honeypot, speed): same answer, nothing kept
             services.sign_up(_answers(form, with_public=True), _locale())
         return _message(_("Check your mail"), _(
-            "We sent you a mail. Open the link in it to confirm your sign-up; until then we do not see it."))
+            "We sent you a mail. Open the link in it to confirm your sign-up; until then we do not see it."),
+            next_done=["volunteer"])
     return render_template("volunteers/signup.html", form=form)
 
 
@@ -141,6 +144,7 @@ def confirm(token: str) -> str | tuple[str, int]:
                 "Your sign-up is confirmed. An organiser will be in touch; "
                 "you can sign in to your volunteer space at any time."
             ),
+            next_done=["volunteer"],
         )
     return render_template("volunteers/link_button.html", form=form, title=_("Confirm your sign-up"),
                            button=_("Confirm"))
@@ -214,6 +218,23 @@ def me() -> str:
     return render_template("volunteers/me.html", person=person, groups=groups, tasks=work.tasks_of(person),
                            invitations=work.pending_invitations(person), confirm=ConfirmForm(),
                            labels=task_labels())
+
+
+@bp.post("/me/invitations/<int:invitation_id>/<any(accept, decline):answer>")
+@volunteer
+def my_invitation(invitation_id: int, answer: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation = work.respond_signed_in(_me(), invitation_id, accept=answer == "accept")
+    except work.InvitationProblem as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("volunteers.me"))
+    if answer == "accept":
+        flash(_("You are now a member of the group."), "info")
+        return redirect(url_for("volunteers.my_group", group_id=invitation.group_id))
+    flash(_("You declined the invitation. Thank you for letting us know."), "info")
+    return redirect(url_for("volunteers.me"))
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])
@@ -313,8 +334,10 @@ def lead_invite(group_id: int) -> Response:
 def lead_remove(group_id: int, volunteer_id: int) -> Response:
     group = _led_group(group_id)
     person = db.session.get(Volunteer, volunteer_id)
-    if person is None or membership(person, group.id) is None or not ConfirmForm().validate_on_submit():
+    if person is None or membership(person, group.id) is None:
         abort(404)
+    if not confirmed():
+        return redirect(url_for("volunteers.my_group", group_id=group.id))
     work.remove_member(_me(), group, person)
     flash(_("Removed from the group."), "info")
     return redirect(url_for("volunteers.my_group", group_id=group.id))

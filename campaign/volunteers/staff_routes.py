@@ -13,8 +13,9 @@ from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.extensions import db
-from campaign.forms import SelectChoice, choice_list
+from campaign.forms import SelectChoice, choice_list, confirmed
 from campaign.markup import render_markdown
+from campaign.paging import paginate
 from campaign.volunteers import bp, services, work
 from campaign.volunteers.forms import (
     AssignForm,
@@ -35,7 +36,6 @@ from campaign.volunteers.models import Priority, Status, Task, TaskStatus, Volun
 from campaign.volunteers.permissions import staff_group_ids, staff_sees
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
-PAGE = 50
 
 def _visible_groups() -> list[WorkingGroup]:
     ids = staff_group_ids(current_user)
@@ -70,13 +70,11 @@ def review() -> str:
                                    group_id=form.group.data or None, skill=form.skill.data or "",
                                    language=form.language.data or "", region=form.region.data or "",
                                    tag=form.tag.data or "", since=form.since.data, until=form.until.data)
-    page = max(request.args.get("page", 1, type=int), 1)
-    people = db.paginate(services.review_query(current_user, filters), page=page, per_page=PAGE, error_out=False)
+    people = paginate(services.review_query(current_user, filters))
     bulk = BulkForm()
     bulk.group.choices = _group_choices()
-    pager_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("volunteers/review.html", form=form, people=people, bulk=bulk,
-                           statuses=_status_labels(), pager_args=pager_args, answers=_answer_labels())
+                           statuses=_status_labels(), answers=_answer_labels())
 
 
 def _selected_ids() -> list[int]:
@@ -164,6 +162,8 @@ def change_status(volunteer_id: int) -> BaseResponse:
                     current=labels.get(exc.current, exc.current), wanted=labels.get(exc.wanted, exc.wanted)), "error")
         else:
             flash(_("Status changed."), "info")
+    elif form.confirmed.errors:
+        flash(str(form.confirmed.errors[0]), "error")
     return redirect(url_for("volunteers.volunteer_page", volunteer_id=person.id))
 
 
@@ -261,7 +261,29 @@ def group(group_id: int) -> str:
     task_form = TaskForm()
     task_form.assignees.choices = choice_list((m.volunteer_id, m.volunteer.nickname) for m in members)
     return render_template("volunteers/group.html", group=grp, members=members, board=work.group_tasks(grp),
-                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels())
+                           task_form=task_form, move=MoveForm(), confirm=ConfirmForm(), labels=task_labels(),
+                           invitations=work.group_pending_invitations(grp))
+
+
+@bp.post("/staff/groups/<int:group_id>/invitations/<int:invitation_id>/<any(resend, withdraw):action>")
+@organisers
+def invitation_action(group_id: int, invitation_id: int, action: str) -> BaseResponse:
+    grp = _group_or_404(group_id)
+    if action == "withdraw" and not confirmed():
+        return redirect(url_for("volunteers.group", group_id=grp.id, _anchor="invitations"))
+    if action == "resend" and not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "resend":
+            work.resend_invitation(current_user, grp, invitation_id)
+            flash(_("The invitation was mailed again."), "info")
+        else:
+            work.withdraw_invitation(current_user, grp, invitation_id)
+            flash(_("The invitation was withdrawn: its links no longer work."), "info")
+    except (work.InvitationProblem, work.NotAllowed) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("volunteers.group", group_id=grp.id, _anchor="invitations"))
 
 
 @bp.post("/staff/groups/<int:group_id>/members/<int:volunteer_id>/<any(lead, unlead, remove):action>")
@@ -269,7 +291,11 @@ def group(group_id: int) -> str:
 def member_action(group_id: int, volunteer_id: int, action: str) -> BaseResponse:
     grp = _group_or_404(group_id)
     person = db.session.get(Volunteer, volunteer_id)
-    if person is None or not ConfirmForm().validate_on_submit():
+    if person is None:
+        abort(404)
+    if action == "remove" and not confirmed():
+        return redirect(url_for("volunteers.group", group_id=grp.id))
+    if action != "remove" and not ConfirmForm().validate_on_submit():
         abort(404)
     try:
         if action == "remove":

@@ -229,7 +229,25 @@ def invitation_for(token: str) -> Invitation:
 
 def respond(token: str, accept: bool) -> Invitation:
     """Accept (become a member) or decline; either way the links stop working."""
-    invitation = invitation_for(token)
+    return _answer(invitation_for(token), accept)
+
+
+def respond_signed_in(volunteer: Volunteer, invitation_id: int, accept: bool) -> Invitation:
+    """The same answer from the volunteer's own space: only their own invitation, still waiting."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if (invitation is None or invitation.volunteer_id != volunteer.id
+            or invitation.state != InvitationState.PENDING.value or _expired(invitation)):
+        raise InvitationProblem(str(_l("This invitation was already answered or withdrawn.")))
+    return _answer(invitation, accept)
+
+
+def _expired(invitation: Invitation) -> bool:
+    """Whether the newest mailed link of the invitation has run out (a reminder mails a new one)."""
+    last = invitation.reminded_at or invitation.created_at
+    return last <= utcnow() - timedelta(days=current_app.config["INVITE_DAYS"])
+
+
+def _answer(invitation: Invitation, accept: bool) -> Invitation:
     volunteer, group = invitation.volunteer, invitation.group
     if volunteer.status == Status.BLOCKED.value:
         raise InvitationProblem(str(_l("This invitation was already answered or withdrawn.")))
@@ -269,8 +287,49 @@ def send_reminders() -> int:
 
 
 def pending_invitations(volunteer: Volunteer) -> list[Invitation]:
+    """The volunteer's invitations still waiting for an answer (expired ones left out)."""
+    oldest = utcnow() - timedelta(days=current_app.config["INVITE_DAYS"])
     return list(db.session.scalars(select(Invitation).where(
-        Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value)))
+        Invitation.volunteer_id == volunteer.id, Invitation.state == InvitationState.PENDING.value,
+        func.coalesce(Invitation.reminded_at, Invitation.created_at) > oldest).order_by(Invitation.created_at)))
+
+
+def group_pending_invitations(group: WorkingGroup) -> list[Invitation]:
+    """Who was invited to the group and has not answered yet, oldest first (expired ones too)."""
+    return list(db.session.scalars(select(Invitation).where(
+        Invitation.group_id == group.id, Invitation.state == InvitationState.PENDING.value,
+    ).order_by(Invitation.created_at)))
+
+
+def _group_invitation(actor: Actor, group: WorkingGroup, invitation_id: int) -> Invitation:
+    _require_manager(actor, group)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.group_id != group.id or invitation.state != InvitationState.PENDING.value:
+        raise InvitationProblem(str(_l("This invitation was already answered or withdrawn.")))
+    return invitation
+
+
+def resend_invitation(actor: Actor, group: WorkingGroup, invitation_id: int) -> Invitation:
+    """Mail a waiting invitation again (at most once a day), with fresh days to answer."""
+    invitation = _group_invitation(actor, group, invitation_id)
+    last = invitation.reminded_at or invitation.created_at
+    if last > utcnow() - timedelta(days=1):
+        raise InvitationProblem(str(_l("This invitation was mailed less than a day ago; try again tomorrow.")))
+    invitation.reminded_at = utcnow()  # the new mail's links have their full days to answer
+    _mail_invitation(invitation, reminder=True)
+    audit.record(_staff(actor), "group.invite_resent", "group", group.id, f"volunteer {invitation.volunteer_id}")
+    db.session.commit()
+    return invitation
+
+
+def withdraw_invitation(actor: Actor, group: WorkingGroup, invitation_id: int) -> Invitation:
+    """Withdraw a waiting invitation: its mailed links stop working at once."""
+    invitation = _group_invitation(actor, group, invitation_id)
+    invitation.state = InvitationState.WITHDRAWN.value
+    invitation.responded_at = utcnow()
+    audit.record(_staff(actor), "group.invite_withdrawn", "group", group.id, f"volunteer {invitation.volunteer_id}")
+    db.session.commit()
+    return invitation
 
 
 # --- tasks --------------------------------------------------------------------------------------

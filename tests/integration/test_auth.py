@@ -132,7 +132,7 @@ def test_revoking_ends_sessions_at_once(app, make_user):
     theirs = sign_in(_client(app), organiser)
     assert theirs.get("/staff").status_code == 200
     mine = sign_in(_client(app), admin)
-    mine.post(f"/admin/users/{organiser.id}/disable", data={})
+    mine.post(f"/admin/users/{organiser.id}/disable", data={"confirmed": "y"})
     assert theirs.get("/staff").status_code == 302
     assert _login(_client(app), organiser.email).status_code == 401
 
@@ -158,7 +158,7 @@ def test_invitation_link_sets_a_password_once(app, client, make_user, inbox: Inb
     admin.post("/admin/users/invite", data={"email": "second@example.org", "roles": ["organiser"]})
     link2 = next(u for u in Inbox.links(inbox.last_to("second@example.org")) if "/invite/" in u)
     second = auth.find_user("second@example.org")
-    admin.post(f"/admin/users/{second.id}/disable", data={})
+    admin.post(f"/admin/users/{second.id}/disable", data={"confirmed": "y"})
     assert visitor.get(link2.split("5000", 1)[1]).status_code == 400
 
 

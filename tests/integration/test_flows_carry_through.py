@@ -45,3 +45,30 @@ def test_targets_outside_the_volunteer_space_are_dropped(client, inbox):
         landed = client.post(f"{link}?next={quote(hostile, safe='')}", data={})
         assert landed.headers["Location"].endswith("/me"), hostile
         client.post("/me/signout", data={})
+
+
+def _next_steps(html: str) -> str:
+    start = html.index('class="next-steps')
+    return html[start:html.index("</section>", start)]
+
+
+def test_confirmation_pages_offer_the_next_step_but_not_what_was_just_done(client):
+    """After signing, subscribing or volunteering, the page offers the other ways to help."""
+    from tests.petitions_support import make_petition
+
+    petition = make_petition()
+    thanks = client.get(f"/petitions/{petition.slug}/thanks?signed=new&lang=en").get_data(as_text=True)
+    steps = _next_steps(thanks)
+    assert 'href="/volunteer"' in steps and 'href="/subscribe"' in steps and "Sign our petitions" not in steps
+    assert "Ask others to sign" in thanks  # sharing stays first
+
+    subscribed = client.post("/subscribe?lang=en", data={"email": "reader@example.org", "consent": "y"})
+    steps = _next_steps(subscribed.get_data(as_text=True) if subscribed.status_code == 200
+                        else client.get(subscribed.headers["Location"]).get_data(as_text=True))
+    assert 'href="/volunteer"' in steps and 'href="/subscribe"' not in steps
+
+    volunteered = client.post("/volunteer?lang=en", data={"email": "helper@example.org", "nickname": "Lin",
+                                                           "consent_data": "y"}).get_data(as_text=True)
+    assert "Check your mail" in volunteered
+    steps = _next_steps(volunteered)
+    assert 'href="/subscribe"' in steps and 'href="/volunteer"' not in steps

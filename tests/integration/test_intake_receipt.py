@@ -1,4 +1,6 @@
 """The survivor's side: the questionnaire, the receipt code and the status page."""
+import re
+
 from sqlalchemy import func, select
 
 from campaign.extensions import db
@@ -98,3 +100,37 @@ def test_survivor_deletes_the_request_now(client, caseworker_client, intake_key)
 def test_form_is_closed_until_a_key_exists(client):
     """Without a key pair nothing could be stored safely, so the form says it is not open."""
     assert client.get("/help").status_code == 503
+
+
+def test_receipt_code_is_one_unbroken_line_offered_as_a_printable_page(client, intake_key):
+    """The code is shown in groups in one monospace element that never wraps, and a printable page
+    (no menus, never cached) carries only the code and how to check the status; the code travels
+    in the POST body, never in an address."""
+    code = submit_help(client, kinds=["other"])
+    assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", code)
+    css = client.get("/static/css/site.css").text
+    assert re.search(r"\.receipt-code code \{[^}]*white-space: nowrap", css)
+    printable = client.post("/help/receipt?lang=en", data={"code": code.lower().replace("-", " "), "view": "print"})
+    assert printable.status_code == 200 and printable.headers["Cache-Control"] == "no-store"
+    text = printable.text
+    assert f'id="receipt-code"><code>{code}</code>' in text
+    assert "/help/status" in text and "status page" in text
+    assert "<nav" not in text and "<header" not in text and "<form" not in text
+    assert code not in (printable.headers.get("Location") or "")
+    assert client.post("/help/receipt", data={"code": "not a code", "view": "print"}).status_code == 400
+    assert _count(HelpRequest) == 1  # showing the code again never submits anything
+
+
+def test_switching_language_on_the_receipt_keeps_the_code(client, intake_key):
+    """The language switch on the receipt sends the code back in a form: the same receipt comes back
+    in the other language, not the empty questionnaire."""
+    response = client.post("/help?lang=en", data={"kinds": ["other"], "contact_method": "none"})
+    code = re.search(r'id="receipt-code"><code>([^<]+)</code>', response.text).group(1)
+    switch = response.text[response.text.index('class="lang-switch"'):]
+    switch = switch[:switch.index("</nav>")]
+    assert 'action="/help/receipt"' in switch and 'name="_lang" value="zh"' in switch
+    assert f'value="{code}"' in switch
+    again = client.post("/help/receipt", data={"code": code, "_lang": "zh"})
+    assert again.status_code == 200 and '<html lang="zh-Hans">' in again.text
+    assert f'id="receipt-code"><code>{code}</code>' in again.text
+    assert _count(HelpRequest) == 1

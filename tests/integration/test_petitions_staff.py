@@ -175,3 +175,26 @@ def test_organisers_preview_drafts_that_the_public_cannot_see(app, client, login
     make_petition(slug="draft", status="draft", title_zh="草稿标题")
     assert client.get("/petitions/draft").status_code == 404
     assert "草稿标题" in login_as(Role.ORGANISER).get("/petitions/draft").get_data(as_text=True)
+
+
+def test_preview_shows_both_languages_sanitised_keeps_what_was_typed_and_saves_nothing(app, login_as):
+    """The editor's Preview button re-renders the editor with the texts as they will read (Markdown
+    rendered and sanitised) in both languages, keeping every typed value and saving nothing."""
+    organiser = login_as(Role.ORGANISER)
+    typed = {"slug": "preview-me", "status": "open", "goal": "500", "title_zh": "删除偷拍视频",
+             "title_en": "Take the videos down", "body_zh": "**立即**删除<script>alert(1)</script>",
+             "body_en": "We *ask* for [removal](javascript:alert(1))\n\nSecond paragraph.", "preview": "Preview"}
+    response = organiser.post("/staff/petitions/new?lang=en", data=typed)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<strong>立即</strong>删除" in html and "<em>ask</em>" in html and "<p>Second paragraph.</p>" in html
+    assert "<script>alert(1)</script>" not in html.replace("&lt;script&gt;alert(1)&lt;/script&gt;", "")
+    assert "javascript:" not in html.replace("(javascript:alert(1))", "")
+    assert 'value="preview-me"' in html and 'value="500"' in html
+    assert "**立即**删除&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in html  # the typed text, as typed
+    assert "nothing is saved" in html
+    assert db.session.scalars(select(Petition)).all() == []
+    # The language switch of the preview sends the form again: the preview comes back in Chinese.
+    switched = organiser.post("/staff/petitions/new", data={**typed, "_lang": "zh"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in switched and "<strong>立即</strong>删除" in switched
+    assert db.session.scalars(select(Petition)).all() == []

@@ -103,7 +103,7 @@ def test_blocking_takes_someone_off_open_tasks_but_keeps_done_work(app, login_as
     open_task.assignees, done_task.assignees = [person], [person]
     db.session.add_all([open_task, done_task])
     db.session.commit()
-    login_as(Role.ORGANISER).post(f"/staff/volunteers/{person.id}/status", data={"status": "blocked"})
+    login_as(Role.ORGANISER).post(f"/staff/volunteers/{person.id}/status", data={"status": "blocked", "confirmed": "y"})
     db.session.expire_all()
     assert person not in db.session.get(Task, open_task.id).assignees
     assert person in db.session.get(Task, done_task.id).assignees

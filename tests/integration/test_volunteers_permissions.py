@@ -60,7 +60,7 @@ def test_a_lead_manages_their_own_group(app, inbox):
     task = db.session.scalar(select(Task))
     assert task.assignees == [member]
     assert inbox.last_to("member@example.net")
-    client.post(f"/me/groups/{group.id}/members/{member.id}/remove", data={})
+    client.post(f"/me/groups/{group.id}/members/{member.id}/remove", data={"confirmed": "y"})
     assert db.session.scalar(select(Membership).where(Membership.volunteer_id == member.id)) is None
 
 

@@ -46,7 +46,7 @@ def test_block_revokes_session_links_and_memberships_at_once(app, login_as, inbo
     anonymous = volunteer_client(app, person)
     anonymous.post("/volunteer/signin", data={"email": person.email})
     link = Inbox.links(inbox.last_to(person.email))[0].split("127.0.0.1:5000", 1)[1]
-    login_as("organiser").post(f"/staff/volunteers/{person.id}/status", data={"status": "blocked"})
+    login_as("organiser").post(f"/staff/volunteers/{person.id}/status", data={"status": "blocked", "confirmed": "y"})
     assert space.get("/me").status_code == 302
     assert anonymous.post(link, data={}).status_code == 400
     assert db.session.scalars(select(Membership).where(Membership.volunteer_id == person.id)).all() == []
