@@ -83,7 +83,9 @@ TIME = "%Y-%m-%dT%H:%M"
 
 
 class EventForm(FlaskForm):
-    group_id = SelectField(_l("Working group"), coerce=int, validators=[DataRequired()],
+    # No DataRequired: it would mark the select `required` with a first option that is a real
+    # group (invalid HTML); SelectField refuses a value that is not among the choices anyway.
+    group_id = SelectField(_l("Working group"), coerce=int,
                            description=_l("An event of a confidential group is shown only to its members."))
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=EventStatus.DRAFT.value)
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
