@@ -35,7 +35,7 @@ def test_seeded_admin_signs_in_switches_language_and_reads_mailbox(app, new_page
     expect(page.get_by_text("Invitation sent.")).to_be_visible()
 
     page.goto("/admin/mailbox")
-    page.get_by_role("link", name="中文").click()
+    page.get_by_role("link", name="简体中文").click()
     expect(page.get_by_role("heading", name="开发邮箱")).to_be_visible()
     page.get_by_role("row", name="new.caseworker@example.org").get_by_role("link").click()
     expect(page.get_by_text("/invite/")).to_be_visible()

@@ -114,7 +114,7 @@ def test_an_organisers_day(lang, new_page, live_server, inbox, make_user, app):
     menu.open("Working groups")
     page.get_by_role("link", name=group_name, exact=True).click()
     page.get_by_label(t("Title"), exact=True).fill("翻译联合声明")
-    page.get_by_label("晨星").check()
+    page.get_by_role("checkbox", name="晨星", exact=True).check()
     with page.expect_navigation():
         page.get_by_role("button", name=t("Create task")).click()
     wait_for_mail()

@@ -29,7 +29,7 @@ from tests.petitions_support import make_petition
 
 CONF_ZH, CONF_EN = "机密标记组ZQX", "ConfMarkerZQX"
 CONF_TASK = "ConfTaskMarkerZQX"
-LIMIT = 600  # pages per role; the demo-like data here needs far fewer
+LIMIT = 1500  # pages per role; the demo-like data here needs far fewer
 
 
 class World:

@@ -14,6 +14,7 @@ PUBLIC_ENDPOINTS = {
     "intake.status",
     "intake.status_reply",
     "intake.status_delete",
+    "intake.receipt",  # shows back the code the visitor posts (printable page, language switch)
     "takedowns.monitoring",
 }
 

@@ -128,9 +128,9 @@ def test_switching_language_on_the_receipt_keeps_the_code(client, intake_key):
     code = re.search(r'id="receipt-code"><code>([^<]+)</code>', response.text).group(1)
     switch = response.text[response.text.index('class="lang-switch"'):]
     switch = switch[:switch.index("</nav>")]
-    assert 'action="/help/receipt"' in switch and 'name="_lang" value="zh"' in switch
+    assert 'action="/help/receipt"' in switch and 'name="_lang" value="zh-Hans"' in switch
     assert f'value="{code}"' in switch
-    again = client.post("/help/receipt", data={"code": code, "_lang": "zh"})
+    again = client.post("/help/receipt", data={"code": code, "_lang": "zh-Hans"})
     assert again.status_code == 200 and '<html lang="zh-Hans">' in again.text
     assert f'id="receipt-code"><code>{code}</code>' in again.text
     assert _count(HelpRequest) == 1

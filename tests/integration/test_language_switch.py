@@ -26,7 +26,7 @@ def _reposted(html: str) -> dict[str, list[str]]:
 def test_on_a_get_page_the_switch_links_to_the_same_page_and_query(client):
     html = client.get("/volunteer/signin?next=/me/tasks/3&lang=en").get_data(as_text=True)
     switch = _switch(html)
-    assert 'href="/volunteer/signin?next=%2Fme%2Ftasks%2F3&amp;lang=zh"' in switch
+    assert 'href="/volunteer/signin?next=%2Fme%2Ftasks%2F3&amp;lang=zh-Hans"' in switch
     assert "<form" not in switch
 
 
@@ -42,11 +42,11 @@ def test_after_a_refused_form_the_switch_keeps_what_was_typed_and_does_not_act(c
     assert again["email"] == ["ming@example.org"] and again["nickname"] == ["Ming <b>"]
     assert again["motivation"] == ["I want to help\nwith posters"]
     assert "csrf_token" in again
-    assert 'name="_lang" value="zh"' in _switch(html)
+    assert 'name="_lang" value="zh-Hans"' in _switch(html)
     assert "Ming <b>" not in html  # what a stranger types never becomes markup
 
     # The person ticks the consent box in the meantime and presses 中文: nothing is saved or mailed.
-    data = {k: v[0] for k, v in again.items()} | {"consent_data": "y", "_lang": "zh"}
+    data = {k: v[0] for k, v in again.items()} | {"consent_data": "y", "_lang": "zh-Hans"}
     before = db.session.scalar(select(func.count()).select_from(Volunteer))
     switched = client.post("/volunteer?lang=en", data=data)
     assert switched.status_code == 200
