@@ -190,11 +190,16 @@ def run(full: bool = False) -> list[Figure]:
                                                   instance, rounds)
         rsvp.sort()
         confirm.sort()
+        # The issue sets no throughput target: what must hold is exactly 100 confirmed, 400 waiting
+        # and 0 errors (a wrong round prints 0). Above that, 0.2 is what we aim for, not a claim.
         figures.append(Figure(f"event RSVP post vs bare ({label})", rsvp[len(rsvp) // 2] if right else 0, 1.0,
-                              "ratio", 0.2))
+                              "ratio", AIM))
         figures.append(Figure(f"event confirmation vs bare ({label})", confirm[len(confirm) // 2] if right else 0,
-                              1.0, "ratio", 0.2))
+                              1.0, "ratio", AIM))
     return figures
+
+
+AIM = 0.2
 
 
 def main() -> None:
