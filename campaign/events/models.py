@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaign.content import Bilingual
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -33,7 +34,7 @@ class RsvpStatus(str, enum.Enum):
 TRANSLATED = ("title", "description", "area", "questions")
 
 
-class Event(Model):
+class Event(Bilingual, Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,18 +74,8 @@ class Event(Model):
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.status}>"
 
-    def text(self, name: str, lang: str) -> str:
-        """The field in `lang` ("zh" or "en"), falling back to Chinese when no English is written."""
-        if lang == "en":
-            value = getattr(self, f"{name}_en")
-            if value:
-                return str(value)
-        return str(getattr(self, f"{name}_zh"))
-
     def description_html(self, lang: str) -> str:
-        if lang == "en" and self.description_html_en:
-            return self.description_html_en
-        return self.description_html_zh
+        return self.text("description_html", lang)
 
     def question_list(self, lang: str) -> list[str]:
         return [line.strip() for line in self.text("questions", lang).splitlines() if line.strip()][:5]

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaign.content import Bilingual
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -47,7 +48,7 @@ class Display(str, enum.Enum):
 TRANSLATED = ("title", "summary", "body", "target", "thanks", "share_text")
 
 
-class Petition(Model):
+class Petition(Bilingual, Model):
     __tablename__ = "petitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,14 +85,6 @@ class Petition(Model):
     def __repr__(self) -> str:
         return f"<Petition {self.id} {self.slug}>"
 
-    def text(self, name: str, lang: str) -> str:
-        """The field in `lang` ("zh" or "en"), falling back to Chinese when no English is written."""
-        if lang == "en":
-            value = getattr(self, f"{name}_en")
-            if value:
-                return str(value)
-        return str(getattr(self, f"{name}_zh"))
-
     @property
     def milestone_list(self) -> list[int]:
         return sorted({int(part) for part in self.milestones.split(",") if part.strip().isdigit()})
@@ -101,9 +94,7 @@ class Petition(Model):
         return [line.strip() for line in self.embed_origins.split() if line.strip()]
 
     def body_html(self, lang: str) -> str:
-        if lang == "en" and self.body_html_en:
-            return self.body_html_en
-        return self.body_html_zh
+        return self.text("body_html", lang)
 
     @property
     def is_open(self) -> bool:
@@ -171,7 +162,7 @@ def initials(name: str) -> str:
     return " ".join(f"{w[0].upper()}." for w in words)
 
 
-class PetitionUpdate(Model):
+class PetitionUpdate(Bilingual, Model):
     """News posted on a petition: an organisers' update or the target's answer, in both languages."""
 
     __tablename__ = "petition_updates"
@@ -196,17 +187,8 @@ class PetitionUpdate(Model):
     def __repr__(self) -> str:
         return f"<PetitionUpdate {self.id} petition={self.petition_id} {self.kind}>"
 
-    def text(self, name: str, lang: str) -> str:
-        if lang == "en":
-            value = getattr(self, f"{name}_en")
-            if value:
-                return str(value)
-        return str(getattr(self, f"{name}_zh"))
-
     def body_html(self, lang: str) -> str:
-        if lang == "en" and self.body_html_en:
-            return self.body_html_en
-        return self.body_html_zh
+        return self.text("body_html", lang)
 
 
 class MilestonePassed(Model):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaign.content import Bilingual
 from campaign.extensions import Model, db
 from campaign.timeutil import utcnow
 
@@ -169,7 +170,7 @@ class VolunteerNote(Model):
         return f"<VolunteerNote {self.id}>"
 
 
-class WorkingGroup(Model):
+class WorkingGroup(Bilingual, Model):
     __tablename__ = "working_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,10 +195,11 @@ class WorkingGroup(Model):
         return f"<WorkingGroup {self.id}>"
 
     def name(self, locale: object) -> str:
-        return self.name_en if str(locale).startswith("en") else self.name_zh
+        """In the reader's language ('en', 'zh', or a locale code), else in Chinese."""
+        return self.text("name", "en" if str(locale).startswith("en") else "zh")
 
     def description(self, locale: object) -> str:
-        return self.description_en if str(locale).startswith("en") else self.description_zh
+        return self.text("description", "en" if str(locale).startswith("en") else "zh")
 
 
 class Membership(Model):
