@@ -67,6 +67,8 @@ def _rsvps(event: Event, rng: random.Random, count: int, offset: int, checked_in
     for n in range(count + pending):
         confirmed = n < count
         at = event.starts_at - timedelta(days=rng.randint(1, 12), minutes=rng.randint(0, 600))
+        if not confirmed:  # a link not yet followed is recent: older ones are purged (PENDING_DAYS)
+            at = utcnow() - timedelta(hours=2 + n)
         arrived = confirmed and n < checked_in
         rows.append({
             "event_id": event.id, "email": f"attendee{offset + n}@demo.invalid",
