@@ -17,7 +17,8 @@ from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.timeutil import utcnow
 
-TOKEN_START = "cmp_"  # noqa: S105  (a public prefix that marks our tokens, not a secret)
+# A public prefix that marks our tokens, not a secret.
+TOKEN_START = "cmp_"  # nosec B105  # noqa: S105
 # last_used_at is written at most this often, so a busy key does not write on every call.
 _TOUCH_EVERY = timedelta(seconds=60)
 

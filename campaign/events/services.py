@@ -125,7 +125,8 @@ def group_options(user: User, locale: object) -> list[tuple[int, str]]:
 
 def group_of(event: Event) -> WorkingGroup:
     group = db.session.get(WorkingGroup, event.group_id)
-    assert group is not None  # noqa: S101  (the foreign key guarantees it)
+    if group is None:  # the foreign key rules it out; say so rather than assume
+        raise EventNotFound(event.id)
     return group
 
 

@@ -153,7 +153,8 @@ class PageCache:
         field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         raw = session.get(field)
         if not isinstance(raw, str) or not raw:
-            raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  # Flask-WTF's raw token, as it makes it
+            # Flask-WTF's raw token, made as it makes it (a random value, not a hash of a secret).
+            raw = hashlib.sha1(os.urandom(64), usedforsecurity=False).hexdigest()
             session[field] = raw
         signed = self.signed_for(raw, current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
         setattr(g, field, signed)  # where generate_csrf looks first: a later call gets the same
@@ -425,10 +426,11 @@ class RushPath:
             if shell is None or signers is None or now - signers.read_at >= config["PETITION_PAGE_SECONDS"]:
                 return None
             raw = data.get(field, "") if is_open else ""
-            token = ""
+            # No token while the petition is closed (no form to protect).
+            token = ""  # nosec B105  # noqa: S105
             if is_open:
                 if not isinstance(raw, str) or not raw:
-                    raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  # as Flask-WTF makes it
+                    raw = hashlib.sha1(os.urandom(64), usedforsecurity=False).hexdigest()  # as Flask-WTF makes it
                     set_cookie = self._session_cookie({field: raw})
                 token = cache.signed_for(raw, config.get("WTF_CSRF_SECRET_KEY") or app.secret_key)
             etag = _digest(shell.digest, signers.digest, count, raw)
