@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, Text, delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import Model, db, rowcount
@@ -83,6 +84,12 @@ def handle_due(limit: int = 100) -> int:
             else:
                 logger.error("notice %s: no handler for kind %s", notice.id, notice.kind)
             db.session.commit()
+        except OperationalError as exc:
+            # The database, not the notice, is at fault (locked, restarting, connection lost): the
+            # rollback restores the notice, and the next round handles it. Nothing is lost.
+            db.session.rollback()
+            logger.warning("notice %s (%s) waits for the database: %s", notice.id, notice.kind, type(exc).__name__)
+            break
         except Exception as exc:  # noqa: BLE001  (one bad notice must not hold up the others, nor come back)
             db.session.rollback()
             # The exception's text may quote the address or the answers: log its type only.

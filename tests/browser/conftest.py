@@ -52,21 +52,24 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.stop_worker: threading.Event | None = None
+        self.stop_worker = threading.Event()
+        self.worker_threads: list[threading.Thread] = []
 
     def __enter__(self) -> LiveServer:
         # As `flask serve` does: the worker's lanes run in threads beside the server, woken by
         # the commits of requests (mail is never sent inside a request). The BULK lane is left
         # out: the newsletter tests drive dispatch themselves to watch a send's progress.
-        self.stop_worker = worker.start_in_thread(self.app, {Lane.MAIL, Lane.UPKEEP})
+        self.worker_threads = worker.start_lanes(self.app, self.stop_worker, {Lane.MAIL, Lane.UPKEEP})
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.thread.join(5)
-        if self.stop_worker is not None:
-            self.stop_worker.set()
+        # The database is shared by the tests that follow: this worker must be gone before they start.
+        self.stop_worker.set()
+        for thread in self.worker_threads:
+            thread.join(30)
 
 
 @pytest.fixture()

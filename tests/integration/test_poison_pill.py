@@ -189,3 +189,40 @@ def test_with_smtputf8_on_but_not_offered_the_mail_fails_alone(make_app, app, as
         assert failed is not None and "SMTPUTF8" in failed.last_error
         db.session.remove()
     assert [rcpt for _sender, rcpt in inbox.envelopes] == [["plain@example.org"]]
+
+
+def test_a_notice_survives_a_database_outage_and_a_broken_one_does_not_stop_the_others(make_app):
+    """A public form's notice whose handling meets a database error (locked, restarting) stays
+    queued and is handled in the next round; a notice whose handler fails for its own reason is
+    dropped, and the notices after it are still handled."""
+    from sqlalchemy.exc import OperationalError
+
+    from campaign import default_features, notices
+    from campaign.features import Feature
+
+    handled: list[str] = []
+    outages = [OperationalError("UPDATE", {}, Exception("database is locked"))]
+
+    def flaky(notice: notices.Notice) -> None:
+        if outages:
+            raise outages.pop()
+        handled.append(notice.address)
+
+    def broken(notice: notices.Notice) -> None:
+        raise ValueError("a bug in this handler")
+
+    test_feature = Feature(name="notice_test", notice_handlers=(("test.flaky", flaky), ("test.broken", broken)))
+    app = make_app(features=(*default_features(), test_feature))
+    with app.app_context():
+        notices.queue("test.broken", "first@example.org", "en")
+        notices.queue("test.flaky", "second@example.org", "en")
+        db.session.commit()
+
+        notices.handle_due()
+        assert handled == []
+        left = db.session.scalars(select(notices.PublicNotice.address)).all()
+        assert left == ["second@example.org"], "the broken notice is dropped, the one that met the outage stays"
+
+        notices.handle_due()
+        assert handled == ["second@example.org"]
+        assert db.session.scalar(select(func.count()).select_from(notices.PublicNotice)) == 0
