@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, assets, errors, i18n, paging, security, sessions, worker
+from campaign import access, assets, content, errors, i18n, paging, security, sessions, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -144,7 +144,7 @@ def _register_templating(app: Flask) -> None:
         locale = i18n.select_locale()
         return {
             "languages": i18n.languages().ordered,
-            "current_lang": i18n.short_code(locale),  # which content column to show
+            "current_lang": i18n.locale_code(locale),  # which translation of content to show
             "html_lang": i18n.tag(locale),
             "org_name": app.config["ORG_NAME"],
             "public_nav": features.public_nav,
@@ -153,6 +153,8 @@ def _register_templating(app: Flask) -> None:
         }
 
     app.add_template_global(paging.page_url)
+    app.add_template_filter(content.shown_in)
+    app.add_template_global(content.fallback_note)
 
     @app.template_global()
     def lang_repost() -> list[tuple[str, str]] | None:

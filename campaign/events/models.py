@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.content import Bilingual
+from campaign.content import Shown, Translatable, translated_column
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -30,29 +30,24 @@ class RsvpStatus(str, enum.Enum):
     WAITING = "waiting"  # confirmed by mail, on the waiting list
 
 
-# Fields that exist once per language: `<name>_zh` and `<name>_en`.
+# The fields written in each language (campaign/content.py), as the editor shows them.
 TRANSLATED = ("title", "description", "area", "questions")
 
 
-class Event(Bilingual, Model):
+class Event(Translatable, Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=EventStatus.DRAFT.value, index=True)
-    title_zh: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    description_zh: Mapped[str] = mapped_column(Text, default="")  # Markdown as written
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[dict[str, str]] = translated_column()
+    description: Mapped[dict[str, str]] = translated_column()  # Markdown as written
     # Sanitised HTML rendered from the Markdown on save.
-    description_html_zh: Mapped[str] = mapped_column(Text, default="")
-    description_html_en: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[dict[str, str]] = translated_column()
     # Public: the area only ("Shanghai, Xuhui"), or "online".
-    area_zh: Mapped[str] = mapped_column(String(120), default="")
-    area_en: Mapped[str] = mapped_column(String(120), default="")
+    area: Mapped[dict[str, str]] = translated_column()
     # Organiser questions, one per line (e.g. access needs); answers are kept with each RSVP.
-    questions_zh: Mapped[str] = mapped_column(String(1000), default="")
-    questions_en: Mapped[str] = mapped_column(String(1000), default="")
+    questions: Mapped[dict[str, str]] = translated_column()
     online: Mapped[bool] = mapped_column(default=False)
     # Private: the exact address or the meeting link, for confirmed attendees only.
     place: Mapped[str] = mapped_column(String(500), default="")
@@ -74,7 +69,8 @@ class Event(Bilingual, Model):
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.status}>"
 
-    def description_html(self, lang: str) -> str:
+    def html(self, lang: str) -> Shown:
+        """The sanitised HTML of the description for a reader of `lang` (or its fallback)."""
         return self.text("description_html", lang)
 
     def question_list(self, lang: str) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaign.content import Translatable, translated_column
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -55,19 +56,17 @@ class IssueStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class Issue(Model):
+class Issue(Translatable, Model):
     """One newsletter issue: its text, its audience and the state of its send."""
 
     __tablename__ = "newsletter_issues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, with merge fields
-    # Optional English version, sent to subscribers who chose English.
-    subject_en: Mapped[str] = mapped_column(String(200), default="")
-    body_en: Mapped[str] = mapped_column(Text, default="")
+    # Per language (campaign/content.py); each subscriber gets theirs, or the fallback.
+    subject: Mapped[dict[str, str]] = translated_column()
+    body: Mapped[dict[str, str]] = translated_column()  # Markdown, with merge fields
     topics: Mapped[str] = mapped_column(String(200), default="")  # empty: every topic
-    languages: Mapped[str] = mapped_column(String(20), default="")  # empty: every language
+    languages: Mapped[str] = mapped_column(String(200), default="")  # comma-separated codes; empty: every language
     segment: Mapped[str] = mapped_column(String(80), default="")  # "key" or "key:value"
     status: Mapped[str] = mapped_column(String(20), default=IssueStatus.DRAFT.value, index=True)
     scheduled_at: Mapped[datetime | None]
@@ -123,17 +122,15 @@ class OutboxRow(Model):
         return f"<OutboxRow {self.id} issue={self.issue_id} {self.status}>"
 
 
-class IssueTemplate(Model):
-    """A named subject and text (both languages) to start new issues from."""
+class IssueTemplate(Translatable, Model):
+    """A named subject and text (in each language) to start new issues from."""
 
     __tablename__ = "newsletter_templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    subject: Mapped[str] = mapped_column(String(200), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    subject_en: Mapped[str] = mapped_column(String(200), default="")
-    body_en: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[dict[str, str]] = translated_column()
+    body: Mapped[dict[str, str]] = translated_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.content import Bilingual
+from campaign.content import Shown, Translatable, translated_column
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -44,11 +44,11 @@ class Display(str, enum.Enum):
     ANONYMOUS = "anonymous"
 
 
-# Fields that exist once per language: `<name>_zh` and `<name>_en`.
+# The fields written in each language (campaign/content.py), as the editor shows them.
 TRANSLATED = ("title", "summary", "body", "target", "thanks", "share_text")
 
 
-class Petition(Bilingual, Model):
+class Petition(Translatable, Model):
     __tablename__ = "petitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,21 +56,14 @@ class Petition(Bilingual, Model):
     status: Mapped[str] = mapped_column(String(10), default=PetitionStatus.DRAFT.value, index=True)
     goal: Mapped[int] = mapped_column(default=100)
     closes_on: Mapped[date | None]
-    title_zh: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    summary_zh: Mapped[str] = mapped_column(String(500), default="")
-    summary_en: Mapped[str] = mapped_column(String(500), default="")
-    body_zh: Mapped[str] = mapped_column(Text, default="")  # Markdown as the organiser wrote it
-    body_en: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[dict[str, str]] = translated_column()
+    summary: Mapped[dict[str, str]] = translated_column()
+    body: Mapped[dict[str, str]] = translated_column()  # Markdown as the organiser wrote it
     # Sanitised HTML rendered from the Markdown on save, so showing a petition renders nothing.
-    body_html_zh: Mapped[str] = mapped_column(Text, default="")
-    body_html_en: Mapped[str] = mapped_column(Text, default="")
-    target_zh: Mapped[str] = mapped_column(String(300), default="")
-    target_en: Mapped[str] = mapped_column(String(300), default="")
-    thanks_zh: Mapped[str] = mapped_column(String(1000), default="")
-    thanks_en: Mapped[str] = mapped_column(String(1000), default="")
-    share_text_zh: Mapped[str] = mapped_column(String(280), default="")
-    share_text_en: Mapped[str] = mapped_column(String(280), default="")
+    body_html: Mapped[dict[str, str]] = translated_column()
+    target: Mapped[dict[str, str]] = translated_column()
+    thanks: Mapped[dict[str, str]] = translated_column()
+    share_text: Mapped[dict[str, str]] = translated_column()
     # Confirmed signatures, kept up to date in the confirming and withdrawing transactions.
     signature_count: Mapped[int] = mapped_column(default=0)
     # Counts that announce themselves when passed ("100,1000,10000"); "" for none.
@@ -93,7 +86,8 @@ class Petition(Bilingual, Model):
     def origin_list(self) -> list[str]:
         return [line.strip() for line in self.embed_origins.split() if line.strip()]
 
-    def body_html(self, lang: str) -> str:
+    def html(self, lang: str) -> Shown:
+        """The sanitised HTML of the body for a reader of `lang` (or its fallback)."""
         return self.text("body_html", lang)
 
     @property
@@ -162,7 +156,7 @@ def initials(name: str) -> str:
     return " ".join(f"{w[0].upper()}." for w in words)
 
 
-class PetitionUpdate(Bilingual, Model):
+class PetitionUpdate(Translatable, Model):
     """News posted on a petition: an organisers' update or the target's answer, in both languages."""
 
     __tablename__ = "petition_updates"
@@ -170,12 +164,9 @@ class PetitionUpdate(Bilingual, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default=UpdateKind.UPDATE.value)
-    title_zh: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    body_zh: Mapped[str] = mapped_column(Text, default="")  # Markdown
-    body_en: Mapped[str] = mapped_column(Text, default="")
-    body_html_zh: Mapped[str] = mapped_column(Text, default="")  # sanitised on save
-    body_html_en: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[dict[str, str]] = translated_column()
+    body: Mapped[dict[str, str]] = translated_column()  # Markdown
+    body_html: Mapped[dict[str, str]] = translated_column()  # sanitised on save
     # For an answer: the day it came, or how many days passed with none (then no text is needed).
     answered_on: Mapped[date | None]
     no_answer_days: Mapped[int | None]
@@ -187,7 +178,8 @@ class PetitionUpdate(Bilingual, Model):
     def __repr__(self) -> str:
         return f"<PetitionUpdate {self.id} petition={self.petition_id} {self.kind}>"
 
-    def body_html(self, lang: str) -> str:
+    def html(self, lang: str) -> Shown:
+        """The sanitised HTML of the body for a reader of `lang` (or its fallback)."""
         return self.text("body_html", lang)
 
 

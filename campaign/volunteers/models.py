@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.content import Bilingual
+from campaign.content import Translatable, translated_column
 from campaign.extensions import Model, db
 from campaign.timeutil import utcnow
 
@@ -170,14 +170,12 @@ class VolunteerNote(Model):
         return f"<VolunteerNote {self.id}>"
 
 
-class WorkingGroup(Bilingual, Model):
+class WorkingGroup(Translatable, Model):
     __tablename__ = "working_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(100))
-    name_en: Mapped[str] = mapped_column(String(100))
-    description_zh: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[dict[str, str]] = translated_column()
+    description: Mapped[dict[str, str]] = translated_column()
     open_to_interest: Mapped[bool] = mapped_column(default=True)
     size_limit: Mapped[int | None]
     confidential: Mapped[bool] = mapped_column(default=False)
@@ -193,13 +191,6 @@ class WorkingGroup(Bilingual, Model):
 
     def __repr__(self) -> str:
         return f"<WorkingGroup {self.id}>"
-
-    def name(self, locale: object) -> str:
-        """In the reader's language ('en', 'zh', or a locale code), else in Chinese."""
-        return self.text("name", "en" if str(locale).startswith("en") else "zh")
-
-    def description(self, locale: object) -> str:
-        return self.text("description", "en" if str(locale).startswith("en") else "zh")
 
 
 class Membership(Model):
