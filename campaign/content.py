@@ -183,10 +183,12 @@ class TranslatedField(Field):
         if self.long:
             render_kw["rows"] = self.rows
         kind = TextAreaField if self.long else StringField
-        unbound = kind(self.label.text, [*checks, Length(max=self.max_length)], description=self.description,
-                       render_kw=render_kw)
-        return unbound.bind(form=self._binding["_form"], name=f"{self.short_name}-{lang.code}",
+        # Outside a form's class body, a field is made unbound and then bound (as Form does).
+        unbound: Any = kind(self.label.text, [*checks, Length(max=self.max_length)], description=self.description,
+                            render_kw=render_kw)
+        part: Field = unbound.bind(form=self._binding["_form"], name=f"{self.short_name}-{lang.code}",
                             prefix=self._binding["_prefix"] or "", translations=self._binding["_translations"])
+        return part
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         self.process_errors = []
