@@ -135,13 +135,25 @@ def _owner_only(path: Path, mode: int) -> None:
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
-def _languages(raw: str) -> list[str]:
-    """`LANGUAGES`: locale codes in order of preference, each with a catalogue in translations/."""
+def _catalogue_dirs(extra: str) -> list[Path]:
+    """The shipped catalogues, then `EXTRA_TRANSLATIONS` (a directory laid out as translations/,
+    for a language a group adds without touching the code)."""
+    dirs = [TRANSLATIONS]
+    if extra:
+        path = Path(extra)
+        if not path.is_dir():
+            raise ConfigError(f"EXTRA_TRANSLATIONS must be a directory of catalogues, not {extra!r}")
+        dirs.append(path)
+    return dirs
+
+
+def _languages(raw: str, dirs: list[Path]) -> list[str]:
+    """`LANGUAGES`: locale codes in order of preference, each with a catalogue in `dirs`."""
     codes = [part.strip() for part in raw.split(",") if part.strip()]
-    shipped = sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
-    unknown = [code for code in codes if code not in shipped]
+    known = sorted({p.name for d in dirs for p in d.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists()})
+    unknown = [code for code in codes if code not in known]
     if not codes or unknown or len(set(codes)) != len(codes):
-        raise ConfigError(f"LANGUAGES must list locale codes from {', '.join(shipped)}, not {raw!r}")
+        raise ConfigError(f"LANGUAGES must list locale codes from {', '.join(known)}, not {raw!r}")
     return codes
 
 
@@ -179,7 +191,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     if cfg["REDIS_URL"] and not cfg["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     cfg["ORG_NAME"] = env.get("ORG_NAME", "Maskpark Watch")
-    cfg["LANGUAGES"] = _languages(env.get("LANGUAGES", "zh_Hans,en"))
+    catalogues = _catalogue_dirs(env.get("EXTRA_TRANSLATIONS", ""))
+    cfg["LANGUAGES"] = _languages(env.get("LANGUAGES", "zh_Hans,en"), catalogues)
     # The organisation's time zone: schedules and event times are typed and shown in it.
     cfg["ORG_TIMEZONE"] = env.get("ORG_TIMEZONE", "Asia/Shanghai")
     try:
@@ -227,7 +240,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which expires by itself
         BABEL_DEFAULT_LOCALE=cfg["LANGUAGES"][0],
         BABEL_DEFAULT_TIMEZONE=cfg["ORG_TIMEZONE"],
-        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(str(d) for d in catalogues),
     )
     cfg.update(overrides)
     return cfg

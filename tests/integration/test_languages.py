@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import opencc
 import pytest
@@ -116,3 +117,46 @@ def test_a_language_is_named_and_matched_from_its_code_alone() -> None:
     assert korean is not None and korean.tag == "ko" and korean.name == "한국어"
     assert four.best_for("ko-KR,ko;q=0.9").code == "ko"
     assert four.best_for("zh-HK").code == "zh_Hant"
+
+
+def _korean_catalogue(root: Path) -> Path:
+    """A group's own catalogue for Korean, outside the code: a few entries translated, compiled."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="ko")
+    catalog.add("Subscribe", "구독하기")
+    folder = root / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
+    with (folder / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    return root
+
+
+def test_a_fourth_language_takes_a_setting_and_a_catalogue(monkeypatch, tmp_path, make_app) -> None:
+    """Korean, added by a group with its own catalogue (EXTRA_TRANSLATIONS) and LANGUAGES alone:
+    it is offered in the switch under its own name, picked from Accept-Language, speaks from its
+    catalogue, and English stays the source for what it has not translated yet."""
+    extra = _korean_catalogue(tmp_path / "catalogues")
+    monkeypatch.setenv("EXTRA_TRANSLATIONS", str(extra))
+    monkeypatch.setenv("LANGUAGES", "zh_Hans,zh_Hant,en,ko")
+    settings = load(str(tmp_path / "instance"))
+    assert settings["LANGUAGES"] == ["zh_Hans", "zh_Hant", "en", "ko"]
+
+    app = make_app(LANGUAGES=settings["LANGUAGES"],
+                   BABEL_TRANSLATION_DIRECTORIES=settings["BABEL_TRANSLATION_DIRECTORIES"])
+    client = app.test_client()
+    page = client.get("/subscribe", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    html = page.get_data(as_text=True)
+    assert _html_lang(html) == "ko"
+    assert "구독하기" in html
+    assert "한국어" in client.get("/subscribe?lang=en").get_data(as_text=True)
+
+
+def test_extra_catalogues_must_be_a_directory(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("EXTRA_TRANSLATIONS", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="EXTRA_TRANSLATIONS must be a directory"):
+        load(str(tmp_path))
