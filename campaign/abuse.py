@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from flask import current_app, request
@@ -65,25 +66,48 @@ def _address_hash(email: str) -> str:
 
 
 def allow_unsolicited(email: str) -> bool:
-    """Count one unsolicited mail to `email` today; False (count unchanged) when over the cap.
+    """Count one unsolicited mail to `email` today; False (count unchanged) when over the cap."""
+    return allow_unsolicited_many([email])[0]
 
-    Runs in the caller's transaction, so a rolled-back sign-up leaves no count; one statement
-    (INSERT ... ON CONFLICT DO UPDATE ... WHERE sent < cap RETURNING), so concurrent requests on
-    SQLite or PostgreSQL can never both take the last mail.
+
+def allow_unsolicited_many(emails: Sequence[str]) -> list[bool]:
+    """For each address in turn, count one unsolicited mail today, or say False (count unchanged)
+    when the address is over the cap.
+
+    Runs in the caller's transaction, so a rolled-back sign-up leaves no count. Each round is one
+    statement (INSERT ... ON CONFLICT DO UPDATE ... WHERE sent < cap RETURNING) for distinct
+    addresses, so concurrent requests and workers on SQLite or PostgreSQL can never both take the
+    last mail; a batch of confirmations costs one statement instead of one per signer. An address
+    given twice waits for the next round (a row may be changed once per statement).
     """
     cap = current_app.config["UNSOLICITED_MAILS_PER_DAY"]
     if cap <= 0:
-        return False
+        return [False] * len(emails)
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    row = insert(MailCap).values(address_hash=_address_hash(email), day=utcnow().date(), sent=1)
-    stmt = row.on_conflict_do_update(
-        index_elements=[MailCap.address_hash, MailCap.day],
-        set_={"sent": MailCap.sent + 1},
-        where=MailCap.sent < cap,
-    ).returning(MailCap.sent)
-    allowed = db.session.execute(stmt).first() is not None
-    if not allowed:
-        logger.info("unsolicited mail cap reached for one address; no mail queued")
+    today = utcnow().date()
+    hashes = [_address_hash(email) for email in emails]
+    allowed = [False] * len(emails)
+    waiting = list(range(len(emails)))
+    while waiting:
+        this_round: dict[str, int] = {}
+        later: list[int] = []
+        for index in waiting:
+            if hashes[index] in this_round:
+                later.append(index)
+            else:
+                this_round[hashes[index]] = index
+        rows = insert(MailCap).values([{"address_hash": h, "day": today, "sent": 1} for h in this_round])
+        stmt = rows.on_conflict_do_update(
+            index_elements=[MailCap.address_hash, MailCap.day],
+            set_={"sent": MailCap.sent + 1},
+            where=MailCap.sent < cap,
+        ).returning(MailCap.address_hash)
+        for counted in db.session.scalars(stmt):
+            allowed[this_round[counted]] = True
+        waiting = later
+    refused = allowed.count(False)
+    if refused:
+        logger.info("unsolicited mail cap reached for %d address(es); no mail queued", refused)
     return allowed
 
 

@@ -141,3 +141,17 @@ def _page_token(client) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/petitions/takedown").text)
     assert found, "no CSRF token on the petition page"
     return found.group(1)
+
+
+def test_a_batch_counts_each_address_in_turn_and_stops_at_the_cap(app, inbox):
+    """The worker counts a batch of confirmations in one go: an address given four times in one
+    batch (someone signing again and again) gets three mails, the others one each, and an address
+    already at the cap gets none."""
+    other, capped = "other@example.org", "capped@example.org"
+    for _ in range(3):
+        assert abuse.allow_unsolicited(capped)
+    batch = [VICTIM, other, VICTIM, capped, VICTIM, VICTIM]
+    assert abuse.allow_unsolicited_many(batch) == [True, True, True, False, True, False]
+    db.session.commit()
+    assert not abuse.allow_unsolicited(VICTIM)
+    assert abuse.allow_unsolicited(other)
