@@ -23,22 +23,29 @@ CHROMIUM_ARGS = [
 
 def wait_for_mail(rounds: int = 1200) -> None:
     """Wait (bounded) until the worker beside the live server has composed and delivered every
-    mail that is due: the page answered as soon as the mail was queued, not when it arrived."""
+    mail that is due: the page answered as soon as the mail was queued, not when it arrived.
+
+    Each stage a mail passes through (a public form's notice, a signature or an RSVP whose mail
+    is due, a queued mail) is counted in ONE statement, so all are read from one snapshot: read
+    one by one, a mail that moves on between two reads would be seen in neither stage."""
     from sqlalchemy import func, select
 
+    from campaign.events.models import Rsvp
     from campaign.extensions import db
     from campaign.mail.models import QueuedMail
     from campaign.notices import PublicNotice
     from campaign.petitions.models import Signature
 
+    stages = [
+        select(func.count()).select_from(PublicNotice),
+        select(func.count()).select_from(Signature).where(Signature.mail_due.is_(True)),
+        select(func.count()).select_from(Rsvp).where(Rsvp.mail_due != ""),
+        select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None)),
+    ]
+    pending = select(sum((stage.scalar_subquery() for stage in stages[1:]), stages[0].scalar_subquery()))
     for _round in range(rounds):
         db.session.rollback()
-        queued = db.session.scalar(
-            select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None))
-        )
-        composing = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.mail_due.is_(True)))
-        deciding = db.session.scalar(select(func.count()).select_from(PublicNotice))
-        if not queued and not composing and not deciding:
+        if not db.session.scalar(pending):
             return
         time.sleep(0.05)
     raise AssertionError("the worker never delivered the queued mail")
