@@ -62,8 +62,8 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
     answer = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "update", "title_zh": "平台已回复", "title_en": "The platform replied",
-        "body_zh": "我们收到了**回复**。", "body_en": "We got a **reply**.", "mail": "y",
+        "kind": "update", "title-zh_Hans": "平台已回复", "title-en": "The platform replied",
+        "body-zh_Hans": "我们收到了**回复**。", "body-en": "We got a **reply**.", "mail": "y",
     })
     assert answer.status_code == 303
     assert "petition.update" in _actions()
@@ -119,11 +119,11 @@ def test_the_targets_answer_or_its_absence_shows_in_both_languages(app, client, 
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
     empty = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "answer", "title_zh": "回应", "body_zh": ""})
+        "kind": "answer", "title-zh_Hans": "回应", "body-zh_Hans": ""})
     assert empty.status_code == 200 and "请填写回应内容" in empty.get_data(as_text=True)
     assert 'value="回应"' in empty.get_data(as_text=True)  # what was typed is kept
     done = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "answer", "title_zh": "没有回应", "title_en": "No answer", "no_answer_days": "30", "mail": ""})
+        "kind": "answer", "title-zh_Hans": "没有回应", "title-en": "No answer", "no_answer_days": "30", "mail": ""})
     assert done.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(Issue)) == 0  # not mailed: box unticked
     assert "30 天后仍未回应" in client.get("/petitions/takedown").get_data(as_text=True)
@@ -251,7 +251,7 @@ def test_organiser_origin_list_is_validated(app, login_as):
     make_petition()
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
-    base = {"slug": "takedown", "status": "open", "goal": "100", "title_zh": "标题"}
+    base = {"slug": "takedown", "status": "open", "goal": "100", "title-zh_Hans": "标题"}
     for bad in ("https://partner.example/page", "*", "javascript:alert(1)", "https://a.example;script-src *"):
         answer = organiser.post(f"/staff/petitions/{petition.id}/edit", data={**base, "embed_origins": bad})
         assert answer.status_code == 200 and "不是网站地址" in answer.get_data(as_text=True), bad

@@ -62,7 +62,7 @@ def test_cached_page_shows_the_new_text_after_an_edit_in_each_language(
     organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
     response = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
         "slug": "takedown", "status": "open", "goal": "100",
-        "title_zh": "新的中文标题", "title_en": "A new English title", "body_zh": "新的正文", "body_en": "New body"})
+        "title-zh_Hans": "新的中文标题", "title-en": "A new English title", "body-zh_Hans": "新的正文", "body-en": "New body"})
     assert response.status_code == 302
     zh = client.get(f"{PAGE}?lang=zh").get_data(as_text=True)
     en = client.get(f"{PAGE}?lang=en").get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_cached_page_shows_the_new_text_after_an_edit_in_each_language(
     petition = db.session.get(Petition, petition.id)
     assert petition is not None
     organiser.post(f"/staff/petitions/{petition.id}/edit", data={
-        "slug": "takedown", "status": "closed", "goal": "100", "title_zh": "新的中文标题"})
+        "slug": "takedown", "status": "closed", "goal": "100", "title-zh_Hans": "新的中文标题"})
     closed = client.get(PAGE).get_data(as_text=True)
     assert 'name="csrf_token"' not in closed
 
@@ -124,7 +124,7 @@ def test_signed_in_staff_and_flashed_messages_get_the_page_rendered_for_them(
 ) -> None:
     """The shared rendering never carries a staff member's menu, nor a staff page the public's."""
     make_petition()
-    make_petition(slug="draft-one", status="draft", title_zh="草稿请愿")
+    make_petition(slug="draft-one", status="draft", title={"zh_Hans": "草稿请愿"})
     assert "/logout" not in client.get(PAGE).get_data(as_text=True)
     organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
     assert "/logout" in organiser.get(PAGE).get_data(as_text=True)

@@ -10,9 +10,9 @@ from tests.petitions_support import make_petition
 
 def test_home_lists_open_petitions_only(app, client):
     """The home page shows open petitions with their progress, never drafts or closed ones."""
-    make_petition(slug="open-one", title_zh="公开的请愿")
-    make_petition(slug="draft-one", status="draft", title_zh="草稿请愿")
-    make_petition(slug="closed-one", status="closed", title_zh="已关闭请愿")
+    make_petition(slug="open-one", title={"zh_Hans": "公开的请愿"})
+    make_petition(slug="draft-one", status="draft", title={"zh_Hans": "草稿请愿"})
+    make_petition(slug="closed-one", status="closed", title={"zh_Hans": "已关闭请愿"})
     page = client.get("/").get_data(as_text=True)
     assert "公开的请愿" in page and "/petitions/open-one" in page
     assert "草稿请愿" not in page and "已关闭请愿" not in page
@@ -42,7 +42,7 @@ def test_sign_form_has_privacy_notice_honeypot_and_unticked_newsletter_box(app, 
 
 def test_share_panel_has_plain_links_with_channels_and_a_local_qr_code(app, client):
     """After signing: plain share links tagged ?src=, a WeChat QR code served from this site."""
-    make_petition(share_text_zh="快来签名")
+    make_petition(share_text={"zh_Hans": "快来签名"})
     page = client.get("/petitions/takedown/thanks?signed=new").get_data(as_text=True)
     for host, channel in (("service.weibo.com", "weibo"), ("t.me", "telegram"), ("x.com", "x"),
                           ("wa.me", "whatsapp"), ("mailto:", "email")):

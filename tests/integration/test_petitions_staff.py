@@ -52,9 +52,9 @@ def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, log
     organiser = login_as(Role.ORGANISER)
     response = organiser.post("/staff/petitions/new", data={
         "slug": "hotline", "status": "open", "goal": "100",
-        "title_zh": "设立举报专线", "title_en": "Open a reporting hotline",
-        "body_zh": "**要求**<script>alert(1)</script>", "body_en": "We **demand** [a hotline](javascript:alert(1))",
-        "target_zh": "平台", "target_en": "Platforms",
+        "title-zh_Hans": "设立举报专线", "title-en": "Open a reporting hotline",
+        "body-zh_Hans": "**要求**<script>alert(1)</script>", "body-en": "We **demand** [a hotline](javascript:alert(1))",
+        "target-zh_Hans": "平台", "target-en": "Platforms",
     })
     assert response.status_code == 302
     zh = organiser.get("/petitions/hotline").get_data(as_text=True)
@@ -68,7 +68,7 @@ def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, log
     # Editing keeps the slug unique.
     make_petition(slug="taken")
     clash = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
-        "slug": "taken", "status": "open", "goal": "100", "title_zh": "x"})
+        "slug": "taken", "status": "open", "goal": "100", "title-zh_Hans": "x"})
     assert clash.status_code == 200 and 'aria-invalid="true"' in clash.get_data(as_text=True)
 
 
@@ -172,7 +172,7 @@ def test_signatures_do_not_outlive_their_petition(app, client, inbox):
 
 def test_organisers_preview_drafts_that_the_public_cannot_see(app, client, login_as):
     """A draft petition is visible to organisers only, so they can check it before publishing."""
-    make_petition(slug="draft", status="draft", title_zh="草稿标题")
+    make_petition(slug="draft", status="draft", title={"zh_Hans": "草稿标题"})
     assert client.get("/petitions/draft").status_code == 404
     assert "草稿标题" in login_as(Role.ORGANISER).get("/petitions/draft").get_data(as_text=True)
 
@@ -181,9 +181,9 @@ def test_preview_shows_both_languages_sanitised_keeps_what_was_typed_and_saves_n
     """The editor's Preview button re-renders the editor with the texts as they will read (Markdown
     rendered and sanitised) in both languages, keeping every typed value and saving nothing."""
     organiser = login_as(Role.ORGANISER)
-    typed = {"slug": "preview-me", "status": "open", "goal": "500", "title_zh": "删除偷拍视频",
-             "title_en": "Take the videos down", "body_zh": "**立即**删除<script>alert(1)</script>",
-             "body_en": "We *ask* for [removal](javascript:alert(1))\n\nSecond paragraph.", "preview": "Preview"}
+    typed = {"slug": "preview-me", "status": "open", "goal": "500", "title-zh_Hans": "删除偷拍视频",
+             "title-en": "Take the videos down", "body-zh_Hans": "**立即**删除<script>alert(1)</script>",
+             "body-en": "We *ask* for [removal](javascript:alert(1))\n\nSecond paragraph.", "preview": "Preview"}
     response = organiser.post("/staff/petitions/new?lang=en", data=typed)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
