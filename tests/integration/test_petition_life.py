@@ -192,12 +192,15 @@ def test_paper_csv_keeps_good_rows_reports_bad_ones_and_neutralises_formulas(app
     assert not any(name.startswith("=") for name in names)
 
 
-def test_signature_sheet_is_bilingual_with_a_qr_code(app, login_as):
-    """The printable sheet carries both languages and a QR code of the petition's address."""
+def test_signature_sheet_is_in_each_written_language_with_a_qr_code(app, login_as):
+    """The printable sheet carries the petition in each configured language it is written in, the
+    printed words in those languages too, and a QR code of the petition's address."""
     make_petition()
     organiser = login_as(Role.ORGANISER)
     page = organiser.get(f"/staff/petitions/{_petition().id}/sheet").get_data(as_text=True)
     assert "要求平台下架偷拍内容" in page and "Take down covert recordings" in page
+    assert '<span lang="zh-Hans">签名</span> <span lang="en">Signature</span>' in page
+    assert 'lang="zh-Hant"' not in page  # not written in Traditional Chinese: left out
     assert 'src="data:image/svg+xml;base64,' in page and "/petitions/takedown" in page
 
 

@@ -71,3 +71,20 @@ def test_json_gives_count_goal_and_status(app, client):
     make_petition(goal=500)
     assert client.get("/petitions/takedown.json").json == {"count": 0, "goal": 500, "status": "open", "open": True}
     assert client.get("/petitions/nope.json").status_code == 404
+
+
+def test_a_traditional_chinese_reader_gets_traditional_text_or_the_marked_fallback(app, client):
+    """?lang=zh-Hant shows the Traditional text where it is written; where it is not, the Simplified
+    text marked with its language (lang="zh-Hans" and a note on the body), also from the kept page."""
+    make_petition(title={"zh_Hans": "要求平台下架偷拍内容", "zh_Hant": "要求平臺下架偷拍內容", "en": "Take down"},
+                  summary={"zh_Hans": "简体摘要"})
+    for _ in range(2):  # rendered, then served from the kept page
+        page = client.get("/petitions/takedown?lang=zh-Hant").get_data(as_text=True)
+        assert '<html lang="zh-Hant">' in page
+        assert "<h1>要求平臺下架偷拍內容</h1>" in page
+        assert '<p class="lead"><span lang="zh-Hans">简体摘要</span></p>' in page
+        assert '<div class="petition-body" lang="zh-Hans"><p class="fallback-note muted">' in page
+        assert "我们要求<strong>平台</strong>行动。" in page
+    # A Simplified Chinese reader is not served the Traditional page kept for the other locale.
+    simplified = client.get("/petitions/takedown?lang=zh-Hans").get_data(as_text=True)
+    assert "<h1>要求平台下架偷拍内容</h1>" in simplified and "fallback-note" not in simplified
