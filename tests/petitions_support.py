@@ -13,7 +13,6 @@ from campaign.petitions.services import rendered
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
 
-
 TEXTS = {
     "title": {"zh_Hans": "要求平台下架偷拍内容", "en": "Take down covert recordings"},
     "body": {"zh_Hans": "我们要求**平台**行动。", "en": "We ask **platforms** to act."},

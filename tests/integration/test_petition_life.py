@@ -74,6 +74,10 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
 
     issue = db.session.scalars(select(Issue)).one()
     assert issue.segment == f"petition-updates:{petition.id}"
+    # A subject per configured language, in its own words; 繁體 readers get the Simplified texts.
+    simplified = "平台已回复｜要求平台下架偷拍内容"
+    assert issue.subject == {"zh_Hans": simplified, "zh_Hant": simplified,
+                             "en": "The platform replied · Take down covert recordings"}
     _send_newsletters()
     assert _recipients(inbox) == ["follower@example.org"]
     mail = inbox.last_to("follower@example.org")
@@ -83,7 +87,8 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     # A general issue goes to the newsletter reader, not to the follower of this petition alone.
     inbox.clear()
     organiser_user = _user(organiser)
-    general = newsletter.create_issue(newsletter.IssueData(subject="Newsletter", body="News"), organiser_user)
+    general = newsletter.create_issue(newsletter.IssueData(subject={"en": "Newsletter"}, body={"en": "News"}),
+                                      organiser_user)
     assert newsletter.start_send(general.id, organiser_user) == 1
     _send_newsletters()
     assert _recipients(inbox) == ["reader@example.org"]

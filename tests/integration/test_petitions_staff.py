@@ -53,7 +53,8 @@ def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, log
     response = organiser.post("/staff/petitions/new", data={
         "slug": "hotline", "status": "open", "goal": "100",
         "title-zh_Hans": "设立举报专线", "title-en": "Open a reporting hotline",
-        "body-zh_Hans": "**要求**<script>alert(1)</script>", "body-en": "We **demand** [a hotline](javascript:alert(1))",
+        "body-zh_Hans": "**要求**<script>alert(1)</script>",
+        "body-en": "We **demand** [a hotline](javascript:alert(1))",
         "target-zh_Hans": "平台", "target-en": "Platforms",
     })
     assert response.status_code == 302
