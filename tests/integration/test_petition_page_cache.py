@@ -62,7 +62,8 @@ def test_cached_page_shows_the_new_text_after_an_edit_in_each_language(
     organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
     response = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
         "slug": "takedown", "status": "open", "goal": "100",
-        "title-zh_Hans": "新的中文标题", "title-en": "A new English title", "body-zh_Hans": "新的正文", "body-en": "New body"})
+        "title-zh_Hans": "新的中文标题", "title-en": "A new English title",
+        "body-zh_Hans": "新的正文", "body-en": "New body"})
     assert response.status_code == 302
     zh = client.get(f"{PAGE}?lang=zh").get_data(as_text=True)
     en = client.get(f"{PAGE}?lang=en").get_data(as_text=True)
