@@ -15,8 +15,9 @@ change commits (`services.petition_changed`: an edit, a confirmation, a hidden s
 A page is cached only for visitors who are not signed in, have no flashed message waiting and
 whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
 rendered in full. Cached pages are keyed by the petition's id, last edit (posting an update or
-answer counts as one), goal, last milestone passed, open state, language and query string: an
-edit changes the key, so the new text shows at once everywhere.
+answer counts as one), goal, last milestone passed, open state, locale code (zh_Hans and zh_Hant
+readers each get their own page) and query string: an edit changes the key, so the new text shows
+at once everywhere.
 
 Once a process has a page, its row and its signers, `RushPath` (WSGI middleware, installed by
 the petitions feature's setup) answers an anonymous visitor's GET of the page or its thanks page

@@ -234,6 +234,27 @@ def test_delivery_pdf_holds_the_chinese_title_names_and_total(app, client, inbox
     assert "2" in text
 
 
+@needs_pdf
+def test_delivery_pdf_is_made_in_each_configured_language(app, login_as):
+    """The delivery page offers a PDF per configured language; each is in that language's words,
+    with the petition's text in it or, when not written, its fallback."""
+    from pypdf import PdfReader
+
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    page = organiser.get(f"/staff/petitions/{petition_id}/delivery?lang=en").get_data(as_text=True)
+    for tag in ("zh-Hans", "zh-Hant", "en"):
+        assert f"delivery.pdf?language={tag}" in page
+    texts = {}
+    for tag in ("en", "zh-Hant"):
+        response = organiser.get(f"/staff/petitions/{petition_id}/delivery.pdf?language={tag}")
+        assert response.headers["Content-Disposition"].endswith(f'-signatures-{tag}.pdf"')
+        texts[tag] = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Take down covert recordings" in texts["en"] and "Total" in texts["en"]
+    assert "要求平台下架偷拍内容" in texts["zh-Hant"] and "簽名" in texts["zh-Hant"]
+
+
 # --- embedding ----------------------------------------------------------------------------------
 
 

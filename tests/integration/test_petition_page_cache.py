@@ -276,3 +276,17 @@ def test_the_rush_path_leaves_everyone_else_to_flask(app: Flask, client: FlaskCl
     app.config["PETITION_PAGE_SECONDS"] = 0
     _browser(app).get(PAGE)
     assert len(seen) == 5
+
+
+def test_kept_pages_are_per_locale_code_so_traditional_readers_get_their_own(app: Flask) -> None:
+    """A page kept for a zh_Hant reader (Accept-Language zh-TW) shows the Traditional text and is
+    answered before Flask to the next zh_Hant reader; a zh_Hans reader gets a page of their own."""
+    make_petition(title={"zh_Hans": "简体标题", "zh_Hant": "繁體標題", "en": "English title"})
+    seen = _through_flask(app)
+    traditional = {"Accept-Language": "zh-TW,zh;q=0.8"}
+    first = _browser(app).get(PAGE, headers=traditional).get_data(as_text=True)
+    kept = _browser(app).get(PAGE, headers=traditional).get_data(as_text=True)
+    assert len(seen) == 1, "the kept zh_Hant page went through Flask"
+    assert "<h1>繁體標題</h1>" in first and "<h1>繁體標題</h1>" in kept
+    simplified = _browser(app).get(PAGE, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert len(seen) == 2 and "<h1>简体标题</h1>" in simplified and "繁體標題" not in simplified
