@@ -54,8 +54,9 @@ def bench_database(label: str, url: str, count: int) -> list[Figure]:
                 upgrade()
                 db.session.execute(delete(QueuedMail))
                 db.session.execute(delete(Petition).where(Petition.slug == "bench-throughput"))
-                petition = Petition(slug="bench-throughput", status="open", goal=100, title_zh="压测请愿",
-                                    title_en="Bench petition", body_zh="正文", body_html_zh="<p>正文</p>")
+                petition = Petition(slug="bench-throughput", status="open", goal=100,
+                                    title={"zh_Hans": "压测请愿", "en": "Bench petition"},
+                                    body={"zh_Hans": "正文"}, body_html={"zh_Hans": "<p>正文</p>"})
                 db.session.add(petition)
                 db.session.flush()
                 now = utcnow()

@@ -79,8 +79,9 @@ def _prepare(url: str, instance: Path) -> None:
     with app.app_context():
         upgrade()
         db.session.execute(delete(Petition).where(Petition.slug == SLUG))
-        db.session.add(Petition(slug=SLUG, status="open", goal=100, title_zh="压测请愿", title_en="Bench petition",
-                                body_zh="正文", body_html_zh="<p>正文</p>"))
+        db.session.add(Petition(slug=SLUG, status="open", goal=100,
+                                title={"zh_Hans": "压测请愿", "en": "Bench petition"},
+                                body={"zh_Hans": "正文"}, body_html={"zh_Hans": "<p>正文</p>"}))
         db.session.commit()
         db.engine.dispose()
 

@@ -216,8 +216,8 @@ def _posted_pages(client: FlaskClient, public: Walk, organiser: FlaskClient, org
     assert found, "no receipt code"
     post(client, public, f"/help/receipt?posted=print&lang={lang}", {"code": found.group(1), "view": "print"})
     post(organiser, organiser_walk, f"/staff/petitions/new?posted=preview&lang={lang}", {
-        "slug": "preview", "status": "draft", "goal": "100", "title_zh": "预览", "title_en": "Preview",
-        "body_zh": "**粗体** 与 [链接](https://example.org)", "body_en": "*Read* this.", "preview": "Preview"})
+        "slug": "preview", "status": "draft", "goal": "100", "title-zh_Hans": "预览", "title-en": "Preview",
+        "body-zh_Hans": "**粗体** 与 [链接](https://example.org)", "body-en": "*Read* this.", "preview": "Preview"})
 
 
 def walks(app: Flask, lang: str) -> list[Walk]:

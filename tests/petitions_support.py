@@ -8,24 +8,25 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from campaign.extensions import db
-from campaign.markup import render_markdown
-from campaign.petitions.models import Petition, Signature
+from campaign.petitions.models import TRANSLATED, Petition, Signature
+from campaign.petitions.services import rendered
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
 
+TEXTS = {
+    "title": {"zh_Hans": "要求平台下架偷拍内容", "en": "Take down covert recordings"},
+    "body": {"zh_Hans": "我们要求**平台**行动。", "en": "We ask **platforms** to act."},
+}
+
 
 def make_petition(slug: str = "takedown", status: str = "open", **fields: Any) -> Petition:
-    values: dict[str, Any] = {
-        "title_zh": "要求平台下架偷拍内容",
-        "title_en": "Take down covert recordings",
-        "body_zh": "我们要求**平台**行动。",
-        "body_en": "We ask **platforms** to act.",
-        "goal": 100,
-    }
-    values.update(fields)
-    petition = Petition(slug=slug, status=status, **values)
-    petition.body_html_zh = render_markdown(petition.body_zh)
-    petition.body_html_en = render_markdown(petition.body_en)
+    """A petition; a translated field is given as `{locale code: text}` (the defaults: TEXTS)."""
+    values: dict[str, Any] = {"goal": 100, **TEXTS, **fields}
+    petition = Petition(slug=slug, status=status,
+                        **{name: value for name, value in values.items() if name not in TRANSLATED})
+    for name in TRANSLATED:
+        petition.set_text(name, values.get(name))
+    petition.body_html = rendered(petition.body)
     db.session.add(petition)
     db.session.commit()
     return petition

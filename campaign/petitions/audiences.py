@@ -5,12 +5,15 @@ who did not opt in (or left) is never reached through it.
 """
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from campaign.auth.models import User
+from campaign.content import pick
 from campaign.extensions import db
 from campaign.features import Audience
+from campaign.i18n import locale_code
 from campaign.newsletter.models import Subscriber
 from campaign.petitions.models import Petition, Signature, SignatureStatus
 
@@ -29,8 +32,10 @@ def _signers(value: str | None, sender: User | None) -> Select[int]:
 
 
 def _petitions(sender: User | None) -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Petition.id, Petition.title_zh).order_by(Petition.id.desc())).all()
-    return [(str(pid), title) for pid, title in rows]
+    """Each petition with its title in the language of the page the sender is on."""
+    reader = locale_code(get_locale())
+    rows = db.session.execute(select(Petition.id, Petition.title).order_by(Petition.id.desc())).all()
+    return [(str(pid), pick(title, reader)) for pid, title in rows]
 
 
 SIGNERS = Audience("petition", _l("Signers of a petition"), _signers, choices=_petitions)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
+from campaign.content import demo_texts
 from campaign.extensions import db
-from campaign.markup import render_markdown
+from campaign.i18n import locale_code
 from campaign.petitions.models import (
     Display,
     Petition,
@@ -18,7 +20,7 @@ from campaign.petitions.models import (
     Source,
     UpdateKind,
 )
-from campaign.petitions.services import next_milestone
+from campaign.petitions.services import next_milestone, rendered
 from campaign.timeutil import utcnow
 
 SLUG = "maskpark-takedown"
@@ -131,24 +133,26 @@ def seed_petitions(rng: random.Random) -> None:
     petition = Petition(
         slug=SLUG,
         status=PetitionStatus.OPEN.value,
-        title_zh="要求平台设立偷拍内容快速下架通道，要求执法机关追查传播者",
-        title_en="Platforms: open a fast takedown channel. Authorities: pursue those who film and share.",
-        summary_zh="Maskpark 频道传播了大量偷拍和深度伪造内容。我们要求平台 24 小时内下架，要求执法机关依法追查。",
-        summary_en="The Maskpark channels spread covert recordings and deepfake nudes of women. We ask platforms "
-        "to take them down within 24 hours and the authorities to pursue those responsible.",
-        body_zh=BODY_ZH,
-        body_en=BODY_EN,
-        target_zh="Telegram 及各社交平台；公安机关与网信部门",
-        target_en="Telegram and other social platforms; the police and the internet regulator",
-        thanks_zh="谢谢你！每一个确认的签名都会被计入，并在递交时按你选择的方式显示。",
-        thanks_en="Thank you! Every confirmed signature counts and is shown as you chose when we deliver the letter.",
-        share_text_zh="我签了：要求平台快速下架偷拍内容、追查传播者。你也来签名吧",
-        share_text_en="I signed: platforms must take down covert recordings fast, "
-        "and those who share them must be pursued.",
         created_at=now - timedelta(days=DAYS + 1),
     )
-    petition.body_html_zh = render_markdown(BODY_ZH)
-    petition.body_html_en = render_markdown(BODY_EN)
+    petition.set_text("title", demo_texts("要求平台设立偷拍内容快速下架通道，要求执法机关追查传播者",
+                                          "Platforms: open a fast takedown channel. Authorities: pursue those who "
+                                          "film and share."))
+    petition.set_text("summary", demo_texts(
+        "Maskpark 频道传播了大量偷拍和深度伪造内容。我们要求平台 24 小时内下架，要求执法机关依法追查。",
+        "The Maskpark channels spread covert recordings and deepfake nudes of women. We ask platforms "
+        "to take them down within 24 hours and the authorities to pursue those responsible."))
+    petition.set_text("body", demo_texts(BODY_ZH, BODY_EN))
+    petition.set_text("target", demo_texts(
+        "Telegram 及各社交平台；公安机关与网信部门",
+        "Telegram and other social platforms; the police and the internet regulator"))
+    petition.set_text("thanks", demo_texts(
+        "谢谢你！每一个确认的签名都会被计入，并在递交时按你选择的方式显示。",
+        "Thank you! Every confirmed signature counts and is shown as you chose when we deliver the letter."))
+    petition.set_text("share_text", demo_texts(
+        "我签了：要求平台快速下架偷拍内容、追查传播者。你也来签名吧",
+        "I signed: platforms must take down covert recordings fast, and those who share them must be pursued."))
+    petition.body_html = rendered(petition.body)
     db.session.add(petition)
     db.session.flush()
 
@@ -157,7 +161,8 @@ def seed_petitions(rng: random.Random) -> None:
         # More signatures early (the launch) and a second wave around day 40 (press coverage).
         day = min(DAYS - 1, int(rng.expovariate(1 / 12))) if rng.random() < 0.7 else int(rng.gauss(40, 4)) % DAYS
         created = now - timedelta(days=DAYS - day, seconds=rng.randrange(86400))
-        english = rng.random() < 0.12
+        language = rng.random()
+        locale = locale_code("en") if language < 0.12 else locale_code("zh_Hant") if language < 0.3 else "zh_Hans"
         rows.append({
             "petition_id": petition.id,
             "email": f"signer{number:05d}@example.org",
@@ -166,7 +171,7 @@ def seed_petitions(rng: random.Random) -> None:
             "comment": rng.choice(COMMENTS) if rng.random() < 0.12 else "",
             "display": rng.choices([d.value for d in Display], weights=[30, 45, 25])[0],
             "newsletter": rng.random() < 0.3,
-            "locale": "en" if english else "zh_Hans",
+            "locale": locale,
             "status": SignatureStatus.CONFIRMED.value,
             "src": _weighted(rng, CHANNELS),
             "created_at": created,
@@ -188,17 +193,20 @@ def seed_petitions(rng: random.Random) -> None:
     petition.milestone_reached = max(m for m in (100, 500, 1000) if m <= petition.signature_count)
     petition.embed_origins = "https://partner.example"
     db.session.add_all([
-        PetitionUpdate(
-            petition_id=petition.id, kind=UpdateKind.UPDATE.value, title_zh="我们把签名带到了网信办门口",
-            title_en="We took the signatures to the regulator", body_zh=UPDATE_ZH, body_en=UPDATE_EN,
-            body_html_zh=render_markdown(UPDATE_ZH), body_html_en=render_markdown(UPDATE_EN),
-            created_at=now - timedelta(days=10),
-        ),
-        PetitionUpdate(
-            petition_id=petition.id, kind=UpdateKind.ANSWER.value, title_zh="平台的书面回复",
-            title_en="The platform's written reply", body_zh=ANSWER_ZH, body_en=ANSWER_EN,
-            body_html_zh=render_markdown(ANSWER_ZH), body_html_en=render_markdown(ANSWER_EN),
-            answered_on=(now - timedelta(days=3)).date(), created_at=now - timedelta(days=3),
-        ),
+        _update(petition, UpdateKind.UPDATE,
+                demo_texts("我们把签名带到了网信办门口", "We took the signatures to the regulator"),
+                demo_texts(UPDATE_ZH, UPDATE_EN), created_at=now - timedelta(days=10)),
+        _update(petition, UpdateKind.ANSWER, demo_texts("平台的书面回复", "The platform's written reply"),
+                demo_texts(ANSWER_ZH, ANSWER_EN), answered_on=(now - timedelta(days=3)).date(),
+                created_at=now - timedelta(days=3)),
     ])
     db.session.commit()
+
+
+def _update(petition: Petition, kind: UpdateKind, title: dict[str, str], body: dict[str, str],
+            **fields: Any) -> PetitionUpdate:
+    entry = PetitionUpdate(petition_id=petition.id, kind=kind.value, **fields)
+    entry.set_text("title", title)
+    entry.set_text("body", body)
+    entry.body_html = rendered(entry.body)
+    return entry

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from campaign.content import TranslatedField
 from campaign.forms import Deliverable, FlaskForm, SelectChoice
 from campaign.petitions.milestones import parse_milestones
 from campaign.petitions.models import Display, PetitionStatus, SignatureStatus, UpdateKind
@@ -106,18 +107,12 @@ class PetitionForm(FlaskForm):
         description=_l("Rises by itself to the next milestone when reached."),
     )
     closes_on = DateField(_l("Closing date (optional)"), validators=[Optional()])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
-    summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Optional(), Length(max=500)])
-    summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=500)])
-    body_zh = TextAreaField(_l("Text (Chinese, Markdown)"), validators=[Optional(), Length(max=50_000)])
-    body_en = TextAreaField(_l("Text (English, Markdown)"), validators=[Optional(), Length(max=50_000)])
-    target_zh = StringField(_l("Addressed to (Chinese)"), validators=[Optional(), Length(max=300)])
-    target_en = StringField(_l("Addressed to (English)"), validators=[Optional(), Length(max=300)])
-    thanks_zh = TextAreaField(_l("Thank-you text (Chinese)"), validators=[Optional(), Length(max=1000)])
-    thanks_en = TextAreaField(_l("Thank-you text (English)"), validators=[Optional(), Length(max=1000)])
-    share_text_zh = StringField(_l("Share text (Chinese)"), validators=[Optional(), Length(max=280)])
-    share_text_en = StringField(_l("Share text (English)"), validators=[Optional(), Length(max=280)])
+    title = TranslatedField(_l("Title"), max_length=200, required=True)
+    summary = TranslatedField(_l("Summary"), long=True, max_length=500, rows=3)
+    target = TranslatedField(_l("Addressed to"), max_length=300)
+    body = TranslatedField(_l("Text (Markdown)"), long=True, max_length=50_000, rows=12)
+    thanks = TranslatedField(_l("Thank-you text"), long=True, max_length=1000, rows=3)
+    share_text = TranslatedField(_l("Share text"), max_length=280)
     milestones = StringField(
         _l("Milestones (optional)"), validators=[Optional(), Length(max=200)],
         description=_l("Counts to celebrate, e.g. 100, 1000, 10000: passing one asks visitors to share and "
@@ -187,12 +182,8 @@ UPDATE_KIND_CHOICES = [
 class UpdateForm(FlaskForm):
     kind = RadioField(_l("What is it?"), choices=UPDATE_KIND_CHOICES, default=UpdateKind.UPDATE.value,
                       validators=[DataRequired()])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
-    body_zh = TextAreaField(_l("Text (Chinese, Markdown)"), validators=[Optional(), Length(max=50_000)],
-                            render_kw={"rows": 8})
-    body_en = TextAreaField(_l("Text (English, Markdown)"), validators=[Optional(), Length(max=50_000)],
-                            render_kw={"rows": 8})
+    title = TranslatedField(_l("Title"), max_length=200, required=True)
+    body = TranslatedField(_l("Text (Markdown)"), long=True, max_length=50_000, rows=8)
     answered_on = DateField(_l("Date of the answer (for an answer)"), validators=[Optional()])
     no_answer_days = IntegerField(
         _l("Or: no answer after this many days"), validators=[Optional(), NumberRange(min=1, max=3650)],
@@ -202,15 +193,16 @@ class UpdateForm(FlaskForm):
     submit = SubmitField(_l("Publish"))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        # Whether the Chinese text is required depends on the kind (Optional() would end a field check).
+        # Whether a text is required depends on the kind (Optional() would end a field check).
         valid = super().validate(extra_validators)
-        if (self.body_zh.data or "").strip():
+        code, first = next(iter(self.body.parts.items()))  # the first configured language's input
+        if self.body.data.get(code):
             return valid
         if self.kind.data == UpdateKind.UPDATE.value:
-            self.body_zh.errors = [*self.body_zh.errors, _l("Write the text of the update.")]
+            first.errors = [*first.errors, _l("Write the text of the update.")]
             return False
         if self.kind.data == UpdateKind.ANSWER.value and not self.no_answer_days.data:
-            self.body_zh.errors = [*self.body_zh.errors, _l("Write the answer, or the number of days with no answer.")]
+            first.errors = [*first.errors, _l("Write the answer, or the number of days with no answer.")]
             return False
         return valid
 

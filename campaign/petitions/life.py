@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
 from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
+from campaign.i18n import languages
 from campaign.links import absolute_url
-from campaign.markup import render_markdown
 from campaign.newsletter import services as newsletter
 from campaign.petitions.forms import EMAIL_SHAPE
 from campaign.petitions.milestones import note_count_change
@@ -37,7 +39,7 @@ from campaign.petitions.models import (
     Source,
     UpdateKind,
 )
-from campaign.petitions.services import petition_changed
+from campaign.petitions.services import petition_changed, rendered
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
 
@@ -63,10 +65,8 @@ class PaperDuplicate(LifeError):
 @dataclass
 class UpdateData:
     kind: str
-    title_zh: str
-    title_en: str = ""
-    body_zh: str = ""
-    body_en: str = ""
+    title: dict[str, str]  # {locale code: text}
+    body: dict[str, str] = field(default_factory=dict)  # Markdown
     answered_on: date | None = None
     no_answer_days: int | None = None
     mail: bool = True
@@ -88,12 +88,11 @@ def post_update(petition: Petition, data: UpdateData, actor: User) -> tuple[Peti
     """Publish an update (or the target's answer) on the petition page, then, if asked, mail it
     to the signers who opted in, as a newsletter issue. Returns the update and how many it goes to.
     """
-    entry = PetitionUpdate(
-        petition_id=petition.id, kind=data.kind, title_zh=data.title_zh.strip(), title_en=data.title_en.strip(),
-        body_zh=data.body_zh, body_en=data.body_en, body_html_zh=render_markdown(data.body_zh),
-        body_html_en=render_markdown(data.body_en), answered_on=data.answered_on,
-        no_answer_days=data.no_answer_days, created_by_id=actor.id,
-    )
+    entry = PetitionUpdate(petition_id=petition.id, kind=data.kind, answered_on=data.answered_on,
+                           no_answer_days=data.no_answer_days, created_by_id=actor.id)
+    entry.set_text("title", data.title)
+    entry.set_text("body", data.body)
+    entry.body_html = rendered(entry.body)
     db.session.add(entry)
     petition.updated_at = utcnow()  # the page shows it: a new cache key everywhere
     db.session.flush()
@@ -102,10 +101,14 @@ def post_update(petition: Petition, data: UpdateData, actor: User) -> tuple[Peti
     petition_changed.send(petition.id)
     if not data.mail:
         return entry, 0
+    subjects: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for code in languages().codes:
+        with force_locale(code):
+            subjects[code] = _mail_subject(petition, entry, code)
+            bodies[code] = _mail_body(petition, entry, code)
     issue = newsletter.create_issue(newsletter.IssueData(
-        subject=_mail_subject(petition, entry, "zh"), body=_mail_body(petition, entry, "zh"),
-        subject_en=_mail_subject(petition, entry, "en"), body_en=_mail_body(petition, entry, "en"),
-        segment=update_audience(petition.id),
+        subject=subjects, body=bodies, segment=update_audience(petition.id),
     ), actor)
     try:
         count = newsletter.start_send(issue.id, actor)
@@ -120,22 +123,20 @@ def post_update(petition: Petition, data: UpdateData, actor: User) -> tuple[Peti
 
 
 def _mail_subject(petition: Petition, entry: PetitionUpdate, lang: str) -> str:
+    # Called with the locale forced to `lang`, so the words around the texts are in it too.
     title = petition.text("title", lang)
     if entry.kind == UpdateKind.ANSWER.value:
-        if lang == "en":
-            return f"The answer to “{title}”"
-        return f"“{title}”收到回应"
-    return f"{entry.text('title', lang)} · {title}" if lang == "en" else f"{entry.text('title', lang)}｜{title}"
+        return _("The answer to “%(title)s”", title=title)
+    return _("%(update)s · %(petition)s", update=entry.text("title", lang), petition=title)
 
 
 def _mail_body(petition: Petition, entry: PetitionUpdate, lang: str) -> str:
-    # Sent as the organisers wrote it, in the language's own words; no merge fields are added.
+    # Sent as the organisers wrote it (or its fallback); no merge fields are added.
     body = entry.text("body", lang)
     link = absolute_url("petitions.show", slug=petition.slug)
     parts = [f"## {entry.text('title', lang)}"]
     if entry.kind == UpdateKind.ANSWER.value and entry.no_answer_days and not body.strip():
-        parts.append(f"No answer after {entry.no_answer_days} days." if lang == "en"
-                     else f"{entry.no_answer_days} 天后仍未回应。")
+        parts.append(_("No answer after %(days)d days.", days=entry.no_answer_days))
     if body.strip():
         parts.append(body)
     parts.append(f"[{petition.text('title', lang)}]({link})")
@@ -311,6 +312,51 @@ def import_paper_csv(petition: Petition, text: str, actor: User) -> PaperImport:
     db.session.commit()
     petition_changed.send(petition.id)
     return result
+
+
+# The sheet's printed words, each in every language the petition is written in.
+SHEET_WORDS = {
+    "title": _l("Printable signature sheet"), "scan": _l("Scan to sign online"), "to": _l("To:"),
+    "note": _l("By signing you agree that your name and region are delivered with this petition. Email is "
+               "optional, used only to avoid double signatures; we will not mail you."),
+    "name": _l("Name"), "region": _l("Region"), "email": _l("Email (optional)"), "date": _l("Date"),
+    "signature": _l("Signature"),
+}
+
+
+@dataclass(frozen=True)
+class SheetVersion:
+    """The paper sheet's texts in one language: the petition's as written, the printed words translated."""
+
+    tag: str
+    title: str
+    target: str
+    summary: str
+    words: dict[str, str]
+
+
+def sheet_versions(petition: Petition) -> list[SheetVersion]:
+    """One version per configured language the petition's title is written in, in the configured order."""
+    versions = []
+    for lang in languages().ordered:
+        title = petition.title.get(lang.code)
+        if not title:
+            continue
+        with force_locale(lang.code):
+            words = {key: str(text) for key, text in SHEET_WORDS.items()}
+        versions.append(SheetVersion(lang.tag, title, (petition.target or {}).get(lang.code, ""),
+                                     (petition.summary or {}).get(lang.code, ""), words))
+    return versions
+
+
+def sheet_words(versions: Sequence[SheetVersion], key: str) -> list[tuple[str, str]]:
+    """(tag, word) of one printed word in each version, without repeats (简体 and 繁體 often agree)."""
+    found: list[tuple[str, str]] = []
+    for version in versions:
+        word = version.words[key]
+        if all(word != seen for _tag, seen in found):
+            found.append((version.tag, word))
+    return found
 
 
 def source_counts(petition_id: int) -> dict[str, int]:

@@ -93,8 +93,7 @@ def send_milestone_mails(limit: int = 50) -> int:
         .where(MilestonePassed.id.in_(claimed))
     ).all():
         for user in watchers:
-            lang = "en" if user.locale == "en" else "zh"
-            title = petition.text("title", lang)
+            title = petition.text("title", user.locale)
             mail.send_template(
                 user.email, "petition_milestone", user.locale,
                 _l("%(count)s signatures: %(title)s", count=f"{passed.milestone:,}", title=title),

@@ -15,8 +15,9 @@ change commits (`services.petition_changed`: an edit, a confirmation, a hidden s
 A page is cached only for visitors who are not signed in, have no flashed message waiting and
 whose query string holds nothing but a known `lang` and `src`; everyone else gets the page
 rendered in full. Cached pages are keyed by the petition's id, last edit (posting an update or
-answer counts as one), goal, last milestone passed, open state, language and query string: an
-edit changes the key, so the new text shows at once everywhere.
+answer counts as one), goal, last milestone passed, open state, locale code (zh_Hans and zh_Hant
+readers each get their own page) and query string: an edit changes the key, so the new text shows
+at once everywhere.
 
 Once a process has a page, its row and its signers, `RushPath` (WSGI middleware, installed by
 the petitions feature's setup) answers an anonymous visitor's GET of the page or its thanks page
@@ -288,16 +289,15 @@ def show(slug: str, src: str) -> Response:
     cache = _cache()
     now = time.monotonic()
     state = _state_or_404(cache, slug, now)
-    locale = str(get_locale())
-    lang = i18n.short_code(locale)
+    locale = i18n.locale_code(get_locale())  # the content's language too: zh_Hant readers get their own page
     is_open = state.is_open
     key = show_key(state, locale, tuple(sorted(request.args.items())))
     shell = _shell(cache, key, slug, lambda petition: render_template(
-        "petitions/show.html", **context(petition, SignForm(src=src), lang, markers())))
+        "petitions/show.html", **context(petition, SignForm(src=src), locale, markers())))
 
     signers = cache.signers.get((state.id, locale))  # by locale: zh_Hans and zh_Hant differ
     if signers is None or now - signers.read_at >= current_app.config["PETITION_PAGE_SECONDS"]:
-        fragment = signers_html(state.id, lang)
+        fragment = signers_html(state.id, locale)
         signers = Signers(fragment, _digest(fragment), now)
         cache.signers[(state.id, locale)] = signers
 
@@ -314,7 +314,7 @@ def thanks(slug: str, render: Callable[[Petition, dict[str, Markup]], str]) -> R
     """The thanks-and-share page, which carries no token: the same for every visitor but the count."""
     cache = _cache()
     state = _state_or_404(cache, slug, time.monotonic())
-    key = thanks_key(state, str(get_locale()), tuple(sorted(request.args.items())))
+    key = thanks_key(state, i18n.locale_code(get_locale()), tuple(sorted(request.args.items())))
     shell = _shell(cache, key, slug, lambda petition: render(petition, markers()))
     count = state.signature_count
     return _answer(shell, _digest(shell.digest, count), lambda: {"count_text": f"{count:,}"})

@@ -33,7 +33,6 @@ from campaign.extensions import db, limiter
 from campaign.forms import shown_again
 from campaign.labels import add_filters, label
 from campaign.links import absolute_url
-from campaign.markup import render_markdown
 from campaign.paging import paginate
 from campaign.petitions import bp, milestones, page, share
 from campaign.petitions import services as petitions
@@ -72,7 +71,7 @@ def _home_globals() -> dict[str, Any]:
 
 
 def _lang() -> str:
-    return i18n.short_code(str(get_locale()))
+    return i18n.locale_code(get_locale())
 
 
 def _petition_or_404(slug: str, drafts: bool = False) -> Petition:
@@ -276,7 +275,7 @@ def _by_id(petition_id: int) -> Petition:
 @bp.route("/staff/petitions")
 @organisers
 def staff_list() -> str:
-    return render_template("petitions/staff_list.html", petitions=petitions.all_petitions(),
+    return render_template("petitions/staff_list.html", petitions=petitions.all_petitions(), translated=TRANSLATED,
                            watching=milestones.watching(current_user), watch=WatchForm())
 
 
@@ -300,14 +299,13 @@ def _edit(petition: Petition | None) -> BaseResponse | str:
         # Re-render the editor with what was typed and the texts as they will read; save nothing.
         form.validate()
         shown_again()
-        return render_template("petitions/edit.html", form=form, petition=petition, preview=_preview(form))
+        texts = {name: getattr(form, name).data for name in TRANSLATED}
+        return render_template("petitions/edit.html", form=form, petition=petition, preview=petitions.preview(texts))
     if form.validate_on_submit():
         fields: dict[str, Any] = {name: getattr(form, name).data for name in ("slug", "status", "goal", "closes_on")}
         fields["milestones"] = form.milestones.data or ""
         fields["embed_origins"] = form.origins()
-        for name in TRANSLATED:
-            for lang in ("zh", "en"):
-                fields[f"{name}_{lang}"] = (getattr(form, f"{name}_{lang}").data or "").strip()
+        fields.update({name: getattr(form, name).data for name in TRANSLATED})
         try:
             saved = petitions.save_petition(petition, fields, current_user)
         except petitions.SlugTaken:
@@ -316,16 +314,6 @@ def _edit(petition: Petition | None) -> BaseResponse | str:
             flash(_("Petition saved."), "info")
             return redirect(url_for("petitions.edit", petition_id=saved.id))
     return render_template("petitions/edit.html", form=form, petition=petition)
-
-
-def _preview(form: PetitionForm) -> dict[str, dict[str, str]]:
-    """Each language's texts as the public page shows them (the Markdown body sanitised)."""
-    shown: dict[str, dict[str, str]] = {}
-    for lang in ("zh", "en"):
-        texts = {name: (getattr(form, f"{name}_{lang}").data or "").strip() for name in TRANSLATED}
-        texts["body_html"] = render_markdown(texts.get("body", ""))
-        shown[lang] = texts
-    return shown
 
 
 @bp.route("/staff/petitions/<int:petition_id>/signatures")

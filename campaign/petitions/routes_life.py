@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -36,7 +36,7 @@ organisers = staff(Role.ORGANISER, Role.ADMIN)
 
 
 def _lang() -> str:
-    return i18n.short_code(str(get_locale()))
+    return i18n.locale_code(get_locale())
 
 
 def _by_id(petition_id: int) -> Petition:
@@ -63,8 +63,7 @@ def updates(petition_id: int) -> BaseResponse | str:
     form = UpdateForm()
     if form.validate_on_submit():
         _entry, count = life.post_update(petition, life.UpdateData(
-            kind=form.kind.data, title_zh=form.title_zh.data or "", title_en=form.title_en.data or "",
-            body_zh=form.body_zh.data or "", body_en=form.body_en.data or "", answered_on=form.answered_on.data,
+            kind=form.kind.data, title=form.title.data, body=form.body.data, answered_on=form.answered_on.data,
             no_answer_days=form.no_answer_days.data, mail=bool(form.mail.data),
         ), current_user)
         if form.mail.data:
@@ -131,12 +130,16 @@ def _paper_page(petition: Petition, form: PaperSignatureForm, upload: PaperImpor
 @bp.route("/staff/petitions/<int:petition_id>/sheet")
 @organisers
 def sheet(petition_id: int) -> str:
-    """A printable A4 signature sheet in both languages, with a QR code to the online page."""
+    """A printable A4 signature sheet in each language the petition is written in, with a QR code
+    to the online page."""
     petition = _by_id(petition_id)
     url = absolute_url("petitions.show", slug=petition.slug)
     svg = share.qr_svg(share.tagged(url, "poster"))
     qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-    return render_template("petitions/sheet.html", petition=petition, url=url, qr=qr, lines=range(1, 16))
+    versions = life.sheet_versions(petition)
+    words = {key: life.sheet_words(versions, key) for key in life.SHEET_WORDS}
+    return render_template("petitions/sheet.html", petition=petition, versions=versions, words=words, url=url, qr=qr,
+                           lines=range(1, 16))
 
 
 # --- the delivery PDF ---------------------------------------------------------------------------
@@ -145,18 +148,22 @@ def sheet(petition_id: int) -> str:
 @bp.route("/staff/petitions/<int:petition_id>/delivery.pdf")
 @organisers
 def delivery_pdf(petition_id: int) -> Response | tuple[str, int]:
+    """The PDF in one configured language (`?language=`, else the organiser's): its words and the
+    petition's text (or its marked fallback)."""
     petition = _by_id(petition_id)
-    lang = _lang()
+    chosen = i18n.languages().by_any(request.args.get("language"))
+    lang = chosen.code if chosen is not None else _lang()
     try:
-        body = pdf.delivery_pdf({"petition": petition, "lang": lang, "sources": life.source_counts(petition.id),
-                                 "made_on": date.today()}, petitions.delivery_rows(petition))
+        with force_locale(lang):
+            body = pdf.delivery_pdf({"petition": petition, "lang": lang, "sources": life.source_counts(petition.id),
+                                     "made_on": date.today()}, petitions.delivery_rows(petition))
     except pdf.PdfUnavailable:
         logger.warning("delivery PDF asked for, but WeasyPrint cannot run here")
         return render_template("core/message.html", title=_("PDF not available"), message=_(
             "This server cannot make PDFs (WeasyPrint or pango is missing). Use the CSV, or print the "
             "delivery page.")), 503
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{petition.slug}-signatures-{lang}.pdf"',
+        "Content-Disposition": f'attachment; filename="{petition.slug}-signatures-{i18n.tag(lang)}.pdf"',
         "Cache-Control": "no-store",
     })
 

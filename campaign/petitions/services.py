@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db, rowcount, table_of
 from campaign.features import Figure, Lane
-from campaign.i18n import locale_code, short_code
+from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
@@ -143,25 +143,40 @@ def all_petitions() -> Sequence[Petition]:
     return db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
 
 
+def rendered(markdown: Mapping[str, str]) -> dict[str, str]:
+    """Each language's Markdown rendered to sanitised HTML: done once, when a text is saved."""
+    return {code: render_markdown(text) for code, text in markdown.items()}
+
+
+def preview(texts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The editor's preview, per configured language: `texts` maps each translated field to its
+    `{locale code: text}` as typed; the body comes back sanitised as `body_html`. Saves nothing."""
+    shown: dict[str, dict[str, str]] = {}
+    for lang in languages().ordered:
+        values = {name: (texts.get(name) or {}).get(lang.code, "") for name in TRANSLATED}
+        values["body_html"] = render_markdown(values["body"])
+        shown[lang.code] = values
+    return shown
+
+
 def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User) -> Petition:
-    """Create or update a petition from form data; the Markdown is rendered once, here."""
+    """Create or update a petition from form data (each translated field a `{locale code: text}`);
+    the Markdown is rendered once, here."""
     slug = fields["slug"]
     clash = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
     if clash is not None and (petition is None or clash != petition.id):
         raise SlugTaken(slug)
     created = petition is None
     if petition is None:
-        petition = Petition(slug=slug, title_zh=fields["title_zh"], signature_count=0)
+        petition = Petition(slug=slug, signature_count=0)
         db.session.add(petition)
     for name in ("slug", "status", "goal", "closes_on"):
         setattr(petition, name, fields[name])
     petition.milestones = ",".join(str(m) for m in parse_milestones(fields.get("milestones") or ""))
     petition.embed_origins = "\n".join(fields.get("embed_origins") or [])
     for name in TRANSLATED:
-        for lang in ("zh", "en"):
-            setattr(petition, f"{name}_{lang}", fields.get(f"{name}_{lang}") or "")
-    petition.body_html_zh = render_markdown(petition.body_zh)
-    petition.body_html_en = render_markdown(petition.body_en)
+        petition.set_text(name, fields.get(name))
+    petition.body_html = rendered(petition.body)
     # A goal already passed would show a full bar: raise it to the next milestone.
     if petition.goal <= petition.signature_count:
         petition.goal = next_milestone(petition.signature_count)
@@ -445,8 +460,7 @@ def send_due_confirmations(limit: int = 500) -> int:
 
 
 def _confirmation_subject(petition: Petition, locale: str) -> tuple[str, object]:
-
-    title = petition.text("title", short_code(locale))
+    title = petition.text("title", locale)
     return title, _l("Please confirm your signature: %(title)s", title=title)
 
 
@@ -460,7 +474,7 @@ def _queue_already_signed(signature: Signature, petition: Petition) -> None:
     """Someone signed again with a confirmed signer's address: tell the address, not the page."""
     from flask_babel import lazy_gettext as _l
 
-    title = petition.text("title", short_code(signature.locale))
+    title = petition.text("title", signature.locale)
     mail.send_template(signature.email, "petition_already", signature.locale,
                        _l("You have signed already: %(title)s", title=title),
                        title=title, withdraw_link=withdraw_link(signature))

@@ -144,19 +144,19 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     page = context(browser_locale).new_page()
     page.goto(f"/?lang={lang}")
     _sign_in(page, app, locale)
-    (what, update_kind, answer_kind, title_zh, body_zh, no_answer, publish, name_label, add, csv_label,
-     upload, pdf_link) = words(
-        app, locale, "What is it?", "An update from us", "The target's answer", "Title (Chinese)",
-        "Text (Chinese, Markdown)", "Or: no answer after this many days", "Publish", "Name", "Add signature",
-        "CSV file", "Upload", "Download PDF")
+    (what, update_kind, answer_kind, no_answer, publish, name_label, add, csv_label, upload) = words(
+        app, locale, "What is it?", "An update from us", "The target's answer",
+        "Or: no answer after this many days", "Publish", "Name", "Add signature", "CSV file", "Upload")
+    # One fieldset per language, each with its "Title": the Simplified Chinese inputs by name.
+    title_zh, body_zh = page.locator('[name="title-zh_Hans"]'), page.locator('[name="body-zh_Hans"]')
 
     page.goto(f"/staff/petitions/{petition_id}/updates")
     page.get_by_label(update_kind).check()
-    page.get_by_label(title_zh).fill("递交了签名")
-    page.get_by_label(body_zh).fill("我们把签名**递交**了。")
+    title_zh.fill("递交了签名")
+    body_zh.fill("我们把签名**递交**了。")
     page.get_by_role("button", name=publish).click()
     page.get_by_label(answer_kind).check()
-    page.get_by_label(title_zh).fill("对方没有回应")
+    title_zh.fill("对方没有回应")
     page.get_by_label(no_answer).fill("30")
     page.get_by_role("button", name=publish).click()
     expect(page.get_by_role("heading", name="对方没有回应")).to_be_visible()
@@ -171,13 +171,14 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     expect(page.get_by_role("cell", name=words(app, locale, "No name.")[0])).to_be_visible()
 
     page.goto(f"/staff/petitions/{petition_id}/sheet")
-    expect(page.get_by_alt_text("在线签名的二维码 · QR code to sign online")).to_be_visible()
+    # In each language the petition is written in (Simplified Chinese and English).
+    expect(page.get_by_alt_text("扫码在线签名 · Scan to sign online")).to_be_visible()
     expect(page.get_by_role("columnheader", name="签名 Signature")).to_be_visible()
 
     if pdf.available():
         page.goto(f"/staff/petitions/{petition_id}/delivery")
         with page.expect_download() as download:
-            page.get_by_role("link", name=pdf_link).click()
+            page.locator(f'a[href$="delivery.pdf?language={locale.replace("_", "-")}"]').click()  # the reader's
         assert download.value.suggested_filename.endswith(".pdf")
         from pypdf import PdfReader
 

@@ -64,3 +64,16 @@ def test_copy_button_appears_only_with_javascript(app, new_page):
     scripted = new_page(javascript=True, locale="en-US")
     scripted.goto("/petitions/takedown/thanks")
     expect(scripted.get_by_role("button", name="Copy link")).to_be_visible()
+
+
+def test_a_traditional_chinese_reader_sees_the_fallback_marked_and_the_written_text_plain(app, new_page):
+    """A zh-TW browser gets the Traditional title where it is written; the body, written only in
+    Simplified Chinese, comes with the note and its own lang="zh-Hans" for screen readers."""
+    make_petition(title={"zh_Hans": "要求平台下架偷拍内容", "zh_Hant": "要求平臺下架偷拍內容"})
+    page = PetitionPage(new_page(javascript=False, locale="zh-TW"), "takedown").open().page
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.get_by_role("heading", level=1)).to_have_text("要求平臺下架偷拍內容")
+    body = page.locator(".petition-body")
+    expect(body).to_have_attribute("lang", "zh-Hans")
+    expect(body.locator(".fallback-note")).to_contain_text("繁體中文")
+    expect(body.get_by_text("我们要求")).to_be_visible()

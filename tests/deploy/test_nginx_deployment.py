@@ -104,8 +104,9 @@ def _seed(url: str, instance: Path) -> Any:
         user = auth.create_user(CASEWORKER[0], [Role.CASEWORKER], password=CASEWORKER[1])
         auth.enable_totp(user, TOTP_SECRET)
         intake.create_key(PASSPHRASE)
-        db.session.add(Petition(slug=SLUG, status="open", goal=100, title_zh="部署测试请愿",
-                                title_en="Deployment petition", body_zh="正文", body_html_zh="<p>正文</p>"))
+        db.session.add(Petition(slug=SLUG, status="open", goal=100,
+                                title={"zh_Hans": "部署测试请愿", "en": "Deployment petition"},
+                                body={"zh_Hans": "正文"}, body_html={"zh_Hans": "<p>正文</p>"}))
         db.session.commit()
         db.engine.dispose()
     return app

@@ -21,7 +21,7 @@ def test_an_app_with_some_features_only_works(make_app: Callable[..., Flask], ap
     client = small.test_client()
     with small.app_context():
         petition = make_petition()
-        slug, titles = petition.slug, (petition.title_zh, petition.title_en)
+        slug, titles = petition.slug, tuple(petition.title.values())
         found = registry(small)
         assert {job.name for job in found.jobs} == {
             "mail.retry", "abuse.mail_cap_sweep", "notices", "auth.sessions_purge",

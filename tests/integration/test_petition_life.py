@@ -62,8 +62,8 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
     answer = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "update", "title_zh": "平台已回复", "title_en": "The platform replied",
-        "body_zh": "我们收到了**回复**。", "body_en": "We got a **reply**.", "mail": "y",
+        "kind": "update", "title-zh_Hans": "平台已回复", "title-en": "The platform replied",
+        "body-zh_Hans": "我们收到了**回复**。", "body-en": "We got a **reply**.", "mail": "y",
     })
     assert answer.status_code == 303
     assert "petition.update" in _actions()
@@ -74,6 +74,10 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
 
     issue = db.session.scalars(select(Issue)).one()
     assert issue.segment == f"petition-updates:{petition.id}"
+    # A subject per configured language, in its own words; 繁體 readers get the Simplified texts.
+    simplified = "平台已回复｜要求平台下架偷拍内容"
+    assert issue.subject == {"zh_Hans": simplified, "zh_Hant": simplified,
+                             "en": "The platform replied · Take down covert recordings"}
     _send_newsletters()
     assert _recipients(inbox) == ["follower@example.org"]
     mail = inbox.last_to("follower@example.org")
@@ -83,7 +87,8 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     # A general issue goes to the newsletter reader, not to the follower of this petition alone.
     inbox.clear()
     organiser_user = _user(organiser)
-    general = newsletter.create_issue(newsletter.IssueData(subject="Newsletter", body="News"), organiser_user)
+    general = newsletter.create_issue(newsletter.IssueData(subject={"en": "Newsletter"}, body={"en": "News"}),
+                                      organiser_user)
     assert newsletter.start_send(general.id, organiser_user) == 1
     _send_newsletters()
     assert _recipients(inbox) == ["reader@example.org"]
@@ -119,11 +124,11 @@ def test_the_targets_answer_or_its_absence_shows_in_both_languages(app, client, 
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
     empty = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "answer", "title_zh": "回应", "body_zh": ""})
+        "kind": "answer", "title-zh_Hans": "回应", "body-zh_Hans": ""})
     assert empty.status_code == 200 and "请填写回应内容" in empty.get_data(as_text=True)
     assert 'value="回应"' in empty.get_data(as_text=True)  # what was typed is kept
     done = organiser.post(f"/staff/petitions/{petition.id}/updates", data={
-        "kind": "answer", "title_zh": "没有回应", "title_en": "No answer", "no_answer_days": "30", "mail": ""})
+        "kind": "answer", "title-zh_Hans": "没有回应", "title-en": "No answer", "no_answer_days": "30", "mail": ""})
     assert done.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(Issue)) == 0  # not mailed: box unticked
     assert "30 天后仍未回应" in client.get("/petitions/takedown").get_data(as_text=True)
@@ -192,12 +197,15 @@ def test_paper_csv_keeps_good_rows_reports_bad_ones_and_neutralises_formulas(app
     assert not any(name.startswith("=") for name in names)
 
 
-def test_signature_sheet_is_bilingual_with_a_qr_code(app, login_as):
-    """The printable sheet carries both languages and a QR code of the petition's address."""
+def test_signature_sheet_is_in_each_written_language_with_a_qr_code(app, login_as):
+    """The printable sheet carries the petition in each configured language it is written in, the
+    printed words in those languages too, and a QR code of the petition's address."""
     make_petition()
     organiser = login_as(Role.ORGANISER)
     page = organiser.get(f"/staff/petitions/{_petition().id}/sheet").get_data(as_text=True)
     assert "要求平台下架偷拍内容" in page and "Take down covert recordings" in page
+    assert '<span lang="zh-Hans">签名</span> <span lang="en">Signature</span>' in page
+    assert 'lang="zh-Hant"' not in page  # not written in Traditional Chinese: left out
     assert 'src="data:image/svg+xml;base64,' in page and "/petitions/takedown" in page
 
 
@@ -226,6 +234,27 @@ def test_delivery_pdf_holds_the_chinese_title_names_and_total(app, client, inbox
     assert "2" in text
 
 
+@needs_pdf
+def test_delivery_pdf_is_made_in_each_configured_language(app, login_as):
+    """The delivery page offers a PDF per configured language; each is in that language's words,
+    with the petition's text in it or, when not written, its fallback."""
+    from pypdf import PdfReader
+
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    page = organiser.get(f"/staff/petitions/{petition_id}/delivery?lang=en").get_data(as_text=True)
+    for tag in ("zh-Hans", "zh-Hant", "en"):
+        assert f"delivery.pdf?language={tag}" in page
+    texts = {}
+    for tag in ("en", "zh-Hant"):
+        response = organiser.get(f"/staff/petitions/{petition_id}/delivery.pdf?language={tag}")
+        assert response.headers["Content-Disposition"].endswith(f'-signatures-{tag}.pdf"')
+        texts[tag] = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Take down covert recordings" in texts["en"] and "Total" in texts["en"]
+    assert "要求平台下架偷拍内容" in texts["zh-Hant"] and "簽名" in texts["zh-Hant"]
+
+
 # --- embedding ----------------------------------------------------------------------------------
 
 
@@ -251,7 +280,7 @@ def test_organiser_origin_list_is_validated(app, login_as):
     make_petition()
     organiser = login_as(Role.ORGANISER)
     petition = _petition()
-    base = {"slug": "takedown", "status": "open", "goal": "100", "title_zh": "标题"}
+    base = {"slug": "takedown", "status": "open", "goal": "100", "title-zh_Hans": "标题"}
     for bad in ("https://partner.example/page", "*", "javascript:alert(1)", "https://a.example;script-src *"):
         answer = organiser.post(f"/staff/petitions/{petition.id}/edit", data={**base, "embed_origins": bad})
         assert answer.status_code == 200 and "不是网站地址" in answer.get_data(as_text=True), bad

@@ -62,7 +62,8 @@ def test_cached_page_shows_the_new_text_after_an_edit_in_each_language(
     organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
     response = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
         "slug": "takedown", "status": "open", "goal": "100",
-        "title_zh": "新的中文标题", "title_en": "A new English title", "body_zh": "新的正文", "body_en": "New body"})
+        "title-zh_Hans": "新的中文标题", "title-en": "A new English title",
+        "body-zh_Hans": "新的正文", "body-en": "New body"})
     assert response.status_code == 302
     zh = client.get(f"{PAGE}?lang=zh").get_data(as_text=True)
     en = client.get(f"{PAGE}?lang=en").get_data(as_text=True)
@@ -72,7 +73,7 @@ def test_cached_page_shows_the_new_text_after_an_edit_in_each_language(
     petition = db.session.get(Petition, petition.id)
     assert petition is not None
     organiser.post(f"/staff/petitions/{petition.id}/edit", data={
-        "slug": "takedown", "status": "closed", "goal": "100", "title_zh": "新的中文标题"})
+        "slug": "takedown", "status": "closed", "goal": "100", "title-zh_Hans": "新的中文标题"})
     closed = client.get(PAGE).get_data(as_text=True)
     assert 'name="csrf_token"' not in closed
 
@@ -124,7 +125,7 @@ def test_signed_in_staff_and_flashed_messages_get_the_page_rendered_for_them(
 ) -> None:
     """The shared rendering never carries a staff member's menu, nor a staff page the public's."""
     make_petition()
-    make_petition(slug="draft-one", status="draft", title_zh="草稿请愿")
+    make_petition(slug="draft-one", status="draft", title={"zh_Hans": "草稿请愿"})
     assert "/logout" not in client.get(PAGE).get_data(as_text=True)
     organiser = login_as(Role.ORGANISER)  # type: ignore[operator]
     assert "/logout" in organiser.get(PAGE).get_data(as_text=True)
@@ -275,3 +276,17 @@ def test_the_rush_path_leaves_everyone_else_to_flask(app: Flask, client: FlaskCl
     app.config["PETITION_PAGE_SECONDS"] = 0
     _browser(app).get(PAGE)
     assert len(seen) == 5
+
+
+def test_kept_pages_are_per_locale_code_so_traditional_readers_get_their_own(app: Flask) -> None:
+    """A page kept for a zh_Hant reader (Accept-Language zh-TW) shows the Traditional text and is
+    answered before Flask to the next zh_Hant reader; a zh_Hans reader gets a page of their own."""
+    make_petition(title={"zh_Hans": "简体标题", "zh_Hant": "繁體標題", "en": "English title"})
+    seen = _through_flask(app)
+    traditional = {"Accept-Language": "zh-TW,zh;q=0.8"}
+    first = _browser(app).get(PAGE, headers=traditional).get_data(as_text=True)
+    kept = _browser(app).get(PAGE, headers=traditional).get_data(as_text=True)
+    assert len(seen) == 1, "the kept zh_Hant page went through Flask"
+    assert "<h1>繁體標題</h1>" in first and "<h1>繁體標題</h1>" in kept
+    simplified = _browser(app).get(PAGE, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert len(seen) == 2 and "<h1>简体标题</h1>" in simplified and "繁體標題" not in simplified

@@ -10,9 +10,9 @@ from tests.petitions_support import make_petition
 
 def test_home_lists_open_petitions_only(app, client):
     """The home page shows open petitions with their progress, never drafts or closed ones."""
-    make_petition(slug="open-one", title_zh="公开的请愿")
-    make_petition(slug="draft-one", status="draft", title_zh="草稿请愿")
-    make_petition(slug="closed-one", status="closed", title_zh="已关闭请愿")
+    make_petition(slug="open-one", title={"zh_Hans": "公开的请愿"})
+    make_petition(slug="draft-one", status="draft", title={"zh_Hans": "草稿请愿"})
+    make_petition(slug="closed-one", status="closed", title={"zh_Hans": "已关闭请愿"})
     page = client.get("/").get_data(as_text=True)
     assert "公开的请愿" in page and "/petitions/open-one" in page
     assert "草稿请愿" not in page and "已关闭请愿" not in page
@@ -42,7 +42,7 @@ def test_sign_form_has_privacy_notice_honeypot_and_unticked_newsletter_box(app, 
 
 def test_share_panel_has_plain_links_with_channels_and_a_local_qr_code(app, client):
     """After signing: plain share links tagged ?src=, a WeChat QR code served from this site."""
-    make_petition(share_text_zh="快来签名")
+    make_petition(share_text={"zh_Hans": "快来签名"})
     page = client.get("/petitions/takedown/thanks?signed=new").get_data(as_text=True)
     for host, channel in (("service.weibo.com", "weibo"), ("t.me", "telegram"), ("x.com", "x"),
                           ("wa.me", "whatsapp"), ("mailto:", "email")):
@@ -71,3 +71,20 @@ def test_json_gives_count_goal_and_status(app, client):
     make_petition(goal=500)
     assert client.get("/petitions/takedown.json").json == {"count": 0, "goal": 500, "status": "open", "open": True}
     assert client.get("/petitions/nope.json").status_code == 404
+
+
+def test_a_traditional_chinese_reader_gets_traditional_text_or_the_marked_fallback(app, client):
+    """?lang=zh-Hant shows the Traditional text where it is written; where it is not, the Simplified
+    text marked with its language (lang="zh-Hans" and a note on the body), also from the kept page."""
+    make_petition(title={"zh_Hans": "要求平台下架偷拍内容", "zh_Hant": "要求平臺下架偷拍內容", "en": "Take down"},
+                  summary={"zh_Hans": "简体摘要"})
+    for _ in range(2):  # rendered, then served from the kept page
+        page = client.get("/petitions/takedown?lang=zh-Hant").get_data(as_text=True)
+        assert '<html lang="zh-Hant">' in page
+        assert "<h1>要求平臺下架偷拍內容</h1>" in page
+        assert '<p class="lead"><span lang="zh-Hans">简体摘要</span></p>' in page
+        assert '<div class="petition-body" lang="zh-Hans"><p class="fallback-note muted">' in page
+        assert "我们要求<strong>平台</strong>行动。" in page
+    # A Simplified Chinese reader is not served the Traditional page kept for the other locale.
+    simplified = client.get("/petitions/takedown?lang=zh-Hans").get_data(as_text=True)
+    assert "<h1>要求平台下架偷拍内容</h1>" in simplified and "fallback-note" not in simplified

@@ -327,6 +327,23 @@ def test_mail_arrives_in_the_signers_language(app, client, inbox):
     assert "confirm" in Inbox.text(mail).lower()
 
 
+def test_a_traditional_chinese_signer_gets_the_written_title_or_the_marked_fallback(app, client, inbox):
+    """The mail is in the signer's stored locale: zh_Hant words, the Traditional title where it is
+    written, else the Simplified one marked with its language in the HTML part."""
+    make_petition()
+    make_petition(slug="hant", title={"zh_Hans": "简体标题", "zh_Hant": "繁體標題"})
+    for slug, address in (("takedown", "fallback@example.org"), ("hant", "written@example.org")):
+        client.post(f"/petitions/{slug}/sign?lang=zh-Hant", data={"name": "Ann", "email": address, "display": "full"})
+    send_mail(app)
+    assert {s.locale for s in db.session.scalars(select(Signature))} == {"zh_Hant"}
+    written = inbox.last_to("written@example.org")
+    assert "繁體標題" in str(written["Subject"]) and "確認" in Inbox.text(written)
+    fallback = inbox.last_to("fallback@example.org")
+    assert "要求平台下架偷拍内容" in str(fallback["Subject"])
+    html = fallback.get_body(preferencelist=("html",)).get_content()
+    assert '<span lang="zh-Hans">要求平台下架偷拍内容</span>' in html
+
+
 def test_data_rights_copy_and_erasure_cover_signatures(app, client, inbox):
     """Through /my-data a signer gets a copy of their signatures, and erasure leaves only an
     anonymous confirmed signature that still counts."""

@@ -52,9 +52,10 @@ def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, log
     organiser = login_as(Role.ORGANISER)
     response = organiser.post("/staff/petitions/new", data={
         "slug": "hotline", "status": "open", "goal": "100",
-        "title_zh": "设立举报专线", "title_en": "Open a reporting hotline",
-        "body_zh": "**要求**<script>alert(1)</script>", "body_en": "We **demand** [a hotline](javascript:alert(1))",
-        "target_zh": "平台", "target_en": "Platforms",
+        "title-zh_Hans": "设立举报专线", "title-en": "Open a reporting hotline",
+        "body-zh_Hans": "**要求**<script>alert(1)</script>",
+        "body-en": "We **demand** [a hotline](javascript:alert(1))",
+        "target-zh_Hans": "平台", "target-en": "Platforms",
     })
     assert response.status_code == 302
     zh = organiser.get("/petitions/hotline").get_data(as_text=True)
@@ -68,7 +69,7 @@ def test_organiser_creates_a_bilingual_petition_with_sanitised_markdown(app, log
     # Editing keeps the slug unique.
     make_petition(slug="taken")
     clash = organiser.post(f"/staff/petitions/{petition.id}/edit", data={
-        "slug": "taken", "status": "open", "goal": "100", "title_zh": "x"})
+        "slug": "taken", "status": "open", "goal": "100", "title-zh_Hans": "x"})
     assert clash.status_code == 200 and 'aria-invalid="true"' in clash.get_data(as_text=True)
 
 
@@ -172,22 +173,28 @@ def test_signatures_do_not_outlive_their_petition(app, client, inbox):
 
 def test_organisers_preview_drafts_that_the_public_cannot_see(app, client, login_as):
     """A draft petition is visible to organisers only, so they can check it before publishing."""
-    make_petition(slug="draft", status="draft", title_zh="草稿标题")
+    make_petition(slug="draft", status="draft", title={"zh_Hans": "草稿标题"})
     assert client.get("/petitions/draft").status_code == 404
     assert "草稿标题" in login_as(Role.ORGANISER).get("/petitions/draft").get_data(as_text=True)
 
 
-def test_preview_shows_both_languages_sanitised_keeps_what_was_typed_and_saves_nothing(app, login_as):
+def test_preview_shows_each_language_sanitised_keeps_what_was_typed_and_saves_nothing(app, login_as):
     """The editor's Preview button re-renders the editor with the texts as they will read (Markdown
-    rendered and sanitised) in both languages, keeping every typed value and saving nothing."""
+    rendered and sanitised) in each configured language, keeping every typed value and saving nothing."""
     organiser = login_as(Role.ORGANISER)
-    typed = {"slug": "preview-me", "status": "open", "goal": "500", "title_zh": "删除偷拍视频",
-             "title_en": "Take the videos down", "body_zh": "**立即**删除<script>alert(1)</script>",
-             "body_en": "We *ask* for [removal](javascript:alert(1))\n\nSecond paragraph.", "preview": "Preview"}
+    typed = {"slug": "preview-me", "status": "open", "goal": "500", "title-zh_Hans": "删除偷拍视频",
+             "title-en": "Take the videos down", "body-zh_Hans": "**立即**删除<script>alert(1)</script>",
+             "body-en": "We *ask* for [removal](javascript:alert(1))\n\nSecond paragraph.", "preview": "Preview"}
     response = organiser.post("/staff/petitions/new?lang=en", data=typed)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<strong>立即</strong>删除" in html and "<em>ask</em>" in html and "<p>Second paragraph.</p>" in html
+    # One preview per language, right after that language's fieldset; 繁體 has nothing written yet.
+    assert [tag for tag in ("zh-Hans", "zh-Hant", "en") if f'aria-labelledby="preview-{tag}"' in html] == [
+        "zh-Hans", "zh-Hant", "en"]
+    hant = html.split('aria-labelledby="preview-zh-Hant"')[1].split("</section>")[0]
+    assert "Nothing written in this language yet." in hant
+    assert html.index('id="title-zh_Hant"') < html.index('id="preview-zh-Hant"') < html.index('id="title-en"')
     assert "<script>alert(1)</script>" not in html.replace("&lt;script&gt;alert(1)&lt;/script&gt;", "")
     assert "javascript:" not in html.replace("(javascript:alert(1))", "")
     assert 'value="preview-me"' in html and 'value="500"' in html
@@ -198,3 +205,31 @@ def test_preview_shows_both_languages_sanitised_keeps_what_was_typed_and_saves_n
     switched = organiser.post("/staff/petitions/new", data={**typed, "_lang": "zh"}).get_data(as_text=True)
     assert '<html lang="zh-Hans">' in switched and "<strong>立即</strong>删除" in switched
     assert db.session.scalars(select(Petition)).all() == []
+
+
+def test_the_editor_has_a_fieldset_per_language_and_flags_what_is_not_translated(app, login_as):
+    """With three languages configured the editor shows three fieldsets; one with texts missing
+    says so, and the list of petitions names the languages still to translate."""
+    petition = make_petition(summary={"zh_Hans": "摘要", "zh_Hant": "摘要", "en": "Summary"})
+    organiser = login_as(Role.ORGANISER)
+    page = organiser.get(f"/staff/petitions/{petition.id}/edit?lang=en").get_data(as_text=True)
+    legends = [part.split("</legend>")[0] for part in page.split('<fieldset class="card translated">')[1:]]
+    assert len(legends) == 3
+    assert '<span lang="zh-Hans">简体中文</span>' in legends[0] and "Not translated yet" not in legends[0]
+    assert '<span lang="zh-Hant">繁體中文</span>' in legends[1] and "Not translated yet: Title, Text" in legends[1]
+    assert "Not translated yet" not in legends[2]
+    assert 'name="title-zh_Hant"' in page and 'value="Take down covert recordings"' in page
+    listing = organiser.get("/staff/petitions?lang=en").get_data(as_text=True)
+    assert "Not translated: 繁體中文" in listing
+
+
+def test_saving_stores_each_language_and_renders_each_body(app, login_as):
+    """The editor's texts are stored per locale code, empty ones left out, each body rendered."""
+    organiser = login_as(Role.ORGANISER)
+    response = organiser.post("/staff/petitions/new", data={
+        "slug": "three", "status": "open", "goal": "100", "title-zh_Hans": "标题", "title-zh_Hant": "標題",
+        "title-en": " ", "body-zh_Hant": "**正文**"})
+    assert response.status_code == 302
+    petition = db.session.scalars(select(Petition)).one()
+    assert petition.title == {"zh_Hans": "标题", "zh_Hant": "標題"}
+    assert petition.body_html == {"zh_Hant": "<p><strong>正文</strong></p>"}

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from campaign.auth.models import Role
 from campaign.extensions import db
+from campaign.i18n import languages
 from tests.integration.test_fuzz_public_forms import _Forms
 
 CORPUS = [
@@ -20,18 +21,22 @@ DANGER = ['<script>alert("xss")', "<img src=x onerror", "<svg onload"]
 # Columns people type into and that pages show again.
 FREE_TEXT = {"name", "nickname", "comment", "region", "motivation", "skills_other", "availability", "body",
              "description", "title", "subject", "notes", "note", "tags", "reference", "target", "contact",
-             "display_name", "summary_zh", "summary_en", "title_zh", "title_en", "name_zh", "name_en",
-             "description_zh", "description_en", "thanks_zh", "thanks_en"}
+             "display_name", "summary", "thanks", "share_text", "area"}
 
 
 def _poison() -> int:
     touched = 0
     payload = " ".join(CORPUS)
     for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if c.name in FREE_TEXT and isinstance(c.type, (sa.String, sa.Text))]
+        columns = [c for c in table.columns
+                   if c.name in FREE_TEXT and isinstance(c.type, (sa.String, sa.Text, sa.JSON))]
         for column in columns:
-            limit = getattr(column.type, "length", None) or 1000
-            value = payload[:limit] if limit >= len(CORPUS[0]) else None
+            value: object
+            if isinstance(column.type, sa.JSON):  # a translated text: the corpus in every language
+                value = dict.fromkeys(languages().codes, payload)
+            else:
+                limit = getattr(column.type, "length", None) or 1000
+                value = payload[:limit] if limit >= len(CORPUS[0]) else None
             if value:
                 touched += db.session.execute(table.update().values({column.name: value})).rowcount
     db.session.commit()
@@ -92,7 +97,7 @@ def test_mail_shows_typed_markup_as_text(app, client, inbox):
     assert "alert(" not in html
     assert all(danger not in html for danger in DANGER)
 
-    make_petition(slug="markup", title_zh=nickname, title_en=nickname)
+    make_petition(slug="markup", title={"zh_Hans": nickname, "en": nickname})
     assert sign(client, "markup", "signer.markup@example.org").status_code == 303
     send_mail(app)
     html = inbox.last_to("signer.markup@example.org").get_body(preferencelist=("html",)).get_content()
