@@ -174,6 +174,7 @@ class TranslatedField(Field):
         self.max_length = max_length
         self.required = required
         self.rows = rows
+        self.languages: tuple[Language, ...] = ()  # the configured ones, in order, once processed
         self.parts: dict[str, Field] = {}
         self.data: dict[str, str] = {}
 
@@ -196,8 +197,8 @@ class TranslatedField(Field):
             data = self.default() if callable(self.default) else self.default
         self.object_data = data
         stored = data if isinstance(data, Mapping) else {}
-        ordered = languages().ordered
-        self.parts = {lang.code: self._part(lang, index == 0) for index, lang in enumerate(ordered)}
+        self.languages = languages().ordered
+        self.parts = {lang.code: self._part(lang, index == 0) for index, lang in enumerate(self.languages)}
         for code, part in self.parts.items():
             part.process(formdata, stored.get(code) or "")
         self.data = written({code: part.data or "" for code, part in self.parts.items()})
