@@ -432,8 +432,10 @@ def send_due_confirmations(limit: int = 500) -> int:
     skeletons: dict[tuple[int, str], Skeleton] = {}
     built: list[tuple[str, bytes]] = []
     sent = 0
-    for signature, petition in rows:
-        if not abuse.allow_unsolicited(signature.email):
+    # The cap on unsolicited mail, counted for the whole batch in one statement.
+    allowed = abuse.allow_unsolicited_many([signature.email for signature, _petition in rows])
+    for (signature, petition), may_mail in zip(rows, allowed, strict=True):
+        if not may_mail:
             continue  # the signer saw the usual answer; the address has had its mails for today
         try:
             if signature.status == SignatureStatus.CONFIRMED.value:
