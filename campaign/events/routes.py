@@ -46,7 +46,7 @@ _VOLUNTEER_SESSION = "volunteer"
 
 
 def _lang() -> str:
-    return i18n.short_code(str(get_locale()))
+    return i18n.locale_code(get_locale())
 
 
 def _viewer() -> events.Viewer:
@@ -234,7 +234,8 @@ def _managed(event_id: int) -> Event:
 @bp.route("/staff/events")
 @organisers
 def staff_list() -> str:
-    return render_template("events/staff_list.html", events=events.managed_events(current_user), lang=_lang())
+    return render_template("events/staff_list.html", events=events.managed_events(current_user), lang=_lang(),
+                           translated=TRANSLATED)
 
 
 @bp.route("/staff/events/new", methods=["GET", "POST"])
@@ -266,8 +267,7 @@ def _edit(event: Event | None) -> BaseResponse | str:
             value = getattr(form, name).data
             fields[name] = from_org(value) if value else None
         for name in TRANSLATED:
-            for lang in ("zh", "en"):
-                fields[f"{name}_{lang}"] = (getattr(form, f"{name}_{lang}").data or "").strip()
+            fields[name] = getattr(form, name).data
         try:
             saved = events.save_event(event, fields, current_user)
         except events.NotAllowed:
@@ -308,8 +308,7 @@ def follow_up(event_id: int) -> BaseResponse:
     if not ActionForm().validate_on_submit():
         abort(400)
     issue = newsletter.create_issue(newsletter.IssueData(
-        subject=_("After %(title)s", title=event.text("title", "zh")), body="",
-        subject_en=f"After {event.text('title', 'en')}", segment=events.follow_up_segment(event)), current_user)
+        subject=events.follow_up_subject(event), body={}, segment=events.follow_up_segment(event)), current_user)
     flash(_("A draft newsletter to the attendees who asked to hear more: write it, then send."), "info")
     return redirect(url_for("newsletter.issue_edit", issue_id=issue.id))
 

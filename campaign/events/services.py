@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
@@ -29,7 +31,7 @@ from campaign.events import calendar
 from campaign.events.models import TRANSLATED, Event, EventStatus, EventTask, Rsvp, RsvpStatus, WalkIn
 from campaign.extensions import db, rowcount
 from campaign.features import Figure, Lane
-from campaign.i18n import locale_code
+from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.markup import render_markdown
@@ -141,16 +143,14 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: User) -> Even
         raise NotAllowed()
     created = event is None
     if event is None:
-        event = Event(title_zh=fields["title_zh"], starts_at=fields["starts_at"], ends_at=fields["ends_at"])
+        event = Event(starts_at=fields["starts_at"], ends_at=fields["ends_at"])
         db.session.add(event)
     for name in ("group_id", "status", "online", "place", "place_release_at", "starts_at", "ends_at",
                  "rsvp_deadline", "capacity"):
         setattr(event, name, fields[name])
     for name in TRANSLATED:
-        for lang in ("zh", "en"):
-            setattr(event, f"{name}_{lang}", fields.get(f"{name}_{lang}") or "")
-    event.description_html_zh = render_markdown(event.description_zh)
-    event.description_html_en = render_markdown(event.description_en)
+        event.set_text(name, fields.get(name))
+    event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
     db.session.flush()
     promoted = _promote_waiting(event.id)
     audit.record(actor, "event.create" if created else "event.edit", "event", event.id,
@@ -175,7 +175,7 @@ def request_rsvp(event: Event, form: RsvpAnswers, locale: str) -> None:
     replied already, their RSVP link). The answer is the same whether or not the address is known."""
     if not event.rsvp_open():
         raise RsvpClosed()
-    questions = event.question_list(locale_code(locale)[:2])
+    questions = event.question_list(locale_code(locale))
     answers = [[q, a.strip()[:500]] for q, a in zip(questions, form.answers, strict=False)]
     notices.queue(NOTICE_KIND, normalise_email(form.email), locale_code(locale), event_id=event.id,
                   nickname=form.nickname.strip()[:60], answers=answers, follow_up=bool(form.follow_up))
@@ -198,11 +198,11 @@ def handle_rsvp(notice: notices.Notice) -> None:
         return
     existing = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email == notice.address))
     lang_locale = existing.locale if existing is not None else locale_code(notice.locale)
-    subject_args = {"title": event.text("title", lang_locale[:2])}
+    subject_args = {"title": event.text("title", lang_locale)}
     if existing is not None and existing.status != RsvpStatus.PENDING.value:
         mail.send_unsolicited(existing.email, "events_already", existing.locale,
                               _l("Your reply to: %(title)s", **subject_args),
-                              event=event, lang=existing.locale[:2], link=rsvp_link(existing))
+                              event=event, lang=existing.locale, link=rsvp_link(existing))
         return
     if existing is None:
         existing = Rsvp(event_id=event.id, email=notice.address, code=_new_code(event.id),
@@ -215,7 +215,7 @@ def handle_rsvp(notice: notices.Notice) -> None:
     db.session.flush()
     mail.send_unsolicited(existing.email, "events_confirm", existing.locale,
                           _l("Please confirm your place: %(title)s", **subject_args),
-                          event=event, lang=existing.locale[:2], link=confirm_link(existing), days=CONFIRM_DAYS,
+                          event=event, lang=existing.locale, link=confirm_link(existing), days=CONFIRM_DAYS,
                           when=when_text(event, existing.locale))
 
 
@@ -369,7 +369,7 @@ def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str
                  now: datetime | None = None) -> None:
     """Queue the mail telling an attendee where they stand (caller's transaction): a place (with
     the place if released, and the .ics), the waiting list, or a reminder."""
-    lang = rsvp.locale[:2]
+    lang = rsvp.locale
     confirmed = rsvp.status == RsvpStatus.CONFIRMED.value
     released = confirmed and event.place_released(now)
     title = event.text("title", lang)
@@ -556,6 +556,15 @@ def follow_up_segment(event: Event) -> str:
     return f"event:{event.id}"
 
 
+def follow_up_subject(event: Event) -> dict[str, str]:
+    """The subject of the follow-up newsletter in each configured language, from the event's title."""
+    subject = {}
+    for lang in languages().ordered:
+        with force_locale(lang.code):
+            subject[lang.code] = _("After %(title)s", title=event.text("title", lang.code))
+    return subject
+
+
 # --- data rights ----------------------------------------------------------------------------------
 
 
@@ -563,7 +572,7 @@ def collect_personal_data(address: str) -> list[dict[str, Any]]:
     rows = db.session.execute(select(Rsvp, Event).join(Event, Event.id == Rsvp.event_id)
                               .where(Rsvp.email == address).order_by(Rsvp.id)).all()
     return [{
-        "event": event.title_zh, "event_en": event.title_en, "starts_at": event.starts_at.isoformat(),
+        "event": dict(event.title), "starts_at": event.starts_at.isoformat(),
         "nickname": rsvp.nickname, "email": rsvp.email, "status": rsvp.status,
         "answers": answers_of(rsvp), "hear_more": rsvp.follow_up, "code": rsvp.code,
         "replied_at": rsvp.created_at.isoformat(),

@@ -94,7 +94,7 @@ def wait_for_event_mail(rounds: int = 1200) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_event_from_creation_to_report_without_javascript(app, new_page, inbox, make_user, lang):
-    make_group(name_zh="线下活动组", name_en="Events team")
+    make_group(name={"zh_Hans": "线下活动组", "en": "Events team"})
     organiser = make_user(Role.ORGANISER)
     staff = EventPages(new_page(javascript=False, locale="en-US" if lang == "en" else "zh-CN"), lang)
     staff.page.goto(f"/login?lang={lang}")

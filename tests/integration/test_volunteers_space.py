@@ -129,8 +129,8 @@ def test_data_rights_page_finds_and_erases_the_volunteer_record(app):
     """The /my-data copy holds the volunteer's own answers (not staff notes), and its erasure removes them."""
     from campaign.rights import services as rights
 
-    group = make_group(name_en="Translation")
-    person = make_volunteer(nickname="小满", email="xiaoman@example.net", tags="internal-tag")
+    group = make_group(name={"en": "Translation"})
+    person = make_volunteer(nickname="小满", email="xiaoman@example.net", tags="internal-tag", locale="en")
     add_member(group, person)
     copy = rights.collect("XiaoMan@example.net ")
     record = copy["volunteers"][0]
