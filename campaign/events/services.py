@@ -53,6 +53,8 @@ CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I, 2/Z, 5/S, 8/B: easy
 NOTICE_KIND = "events.rsvp"
 
 Viewer = User | Volunteer | None
+# Who writes events: organisers and admins (staff pages), and a group's leads (their volunteer space).
+Actor = User | Volunteer
 
 
 class EventError(Exception):
@@ -68,7 +70,7 @@ class RsvpClosed(EventError):
 
 
 class NotAllowed(EventError):
-    """The staff member may not manage this event's group."""
+    """The actor may not manage this event's group."""
 
 
 class LinkInvalid(EventError):
@@ -103,26 +105,29 @@ def visible_event(event_id: int, viewer: Viewer) -> Event:
     return event
 
 
-def managed_filter(user: User) -> ColumnElement[bool]:
-    return Event.group_id.in_(visibility.managed_group_ids(user))
+def managed_filter(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on Event: the events of the groups `actor` manages (a lead: the groups they lead)."""
+    return Event.group_id.in_(visibility.managed_group_ids(actor))
 
 
-def managed_events(user: User) -> Sequence[Event]:
-    """Every event of the groups `user` manages, newest start first."""
-    return db.session.scalars(select(Event).where(managed_filter(user))
-                              .order_by(Event.starts_at.desc(), Event.id.desc())).all()
+def managed_events(actor: Actor, group_id: int | None = None) -> Sequence[Event]:
+    """Every event of the groups `actor` manages (or of one of them), newest start first."""
+    stmt = select(Event).where(managed_filter(actor))
+    if group_id is not None:
+        stmt = stmt.where(Event.group_id == group_id)
+    return db.session.scalars(stmt.order_by(Event.starts_at.desc(), Event.id.desc())).all()
 
 
-def managed_event(event_id: int, user: User) -> Event:
-    event = db.session.scalar(select(Event).where(Event.id == event_id, managed_filter(user)))
+def managed_event(event_id: int, actor: Actor) -> Event:
+    event = db.session.scalar(select(Event).where(Event.id == event_id, managed_filter(actor)))
     if event is None:
         raise EventNotFound(event_id)
     return event
 
 
-def group_options(user: User, locale: object) -> list[tuple[int, str]]:
-    managed = set(db.session.scalars(visibility.managed_group_ids(user)))
-    return [(gid, name) for gid, name in visibility.group_options(user, locale) if gid in managed]
+def group_options(actor: Actor, locale: object) -> list[tuple[int, str]]:
+    managed = set(db.session.scalars(visibility.managed_group_ids(actor)))
+    return [(gid, name) for gid, name in visibility.group_options(actor, locale) if gid in managed]
 
 
 def group_of(event: Event) -> WorkingGroup:
@@ -135,7 +140,7 @@ def group_of(event: Event) -> WorkingGroup:
 # --- writing events ------------------------------------------------------------------------------
 
 
-def save_event(event: Event | None, fields: dict[str, Any], actor: User) -> Event:
+def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Event:
     """Create or update an event from form data (times already naive UTC). Raising the capacity
     moves people up from the waiting list in the same transaction."""
     allowed = set(db.session.scalars(visibility.managed_group_ids(actor)))
@@ -153,8 +158,10 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: User) -> Even
     event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
     db.session.flush()
     promoted = _promote_waiting(event.id)
-    audit.record(actor, "event.create" if created else "event.edit", "event", event.id,
-                 f"{promoted} moved up" if promoted else "")
+    # A lead is a volunteer, not a staff account: the entry names them in its detail.
+    details = [f"{promoted} moved up" if promoted else "", "" if isinstance(actor, User) else f"by lead {actor.id}"]
+    audit.record(actor if isinstance(actor, User) else None, "event.create" if created else "event.edit", "event",
+                 event.id, "; ".join(detail for detail in details if detail))
     db.session.commit()
     return event
 

@@ -402,3 +402,82 @@ def test_report_shows_replies_show_rate_and_new_people_per_event(app, client, in
     assert ",2,2,1,0,0.5,1" in first
     xlsx = organiser.get("/reports/events.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def _event_form(group_id: int, **fields: str) -> dict[str, Any]:
+    return {"group_id": group_id, "status": "published", "title-zh_Hans": "小组读书会", "title-en": "Reading circle",
+            "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T21:00", "area-zh_Hans": "线上",
+            "capacity": "10", **fields}
+
+
+def test_a_lead_writes_and_publishes_an_event_for_their_group(app, inbox):
+    """From the volunteer space a lead creates an event for the group they lead, publishes it (it
+    shows publicly), edits it, sees its counts and checks people in; it is audit-logged."""
+    from campaign.audit.models import AuditEvent
+
+    group = make_group()
+    lead = make_volunteer()
+    add_member(group, lead, lead=True)
+    space = volunteer_client(app, lead)
+    assert f"/me/groups/{group.id}/events" in space.get(f"/me/groups/{group.id}").get_data(as_text=True)
+    page = space.get(f"/me/groups/{group.id}/events/new?lang=en").get_data(as_text=True)
+    assert page.count('<fieldset class="card translated">') == 3
+    response = space.post(f"/me/groups/{group.id}/events/new", data=_event_form(group.id))
+    assert response.status_code == 302 and response.location.endswith(f"/me/groups/{group.id}/events")
+    event = db.session.scalar(select(Event))
+    assert event is not None and event.group_id == group.id and event.title["en"] == "Reading circle"
+    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "event.create"))
+    assert entry is not None and entry.actor_id is None and f"by lead {lead.id}" in entry.detail
+    public = Client(app, app.response_class).get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    assert "Reading circle" in public
+    response = space.post(f"/me/events/{event.id}/edit", data=_event_form(group.id, status="cancelled"))
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.status == "cancelled"
+    event.status = "published"
+    db.session.commit()
+    client = Client(app, app.response_class)
+    reply_and_confirm(client, inbox, event, "ann@example.org", "安")
+    listing = space.get(f"/me/groups/{group.id}/events?lang=en").get_data(as_text=True)
+    assert "Reading circle" in listing and "1 / 10" in listing
+    found = space.get(f"/me/events/{event.id}/check-in?q=安").get_data(as_text=True)
+    reply = rows()[0]
+    assert f"/me/events/{event.id}/check-in/{reply.id}" in found
+    assert space.post(f"/me/events/{event.id}/check-in/{reply.id}", data={}).status_code == 303
+    assert rows()[0].checked_in_at is not None
+
+
+def test_members_who_do_not_lead_and_leads_of_other_groups_are_refused(app):
+    """A plain member, and the lead of another group, reach none of a group's event pages; a lead
+    cannot put an event into a group they do not lead."""
+    group, other = make_group(), make_group()
+    event = make_event(group.id)
+    member, other_lead = make_volunteer(), make_volunteer()
+    add_member(group, member)
+    add_member(other, other_lead, lead=True)
+    for person in (member, other_lead):
+        space = volunteer_client(app, person)
+        assert space.get(f"/me/groups/{group.id}/events").status_code == 404
+        assert space.get(f"/me/groups/{group.id}/events/new").status_code == 404
+        assert space.post(f"/me/groups/{group.id}/events/new", data=_event_form(group.id)).status_code == 404
+        assert space.get(f"/me/events/{event.id}/edit").status_code == 404
+        assert space.post(f"/me/events/{event.id}/edit", data=_event_form(group.id)).status_code == 404
+        assert space.get(f"/me/events/{event.id}/check-in").status_code == 404
+    assert f"/me/groups/{group.id}/events" not in volunteer_client(app, member).get(
+        f"/me/groups/{group.id}").get_data(as_text=True)
+    space = volunteer_client(app, other_lead)
+    response = space.post(f"/me/groups/{other.id}/events/new", data=_event_form(group.id))
+    assert response.status_code == 200 and db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_a_lead_cannot_reach_the_staff_pages(app):
+    """Leading a group gives no staff page: those need a staff account."""
+    group = make_group()
+    event = make_event(group.id)
+    lead = make_volunteer()
+    add_member(group, lead, lead=True)
+    space = volunteer_client(app, lead)
+    for path in ("/staff/events", "/staff/events/new", f"/staff/events/{event.id}",
+                 f"/staff/events/{event.id}/edit", f"/staff/events/{event.id}/check-in"):
+        response = space.get(path)
+        assert response.status_code == 302 and "/login" in response.location, path
