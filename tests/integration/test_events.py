@@ -264,6 +264,21 @@ def test_rsvp_after_the_deadline_keeps_what_was_typed(app, client, inbox):
     assert rows() == []
 
 
+def test_mail_is_in_the_repliers_language_or_its_marked_fallback(app, client, inbox):
+    """A zh_Hant reader's mails give the Traditional title when written, else the Simplified one
+    marked with its language in the HTML part."""
+    written = make_event(capacity=5, title={"zh_Hans": "放映与讨论", "zh_Hant": "放映與討論"})
+    client.post(f"/events/{written.id}/rsvp?lang=zh-Hant", data={"nickname": "小鹿", "email": "hant@example.org"})
+    mail = inbox.last_to("hant@example.org")
+    assert "放映與討論" in str(mail["Subject"]) and "放映與討論" in Inbox.text(mail)
+    fallback = make_event(capacity=5, title={"zh_Hans": "读书会"})
+    client.post(f"/events/{fallback.id}/rsvp?lang=zh-Hant", data={"nickname": "小鹿", "email": "hans@example.org"})
+    mail = inbox.last_to("hans@example.org")
+    assert "读书会" in str(mail["Subject"])
+    html = mail.get_body(("html",)).get_content()
+    assert '<span lang="zh-Hans">读书会</span>' in html
+
+
 def test_bad_input_gets_a_message_in_the_visitors_language(app, client, inbox):
     event = make_event()
     response = client.post(f"/events/{event.id}/rsvp?lang=zh",
