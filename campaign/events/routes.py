@@ -254,7 +254,7 @@ def _managed(event_id: int, actor: events.Actor) -> Event:
 
 def _led_group(group_id: int) -> int:
     """A group the signed-in volunteer leads (404 for any other: the space shows no other group)."""
-    if group_id not in {gid for gid, _name in events.group_options(_lead_actor(), get_locale())}:
+    if not events.manages_group(_lead_actor(), group_id):
         abort(404)
     return group_id
 

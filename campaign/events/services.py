@@ -125,6 +125,10 @@ def managed_event(event_id: int, actor: Actor) -> Event:
     return event
 
 
+def manages_group(actor: Actor, group_id: int) -> bool:
+    return group_id in set(db.session.scalars(visibility.managed_group_ids(actor)))
+
+
 def group_options(actor: Actor, locale: object) -> list[tuple[int, str]]:
     managed = set(db.session.scalars(visibility.managed_group_ids(actor)))
     return [(gid, name) for gid, name in visibility.group_options(actor, locale) if gid in managed]
