@@ -56,11 +56,11 @@ def _new_event() -> int:
 
     app = bench_app()
     with app.app_context():
-        group = WorkingGroup(name_zh="压测小组", name_en="Bench group")
+        group = WorkingGroup(name={"zh_Hans": "压测小组", "en": "Bench group"})
         db.session.add(group)
         db.session.flush()
         start = utcnow() + timedelta(days=7)
-        event = Event(group_id=group.id, status="published", title_zh="压测活动", area_zh="线上",
+        event = Event(group_id=group.id, status="published", title={"zh_Hans": "压测活动"}, area={"zh_Hans": "线上"},
                       starts_at=start, ends_at=start + timedelta(hours=2), capacity=CAPACITY)
         db.session.add(event)
         db.session.commit()

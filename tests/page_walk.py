@@ -164,13 +164,18 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
     return sign_in(app.test_client(), user)
 
 
-def volunteer_client(app: Flask) -> FlaskClient:
-    from campaign.volunteers.models import Membership, Volunteer
+def volunteer_walk(app: Flask) -> tuple[FlaskClient, list[str]]:
+    """The walk's volunteer, a lead of a working group that has events, and where the walk starts:
+    their space and that group's events (so the leads' event pages are reached)."""
+    from campaign.events.models import Event
+    from campaign.volunteers.models import Membership
     from tests.integration.volunteer_factories import volunteer_client as client_of
 
-    person = db.session.scalar(select(Volunteer).join(Membership).order_by(Volunteer.id).limit(1))
-    assert person is not None
-    return client_of(app, person)
+    lead = db.session.scalar(select(Membership).where(Membership.is_lead.is_(True),
+                                                      Membership.group_id.in_(select(Event.group_id)))
+                             .order_by(Membership.volunteer_id, Membership.group_id).limit(1))
+    assert lead is not None
+    return client_of(app, lead.volunteer), ["/me", f"/me/groups/{lead.group_id}/events"]
 
 
 STAFF_HOME = ["/staff", "/account"]
@@ -235,7 +240,8 @@ def walks(app: Flask, lang: str) -> list[Walk]:
         result.append(walk(app, client, email.split("@")[0], STAFF_HOME, lang))
         if email.startswith("organiser"):
             _posted_pages(app.test_client(), result[0], client, result[-1], lang)
-    result.append(walk(app, volunteer_client(app), "volunteer", ["/me"], lang))
+    volunteer, start = volunteer_walk(app)
+    result.append(walk(app, volunteer, "volunteer", start, lang))
     return result
 
 

@@ -13,7 +13,7 @@ from campaign.auth.models import User
 from campaign.events.models import Event, Rsvp
 from campaign.extensions import db
 from campaign.features import Audience
-from campaign.i18n import short_code
+from campaign.i18n import locale_code
 from campaign.newsletter.models import Subscriber
 from campaign.volunteers import visibility
 
@@ -32,7 +32,7 @@ def _attendees(value: str | None, sender: User | None) -> Select[int]:
 
 
 def _events(sender: User | None) -> list[tuple[str, str]]:
-    lang = short_code(str(get_locale()))
+    lang = locale_code(get_locale())
     rows = db.session.scalars(select(Event).where(Event.group_id.in_(visibility.managed_group_ids(sender)))
                               .order_by(Event.starts_at.desc()))
     return [(str(event.id), event.text("title", lang)) for event in rows]

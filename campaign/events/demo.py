@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from campaign.content import demo_texts
 from campaign.events.models import Event, EventStatus, Rsvp, RsvpStatus, WalkIn
 from campaign.events.services import CODE_ALPHABET
 from campaign.extensions import db
@@ -54,8 +55,7 @@ def _code(rng: random.Random) -> str:
 def _event(group_id: int, start: datetime, hours: int, capacity: int, **fields: Any) -> Event:
     event = Event(group_id=group_id, status=EventStatus.PUBLISHED.value, starts_at=start,
                   ends_at=start + timedelta(hours=hours), capacity=capacity, **fields)
-    event.description_html_zh = render_markdown(event.description_zh)
-    event.description_html_en = render_markdown(event.description_en)
+    event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
     db.session.add(event)
     db.session.flush()
     return event
@@ -101,26 +101,27 @@ def seed_events(_rng: random.Random) -> None:
     rng = random.Random(17)  # nosec B311  # noqa: S311
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     past = _event(public[0].id, now - timedelta(days=10, hours=3), 3, 40,
-                  title_zh="放映与讨论：《沉默的镜头》", title_en="Screening and discussion: Silent Lens",
-                  description_zh=SCREENING_ZH, description_en=SCREENING_EN, area_zh="上海·徐汇",
-                  area_en="Shanghai, Xuhui", place="徐汇区某路 88 号 2 楼（按门铃“读书会”）",
-                  questions_zh="你有无障碍方面的需要吗？", questions_en="Do you have any access needs?")
+                  title=demo_texts("放映与讨论：《沉默的镜头》", "Screening and discussion: Silent Lens"),
+                  description=demo_texts(SCREENING_ZH, SCREENING_EN), area=demo_texts("上海·徐汇", "Shanghai, Xuhui"),
+                  place="徐汇区某路 88 号 2 楼（按门铃“读书会”）",
+                  questions=demo_texts("你有无障碍方面的需要吗？", "Do you have any access needs?"))
     _rsvps(past, rng, 26, 1, 19)
     db.session.execute(insert(WalkIn), [{"event_id": past.id, "nickname": name} for name in ("路人甲", "Ann", "小吴")])
     past.walk_in_count = 3
     upcoming = _event(public[-1].id, now + timedelta(days=5, hours=2), 2, 20,
-                      title_zh="工作坊：举报与追踪偷拍内容",
-                      title_en="Workshop: reporting and tracking covert recordings",
-                      description_zh=WORKSHOP_ZH, description_en=WORKSHOP_EN, area_zh="线上", area_en="Online",
+                      title=demo_texts("工作坊：举报与追踪偷拍内容",
+                                       "Workshop: reporting and tracking covert recordings"),
+                      description=demo_texts(WORKSHOP_ZH, WORKSHOP_EN), area=demo_texts("线上", "Online"),
                       online=True, place="https://meet.example.org/demo-workshop",
                       place_release_at=now + timedelta(days=4, hours=2),
                       rsvp_deadline=now + timedelta(days=4),
-                      questions_zh="你用哪些平台？\n你有无障碍方面的需要吗？",
-                      questions_en="Which platforms do you use?\nDo you have any access needs?")
+                      questions=demo_texts("你用哪些平台？\n你有无障碍方面的需要吗？",
+                                           "Which platforms do you use?\nDo you have any access needs?"))
     _rsvps(upcoming, rng, 12, 100, 0, pending=2)
     if secret:
-        circle = _event(secret[0].id, now + timedelta(days=9), 2, 12, title_zh="支持圈（成员）",
-                        title_en="Support circle (members)", description_zh=CIRCLE_ZH, description_en=CIRCLE_EN,
-                        area_zh="广州", area_en="Guangzhou", place="成员群内通知的地点")
+        circle = _event(secret[0].id, now + timedelta(days=9), 2, 12,
+                        title=demo_texts("支持圈（成员）", "Support circle (members)"),
+                        description=demo_texts(CIRCLE_ZH, CIRCLE_EN), area=demo_texts("广州", "Guangzhou"),
+                        place="成员群内通知的地点")
         _rsvps(circle, rng, 4, 200, 0)
     db.session.commit()

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from campaign.content import TranslatedField
 from campaign.events.labels import EVENT_STATUS_LABELS
 from campaign.events.models import EventStatus
 from campaign.forms import Deliverable, FlaskForm, choice_list
@@ -88,30 +89,25 @@ class EventForm(FlaskForm):
     group_id = SelectField(_l("Working group"), coerce=int,
                            description=_l("An event of a confidential group is shown only to its members."))
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=EventStatus.DRAFT.value)
-    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
-    description_zh = TextAreaField(_l("Description (Chinese, Markdown)"), validators=[Optional(), Length(max=20_000)])
-    description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional(), Length(max=20_000)])
+    title = TranslatedField(_l("Title"), max_length=200, required=True)
+    description = TranslatedField(_l("Description (Markdown)"), long=True, max_length=20_000, rows=12)
     starts_at = DateTimeLocalField(_l("Starts"), format=TIME, validators=[DataRequired()],
                                    description=_l("In the organisation's time zone (%(zone)s)."))
     ends_at = DateTimeLocalField(_l("Ends"), format=TIME, validators=[DataRequired()])
     rsvp_deadline = DateTimeLocalField(_l("RSVP deadline (optional)"), format=TIME, validators=[Optional()],
                                        description=_l("Empty: replies are taken until the event starts."))
     online = BooleanField(_l("Online event"))
-    area_zh = StringField(_l("Area shown to everyone (Chinese)"), validators=[DataRequired(), Length(max=120)],
-                          description=_l("Only the area, e.g. 上海·徐汇 or 线上. Never the exact address."))
-    area_en = StringField(_l("Area shown to everyone (English)"), validators=[Optional(), Length(max=120)])
+    area = TranslatedField(_l("Area shown to everyone"), max_length=120, required=True,
+                           description=_l("Only the area, e.g. 上海·徐汇 or 线上. Never the exact address."))
     place = TextAreaField(_l("Exact address or meeting link (confirmed attendees only)"),
                           validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
     place_release_at = DateTimeLocalField(
         _l("Send the address from (optional)"), format=TIME, validators=[Optional()],
         description=_l("Empty: confirmed attendees get it at once. E.g. 24 hours before the start."))
     capacity = IntegerField(_l("Places"), default=30, validators=[DataRequired(), NumberRange(min=1, max=100_000)])
-    questions_zh = TextAreaField(_l("Questions for people who reply (Chinese, one per line, optional)"),
-                                 validators=[Optional(), Length(max=1000)], render_kw={"rows": 3},
-                                 description=_l("E.g. access needs. At most five; answers are deleted with the reply."))
-    questions_en = TextAreaField(_l("Questions for people who reply (English, one per line, optional)"),
-                                 validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    questions = TranslatedField(_l("Questions for people who reply (one per line, optional)"), long=True,
+                                max_length=1000, rows=3,
+                                description=_l("E.g. access needs. At most five; answers are deleted with the reply."))
     submit = SubmitField(_l("Save event"))
 
     def validate_ends_at(self, field: Any) -> None:

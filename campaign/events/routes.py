@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import abuse, i18n, sessions
-from campaign.access import personal, public, staff
+from campaign.access import Access, F, personal, public, staff
 from campaign.auth.models import Role
 from campaign.events import bp, calendar
 from campaign.events import services as events
@@ -46,7 +46,7 @@ _VOLUNTEER_SESSION = "volunteer"
 
 
 def _lang() -> str:
-    return i18n.short_code(str(get_locale()))
+    return i18n.locale_code(get_locale())
 
 
 def _viewer() -> events.Viewer:
@@ -221,39 +221,74 @@ def cancel(token: str) -> BaseResponse | str | tuple[str, int]:
     return render_template("events/cancel.html", form=form, reply=reply, **_context(event))
 
 
-# --- organisers ---------------------------------------------------------------------------------
+# --- organisers and leads ------------------------------------------------------------------------
+# The staff pages (/staff/events) serve organisers and admins. A working group's leads get the same
+# form, list and check-in under their volunteer space (/me), for the groups they lead alone; those
+# views' endpoints start with "lead_", and the shared templates build links from `pages`, the
+# prefix of the endpoints of the space they are shown in.
+STAFF_PAGES = "events."
+LEAD_PAGES = "events.lead_"
 
 
-def _managed(event_id: int) -> Event:
+def lead(view: F) -> F:
+    """Only a volunteer signed in by magic link may open this view (the volunteers' checker);
+    the view then serves only the groups they lead."""
+    view._access = Access("volunteer")  # type: ignore[attr-defined]
+    return view
+
+
+def _staff_actor() -> events.Actor:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _lead_actor() -> events.Actor:
+    return g.volunteer  # type: ignore[no-any-return]
+
+
+def _managed(event_id: int, actor: events.Actor) -> Event:
     try:
-        return events.managed_event(event_id, current_user)
+        return events.managed_event(event_id, actor)
     except events.EventNotFound:
         abort(404)
+
+
+def _led_group(group_id: int) -> int:
+    """A group the signed-in volunteer leads (404 for any other: the space shows no other group)."""
+    if not events.manages_group(_lead_actor(), group_id):
+        abort(404)
+    return group_id
+
+
+def _list(actor: events.Actor, pages: str, new_url: str, group_id: int | None = None) -> str:
+    return render_template("events/staff_list.html", events=events.managed_events(actor, group_id), lang=_lang(),
+                           translated=TRANSLATED, pages=pages, new_url=new_url)
 
 
 @bp.route("/staff/events")
 @organisers
 def staff_list() -> str:
-    return render_template("events/staff_list.html", events=events.managed_events(current_user), lang=_lang())
+    return _list(_staff_actor(), STAFF_PAGES, url_for("events.create"))
 
 
 @bp.route("/staff/events/new", methods=["GET", "POST"])
 @organisers
 def create() -> BaseResponse | str:
-    return _edit(None)
+    return _edit(None, _staff_actor(), STAFF_PAGES)
 
 
 @bp.route("/staff/events/<int:event_id>/edit", methods=["GET", "POST"])
 @organisers
 def edit(event_id: int) -> BaseResponse | str:
-    return _edit(_managed(event_id))
+    return _edit(_managed(event_id, _staff_actor()), _staff_actor(), STAFF_PAGES)
 
 
-def _edit(event: Event | None) -> BaseResponse | str:
+def _edit(event: Event | None, actor: events.Actor, pages: str, group_id: int | None = None) -> BaseResponse | str:
     form = EventForm(obj=event)
-    form.group_id.choices = choice_list(events.group_options(current_user, get_locale()))
+    form.group_id.choices = choice_list(events.group_options(actor, get_locale()))
     form.starts_at.description = _("In the organisation's time zone (%(zone)s).",
                                    zone=str(to_org(utcnow()).tzinfo))
+    if request.method == "GET" and event is None and group_id is not None:
+        form.group_id.data = group_id
     if request.method == "GET" and event is not None:
         for name in ("starts_at", "ends_at", "rsvp_deadline", "place_release_at"):
             value = getattr(event, name)
@@ -266,22 +301,27 @@ def _edit(event: Event | None) -> BaseResponse | str:
             value = getattr(form, name).data
             fields[name] = from_org(value) if value else None
         for name in TRANSLATED:
-            for lang in ("zh", "en"):
-                fields[f"{name}_{lang}"] = (getattr(form, f"{name}_{lang}").data or "").strip()
+            fields[name] = getattr(form, name).data
         try:
-            saved = events.save_event(event, fields, current_user)
+            saved = events.save_event(event, fields, actor)
         except events.NotAllowed:
             form.group_id.errors = [*form.group_id.errors, _("You may not manage this working group.")]
         else:
             flash(_("Event saved."), "info")
+            if pages == LEAD_PAGES:
+                return redirect(url_for("events.lead_list", group_id=saved.group_id))
             return redirect(url_for("events.staff_event", event_id=saved.id))
-    return render_template("events/edit.html", form=form, event=event)
+    if pages == LEAD_PAGES:
+        back: str | None = url_for("events.lead_list", group_id=event.group_id if event else group_id)
+    else:
+        back = url_for("events.staff_event", event_id=event.id) if event else None
+    return render_template("events/edit.html", form=form, event=event, back=back, pages=pages)
 
 
 @bp.route("/staff/events/<int:event_id>")
 @organisers
 def staff_event(event_id: int) -> str:
-    event = _managed(event_id)
+    event = _managed(event_id, _staff_actor())
     return render_template(
         "events/staff_event.html", rsvps=events.rsvps_of(event), counts=events.status_counts(event),
         walk_ins=events.walk_ins_of(event), tasks=events.linked_tasks(event), task_form=EventTaskForm(),
@@ -291,7 +331,7 @@ def staff_event(event_id: int) -> str:
 @bp.post("/staff/events/<int:event_id>/tasks")
 @organisers
 def create_task(event_id: int) -> BaseResponse | str | tuple[str, int]:
-    event = _managed(event_id)
+    event = _managed(event_id, _staff_actor())
     form = EventTaskForm()
     if not form.validate_on_submit():
         flash(_("The task was not created: give it a title."), "error")
@@ -304,47 +344,97 @@ def create_task(event_id: int) -> BaseResponse | str | tuple[str, int]:
 @bp.post("/staff/events/<int:event_id>/follow-up")
 @organisers
 def follow_up(event_id: int) -> BaseResponse:
-    event = _managed(event_id)
+    event = _managed(event_id, _staff_actor())
     if not ActionForm().validate_on_submit():
         abort(400)
     issue = newsletter.create_issue(newsletter.IssueData(
-        subject=_("After %(title)s", title=event.text("title", "zh")), body="",
-        subject_en=f"After {event.text('title', 'en')}", segment=events.follow_up_segment(event)), current_user)
+        subject=events.follow_up_subject(event), body={}, segment=events.follow_up_segment(event)), current_user)
     flash(_("A draft newsletter to the attendees who asked to hear more: write it, then send."), "info")
     return redirect(url_for("newsletter.issue_edit", issue_id=issue.id))
 
 
-@bp.route("/staff/events/<int:event_id>/check-in")
-@organisers
-def check_in(event_id: int) -> str:
-    event = _managed(event_id)
+def _check_in(event: Event, pages: str) -> str:
     form = CheckInSearchForm(request.args)
     found = events.find_attendees(event, form.q.data or "") if form.validate() else []
+    back = (url_for("events.staff_event", event_id=event.id) if pages == STAFF_PAGES
+            else url_for("events.lead_list", group_id=event.group_id))
     return render_template("events/check_in.html", form=form, found=found, searched=bool(form.q.data),
-                           action=ActionForm(), walk_in=WalkInForm(), **_context(event))
+                           action=ActionForm(), walk_in=WalkInForm(), pages=pages, back=back, **_context(event))
 
 
-@bp.post("/staff/events/<int:event_id>/check-in/<int:rsvp_id>")
-@organisers
-def check_in_one(event_id: int, rsvp_id: int) -> BaseResponse:
-    event = _managed(event_id)
+def _check_in_one(event: Event, rsvp_id: int, pages: str) -> BaseResponse:
     if not ActionForm().validate_on_submit():
         abort(400)
     if events.check_in(event, rsvp_id):
         flash(_("Checked in."), "info")
     else:
         flash(_("Already checked in."), "info")
-    return redirect(url_for("events.check_in", event_id=event.id, q=request.form.get("q", "")), 303)
+    return redirect(url_for(pages + "check_in", event_id=event.id, q=request.form.get("q", "")), 303)
 
 
-@bp.post("/staff/events/<int:event_id>/walk-in")
-@organisers
-def walk_in(event_id: int) -> BaseResponse:
-    event = _managed(event_id)
+def _walk_in(event: Event, pages: str) -> BaseResponse:
     form = WalkInForm()
     if form.validate_on_submit():
         events.walk_in(event, form.nickname.data or "")
         flash(_("Walk-in counted."), "info")
     else:
         flash(_("Type a nickname to count a walk-in."), "error")
-    return redirect(url_for("events.check_in", event_id=event.id), 303)
+    return redirect(url_for(pages + "check_in", event_id=event.id), 303)
+
+
+@bp.route("/staff/events/<int:event_id>/check-in")
+@organisers
+def check_in(event_id: int) -> str:
+    return _check_in(_managed(event_id, _staff_actor()), STAFF_PAGES)
+
+
+@bp.post("/staff/events/<int:event_id>/check-in/<int:rsvp_id>")
+@organisers
+def check_in_one(event_id: int, rsvp_id: int) -> BaseResponse:
+    return _check_in_one(_managed(event_id, _staff_actor()), rsvp_id, STAFF_PAGES)
+
+
+@bp.post("/staff/events/<int:event_id>/walk-in")
+@organisers
+def walk_in(event_id: int) -> BaseResponse:
+    return _walk_in(_managed(event_id, _staff_actor()), STAFF_PAGES)
+
+
+# The same for a group's leads, in their volunteer space.
+
+
+@bp.route("/me/groups/<int:group_id>/events")
+@lead
+def lead_list(group_id: int) -> str:
+    group_id = _led_group(group_id)
+    return _list(_lead_actor(), LEAD_PAGES, url_for("events.lead_create", group_id=group_id), group_id)
+
+
+@bp.route("/me/groups/<int:group_id>/events/new", methods=["GET", "POST"])
+@lead
+def lead_create(group_id: int) -> BaseResponse | str:
+    return _edit(None, _lead_actor(), LEAD_PAGES, _led_group(group_id))
+
+
+@bp.route("/me/events/<int:event_id>/edit", methods=["GET", "POST"])
+@lead
+def lead_edit(event_id: int) -> BaseResponse | str:
+    return _edit(_managed(event_id, _lead_actor()), _lead_actor(), LEAD_PAGES)
+
+
+@bp.route("/me/events/<int:event_id>/check-in")
+@lead
+def lead_check_in(event_id: int) -> str:
+    return _check_in(_managed(event_id, _lead_actor()), LEAD_PAGES)
+
+
+@bp.post("/me/events/<int:event_id>/check-in/<int:rsvp_id>")
+@lead
+def lead_check_in_one(event_id: int, rsvp_id: int) -> BaseResponse:
+    return _check_in_one(_managed(event_id, _lead_actor()), rsvp_id, LEAD_PAGES)
+
+
+@bp.post("/me/events/<int:event_id>/walk-in")
+@lead
+def lead_walk_in(event_id: int) -> BaseResponse:
+    return _walk_in(_managed(event_id, _lead_actor()), LEAD_PAGES)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
@@ -29,7 +31,7 @@ from campaign.events import calendar
 from campaign.events.models import TRANSLATED, Event, EventStatus, EventTask, Rsvp, RsvpStatus, WalkIn
 from campaign.extensions import db, rowcount
 from campaign.features import Figure, Lane
-from campaign.i18n import locale_code
+from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.markup import render_markdown
@@ -51,6 +53,8 @@ CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I, 2/Z, 5/S, 8/B: easy
 NOTICE_KIND = "events.rsvp"
 
 Viewer = User | Volunteer | None
+# Who writes events: organisers and admins (staff pages), and a group's leads (their volunteer space).
+Actor = User | Volunteer
 
 
 class EventError(Exception):
@@ -66,7 +70,7 @@ class RsvpClosed(EventError):
 
 
 class NotAllowed(EventError):
-    """The staff member may not manage this event's group."""
+    """The actor may not manage this event's group."""
 
 
 class LinkInvalid(EventError):
@@ -101,26 +105,33 @@ def visible_event(event_id: int, viewer: Viewer) -> Event:
     return event
 
 
-def managed_filter(user: User) -> ColumnElement[bool]:
-    return Event.group_id.in_(visibility.managed_group_ids(user))
+def managed_filter(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on Event: the events of the groups `actor` manages (a lead: the groups they lead)."""
+    return Event.group_id.in_(visibility.managed_group_ids(actor))
 
 
-def managed_events(user: User) -> Sequence[Event]:
-    """Every event of the groups `user` manages, newest start first."""
-    return db.session.scalars(select(Event).where(managed_filter(user))
-                              .order_by(Event.starts_at.desc(), Event.id.desc())).all()
+def managed_events(actor: Actor, group_id: int | None = None) -> Sequence[Event]:
+    """Every event of the groups `actor` manages (or of one of them), newest start first."""
+    stmt = select(Event).where(managed_filter(actor))
+    if group_id is not None:
+        stmt = stmt.where(Event.group_id == group_id)
+    return db.session.scalars(stmt.order_by(Event.starts_at.desc(), Event.id.desc())).all()
 
 
-def managed_event(event_id: int, user: User) -> Event:
-    event = db.session.scalar(select(Event).where(Event.id == event_id, managed_filter(user)))
+def managed_event(event_id: int, actor: Actor) -> Event:
+    event = db.session.scalar(select(Event).where(Event.id == event_id, managed_filter(actor)))
     if event is None:
         raise EventNotFound(event_id)
     return event
 
 
-def group_options(user: User, locale: object) -> list[tuple[int, str]]:
-    managed = set(db.session.scalars(visibility.managed_group_ids(user)))
-    return [(gid, name) for gid, name in visibility.group_options(user, locale) if gid in managed]
+def manages_group(actor: Actor, group_id: int) -> bool:
+    return group_id in set(db.session.scalars(visibility.managed_group_ids(actor)))
+
+
+def group_options(actor: Actor, locale: object) -> list[tuple[int, str]]:
+    managed = set(db.session.scalars(visibility.managed_group_ids(actor)))
+    return [(gid, name) for gid, name in visibility.group_options(actor, locale) if gid in managed]
 
 
 def group_of(event: Event) -> WorkingGroup:
@@ -133,7 +144,7 @@ def group_of(event: Event) -> WorkingGroup:
 # --- writing events ------------------------------------------------------------------------------
 
 
-def save_event(event: Event | None, fields: dict[str, Any], actor: User) -> Event:
+def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Event:
     """Create or update an event from form data (times already naive UTC). Raising the capacity
     moves people up from the waiting list in the same transaction."""
     allowed = set(db.session.scalars(visibility.managed_group_ids(actor)))
@@ -141,20 +152,20 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: User) -> Even
         raise NotAllowed()
     created = event is None
     if event is None:
-        event = Event(title_zh=fields["title_zh"], starts_at=fields["starts_at"], ends_at=fields["ends_at"])
+        event = Event(starts_at=fields["starts_at"], ends_at=fields["ends_at"])
         db.session.add(event)
     for name in ("group_id", "status", "online", "place", "place_release_at", "starts_at", "ends_at",
                  "rsvp_deadline", "capacity"):
         setattr(event, name, fields[name])
     for name in TRANSLATED:
-        for lang in ("zh", "en"):
-            setattr(event, f"{name}_{lang}", fields.get(f"{name}_{lang}") or "")
-    event.description_html_zh = render_markdown(event.description_zh)
-    event.description_html_en = render_markdown(event.description_en)
+        event.set_text(name, fields.get(name))
+    event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
     db.session.flush()
     promoted = _promote_waiting(event.id)
-    audit.record(actor, "event.create" if created else "event.edit", "event", event.id,
-                 f"{promoted} moved up" if promoted else "")
+    # A lead is a volunteer, not a staff account: the entry names them in its detail.
+    details = [f"{promoted} moved up" if promoted else "", "" if isinstance(actor, User) else f"by lead {actor.id}"]
+    audit.record(actor if isinstance(actor, User) else None, "event.create" if created else "event.edit", "event",
+                 event.id, "; ".join(detail for detail in details if detail))
     db.session.commit()
     return event
 
@@ -175,7 +186,7 @@ def request_rsvp(event: Event, form: RsvpAnswers, locale: str) -> None:
     replied already, their RSVP link). The answer is the same whether or not the address is known."""
     if not event.rsvp_open():
         raise RsvpClosed()
-    questions = event.question_list(locale_code(locale)[:2])
+    questions = event.question_list(locale_code(locale))
     answers = [[q, a.strip()[:500]] for q, a in zip(questions, form.answers, strict=False)]
     notices.queue(NOTICE_KIND, normalise_email(form.email), locale_code(locale), event_id=event.id,
                   nickname=form.nickname.strip()[:60], answers=answers, follow_up=bool(form.follow_up))
@@ -198,11 +209,11 @@ def handle_rsvp(notice: notices.Notice) -> None:
         return
     existing = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email == notice.address))
     lang_locale = existing.locale if existing is not None else locale_code(notice.locale)
-    subject_args = {"title": event.text("title", lang_locale[:2])}
+    subject_args = {"title": event.text("title", lang_locale)}
     if existing is not None and existing.status != RsvpStatus.PENDING.value:
         mail.send_unsolicited(existing.email, "events_already", existing.locale,
                               _l("Your reply to: %(title)s", **subject_args),
-                              event=event, lang=existing.locale[:2], link=rsvp_link(existing))
+                              event=event, lang=existing.locale, link=rsvp_link(existing))
         return
     if existing is None:
         existing = Rsvp(event_id=event.id, email=notice.address, code=_new_code(event.id),
@@ -215,7 +226,7 @@ def handle_rsvp(notice: notices.Notice) -> None:
     db.session.flush()
     mail.send_unsolicited(existing.email, "events_confirm", existing.locale,
                           _l("Please confirm your place: %(title)s", **subject_args),
-                          event=event, lang=existing.locale[:2], link=confirm_link(existing), days=CONFIRM_DAYS,
+                          event=event, lang=existing.locale, link=confirm_link(existing), days=CONFIRM_DAYS,
                           when=when_text(event, existing.locale))
 
 
@@ -369,7 +380,7 @@ def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str
                  now: datetime | None = None) -> None:
     """Queue the mail telling an attendee where they stand (caller's transaction): a place (with
     the place if released, and the .ics), the waiting list, or a reminder."""
-    lang = rsvp.locale[:2]
+    lang = rsvp.locale
     confirmed = rsvp.status == RsvpStatus.CONFIRMED.value
     released = confirmed and event.place_released(now)
     title = event.text("title", lang)
@@ -556,6 +567,15 @@ def follow_up_segment(event: Event) -> str:
     return f"event:{event.id}"
 
 
+def follow_up_subject(event: Event) -> dict[str, str]:
+    """The subject of the follow-up newsletter in each configured language, from the event's title."""
+    subject = {}
+    for lang in languages().ordered:
+        with force_locale(lang.code):
+            subject[lang.code] = _("After %(title)s", title=event.text("title", lang.code))
+    return subject
+
+
 # --- data rights ----------------------------------------------------------------------------------
 
 
@@ -563,7 +583,7 @@ def collect_personal_data(address: str) -> list[dict[str, Any]]:
     rows = db.session.execute(select(Rsvp, Event).join(Event, Event.id == Rsvp.event_id)
                               .where(Rsvp.email == address).order_by(Rsvp.id)).all()
     return [{
-        "event": event.title_zh, "event_en": event.title_en, "starts_at": event.starts_at.isoformat(),
+        "event": dict(event.title), "starts_at": event.starts_at.isoformat(),
         "nickname": rsvp.nickname, "email": rsvp.email, "status": rsvp.status,
         "answers": answers_of(rsvp), "hear_more": rsvp.follow_up, "code": rsvp.code,
         "replied_at": rsvp.created_at.isoformat(),

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from campaign.content import demo_texts
 from campaign.extensions import db
 from campaign.timeutil import utcnow
 from campaign.volunteers.models import (
@@ -70,7 +71,7 @@ MOTIVATIONS = [
     "I follow the Korean Nth-room case and think the lessons matter here.",
     "希望平台和执法机关认真对待这些频道。",
 ]
-# (group index, title_zh, description)
+# (group index, title, description)
 TASKS = [
     (0, "整理 2025 年相关司法解释要点", "列出与偷拍、传播淫秽物品相关的条款，附上出处。"),
     (0, "起草给平台的公开信", "要点：删除时限、举报回应率、向受害者通报进度。"),
@@ -126,7 +127,7 @@ def seed_volunteers(rng: random.Random, count: int = 300) -> None:
         return
     now = utcnow()
     db.session.execute(insert(WorkingGroup), [
-        {"name_zh": zh, "name_en": en, "description_zh": dzh, "description_en": den, "confidential": conf,
+        {"name": demo_texts(zh, en), "description": demo_texts(dzh, den), "confidential": conf,
          "content_free": conf, "open_to_interest": open_, "size_limit": 12 if conf else None}
         for zh, en, dzh, den, conf, open_ in GROUPS])
     group_ids = list(db.session.scalars(select(WorkingGroup.id).order_by(WorkingGroup.id)))

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from campaign.content import TranslatedField
 from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 from campaign.volunteers.labels import (
     CONTACT_KINDS,
@@ -153,10 +154,8 @@ class BulkForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=100)])
-    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=100)])
-    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=2000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=2000)])
+    name = TranslatedField(_l("Name"), max_length=100, required=True)
+    description = TranslatedField(_l("Description"), long=True, max_length=2000)
     open_to_interest = BooleanField(_l("Takes new interest (listed on the public form)"))
     size_limit = IntegerField(_l("Size limit"), validators=[Optional(), NumberRange(min=1, max=10000)])
     confidential = BooleanField(_l("Confidential: only its members, leads and admins know it exists"))

@@ -101,7 +101,7 @@ def _message(title: str, message: str, status: int = 200, next_done: list[str] |
 def signup() -> Response | str | tuple[str, int]:
     form = SignupForm()
     groups = services.public_groups()
-    form.groups.choices = [(grp.id, grp.name(get_locale())) for grp in groups]
+    form.groups.choices = [(grp.id, grp.text("name", str(get_locale()))) for grp in groups]
     if form.validate_on_submit():
         if not form.website.data and not abuse.too_quick():  # a bot (honeypot, speed): same answer, nothing kept
             services.sign_up(_answers(form, with_public=True), _locale())

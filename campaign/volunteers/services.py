@@ -22,6 +22,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.features import Figure
+from campaign.i18n import languages
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
@@ -386,11 +387,12 @@ def export(actor: User, ids: Sequence[int]) -> tuple[list[str], Iterator[list[An
     Groups of interest are only ever listed groups, so a confidential group never appears.
     """
     people = _selected(ids)
+    lang = languages().default.code  # the organisation's own language
     audit.record(actor, "volunteer.export", "volunteer", "", f"{len(people)} people")
     db.session.commit()
     rows = ([v.id, v.nickname, v.email, v.contact_kind, v.contact, v.region, v.languages, v.skills,
              v.skills_other, v.hours_per_week, v.status, v.tags,
-             ";".join(g.name_en for g in v.interests if not g.confidential),
+             ";".join(g.text("name", lang) for g in v.interests if not g.confidential),
              v.created_at.date().isoformat()] for v in people)
     return EXPORT_HEADER, rows
 
@@ -507,7 +509,7 @@ def collect_personal_data(address: str) -> list[dict[str, Any]]:
         "mail_for_volunteers": volunteer.mail_consent,
         "status": volunteer.status, "signed_up": volunteer.created_at.isoformat(timespec="seconds"),
         "confirmed": volunteer.confirmed_at.isoformat(timespec="seconds") if volunteer.confirmed_at else None,
-        "groups": [m.group.name_en for m in volunteer.memberships],
+        "groups": [m.group.text("name", volunteer.locale) for m in volunteer.memberships],
         "history": [{"at": h.at.isoformat(timespec="seconds"), "status": h.to_status} for h in history(volunteer)],
     }]
 

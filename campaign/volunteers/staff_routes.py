@@ -43,7 +43,7 @@ def _visible_groups() -> list[WorkingGroup]:
 
 
 def _group_choices(blank: object = None) -> list[SelectChoice]:
-    choices = [(grp.id, grp.name(get_locale())) for grp in _visible_groups()]
+    choices: list[tuple[int, str]] = [(grp.id, grp.text("name", str(get_locale()))) for grp in _visible_groups()]
     return choice_list(([(0, str(blank))] if blank else []) + choices)
 
 
@@ -225,8 +225,7 @@ def groups() -> str:
 
 def _group_fields(form: GroupForm) -> dict[str, object]:
     fields: dict[str, object] = {
-        "name_zh": (form.name_zh.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
-        "description_zh": form.description_zh.data or "", "description_en": form.description_en.data or "",
+        "name": form.name.data, "description": form.description.data,
         "open_to_interest": bool(form.open_to_interest.data), "size_limit": form.size_limit.data,
         "content_free": bool(form.content_free.data), "vetted_only": bool(form.vetted_only.data)}
     if "confidential" in form:

@@ -124,4 +124,4 @@ def task_filter(viewer: Viewer) -> ColumnElement[bool]:
 
 def group_options(viewer: Viewer, locale: object) -> list[tuple[int, str]]:
     """(id, name) of the groups `viewer` may see, for select menus."""
-    return [(group.id, group.name(locale)) for group in db.session.scalars(visible_groups(viewer))]
+    return [(group.id, group.text("name", str(locale))) for group in db.session.scalars(visible_groups(viewer))]

@@ -207,7 +207,7 @@ def _mail_invitation(invitation: Invitation, reminder: bool) -> None:
     if not volunteer.email:
         return
     # A confidential group's name stays out of mail: the page behind the link shows it.
-    group_name = None if group.confidential else group.name(volunteer.locale)
+    group_name = None if group.confidential else group.text("name", volunteer.locale)
     subject = _l("Reminder: an invitation to a working group") if reminder else _l("An invitation to a working group")
     mail.send_template(volunteer.email, "group_invitation", volunteer.locale, subject,
                        group_name=group_name, reminder=reminder,
@@ -359,7 +359,7 @@ def _mail_assignment(task: Task, volunteer: Volunteer) -> None:
     mail.send_template(volunteer.email, "task_assigned", volunteer.locale,
                        _l("You have a new task") if bare else _l("New task: %(title)s", title=task.title),
                        link=link, title=None if bare else task.title,
-                       group_name=None if bare else task.group.name(volunteer.locale),
+                       group_name=None if bare else task.group.text("name", volunteer.locale),
                        due_on=None if bare else task.due_on)
 
 

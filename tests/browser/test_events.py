@@ -23,19 +23,19 @@ from tests.integration.volunteer_factories import make_group
 
 TEXT = {
     "en": {"email": "Email", "password": "Password", "sign_in": "Sign in", "group": "Working group",
-           "status": "Status", "published": "Published", "title": "Title (Chinese)", "starts": "Starts",
-           "ends": "Ends", "area": "Area shown to everyone (Chinese)",
+           "status": "Status", "published": "Published", "title": "Title", "starts": "Starts",
+           "ends": "Ends", "area": "Area shown to everyone",
            "place": "Exact address or meeting link (confirmed attendees only)", "places": "Places",
-           "questions": "Questions for people who reply (Chinese, one per line, optional)", "save": "Save event",
+           "questions": "Questions for people who reply (one per line, optional)", "save": "Save event",
            "saved": "Event saved.", "nickname": "Nickname", "reply": "Count me in",
            "check_mail": "Please check your mail",
            "confirm": "Confirm my place", "confirmed": "Place confirmed", "reminder": "Reminder",
            "search_label": "Nickname or code", "search": "Search", "check_in": "Check in", "checked": "Checked in.",
            "show_rate": "Show rate"},
     "zh": {"email": "电子邮箱", "password": "密码", "sign_in": "登录", "group": "工作组", "status": "状态",
-           "published": "已发布", "title": "标题（中文）", "starts": "开始时间", "ends": "结束时间",
-           "area": "公开显示的区域（中文）", "place": "详细地址或会议链接（只给已确认的参加者）", "places": "名额",
-           "questions": "给报名者的问题（中文，每行一个，可选）", "save": "保存活动", "saved": "活动已保存。",
+           "published": "已发布", "title": "标题", "starts": "开始时间", "ends": "结束时间",
+           "area": "公开显示的区域", "place": "详细地址或会议链接（只给已确认的参加者）", "places": "名额",
+           "questions": "给报名者的问题（每行一个，可选）", "save": "保存活动", "saved": "活动已保存。",
            "nickname": "昵称", "reply": "我要参加", "check_mail": "请查收邮件", "confirm": "确认我的名额",
            "confirmed": "名额已确认", "reminder": "提醒", "search_label": "昵称或签到码", "search": "搜索",
            "check_in": "签到", "checked": "已签到。", "show_rate": "到场率"},
@@ -52,6 +52,10 @@ class EventPages:
     def label(self, key: str) -> Any:
         return self.page.get_by_label(self.t[key], exact=True)
 
+    def written_in(self, language: str, key: str) -> Any:
+        """A translated text's input in the fieldset of `language` (its own name, e.g. 简体中文)."""
+        return self.page.get_by_role("group", name=language).get_by_label(self.t[key], exact=True)
+
     def sign_in(self, email: str, password: str) -> None:
         self.label("email").fill(email)
         self.label("password").fill(password)
@@ -61,13 +65,13 @@ class EventPages:
         self.page.goto("/staff/events/new")
         self.label("group").select_option(label=group)
         self.label("status").select_option(label=self.t["published"])
-        self.label("title").fill("放映与讨论：沉默的镜头")
+        self.written_in("简体中文", "title").fill("放映与讨论：沉默的镜头")
         self.label("starts").fill(start)
         self.label("ends").fill(end)
-        self.label("area").fill("上海·徐汇")
+        self.written_in("简体中文", "area").fill("上海·徐汇")
         self.label("place").fill("徐汇区某路 88 号 2 楼")
         self.label("places").fill("10")
-        self.label("questions").fill("你有无障碍方面的需要吗？")
+        self.written_in("简体中文", "questions").fill("你有无障碍方面的需要吗？")
         self.page.get_by_role("button", name=self.t["save"]).click()
         expect(self.page.get_by_text(self.t["saved"])).to_be_visible()
 
@@ -94,7 +98,7 @@ def wait_for_event_mail(rounds: int = 1200) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_event_from_creation_to_report_without_javascript(app, new_page, inbox, make_user, lang):
-    make_group(name_zh="线下活动组", name_en="Events team")
+    make_group(name={"zh_Hans": "线下活动组", "en": "Events team"})
     organiser = make_user(Role.ORGANISER)
     staff = EventPages(new_page(javascript=False, locale="en-US" if lang == "en" else "zh-CN"), lang)
     staff.page.goto(f"/login?lang={lang}")

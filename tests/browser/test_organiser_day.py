@@ -76,8 +76,8 @@ class StaffMenu:
 def test_an_organisers_day(lang, new_page, live_server, inbox, make_user, app):
     t = Words(lang)
     make_user(Role.ORGANISER, email="organiser@example.org", password=PASSWORD)
-    group: WorkingGroup = make_group(name_zh="翻译组", name_en="Translation team")
-    group_name = group.name_zh if lang == "zh" else group.name_en
+    group: WorkingGroup = make_group(name={"zh_Hans": "翻译组", "en": "Translation team"})
+    group_name = group.text("name", BABEL[lang])
     person: Volunteer = make_volunteer(email="morning.star@example.net", nickname="晨星", status="new",
                                        mail_consent=True, locale=BABEL[lang])
     add_subscribers(3)  # newsletter readers outside the group: the group's issue is not for them

@@ -33,7 +33,7 @@ def _link(inbox: Inbox, address: str, index: int = 0) -> str:
 
 def test_from_sign_up_to_a_finished_task(new_page, inbox, login_as):
     """A stranger signs up, confirms, is invited, accepts, gets a task, signs in by link and finishes it."""
-    group = WorkingGroup(name_zh="翻译组", name_en="Translation team", open_to_interest=True)
+    group = WorkingGroup(name={"zh_Hans": "翻译组", "en": "Translation team"}, open_to_interest=True)
     db.session.add(group)
     db.session.commit()
     page = new_page(javascript=False)

@@ -27,7 +27,7 @@ def _get(client, path, tok):
 
 def test_events_are_listed_without_their_place_or_confidential_groups(app, client, inbox, admin):
     public = make_event(capacity=5)
-    make_event(group_id=make_group(confidential=True).id, title_zh="幸存者小组聚会")
+    make_event(group_id=make_group(confidential=True).id, title={"zh_Hans": "幸存者小组聚会"})
     reply_and_confirm(client, inbox, public, "lu@example.org")
     tok = keys.create("partner", ["events:read"], None, admin)[1]
 

@@ -36,9 +36,9 @@ class World:
     """Demo-like data: two ordinary groups and a confidential one, each with marker people."""
 
     def __init__(self) -> None:
-        self.alpha = make_group(name_zh="阿尔法组", name_en="Alpha group", open_to_interest=True)
-        self.beta = make_group(name_zh="贝塔组", name_en="Beta group", open_to_interest=True)
-        self.conf = make_group(name_zh=CONF_ZH, name_en=CONF_EN, confidential=True, content_free=True)
+        self.alpha = make_group(name={"zh_Hans": "阿尔法组", "en": "Alpha group"}, open_to_interest=True)
+        self.beta = make_group(name={"zh_Hans": "贝塔组", "en": "Beta group"}, open_to_interest=True)
+        self.conf = make_group(name={"zh_Hans": CONF_ZH, "en": CONF_EN}, confidential=True, content_free=True)
         self.people: dict[str, Any] = {}
         for key, group, lead in (("alphalead", self.alpha, True), ("alphamember", self.alpha, False),
                                  ("betalead", self.beta, True), ("betamember", self.beta, False),

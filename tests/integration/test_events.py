@@ -29,10 +29,10 @@ def make_event(group_id: int | None = None, **fields: Any) -> Event:
         group_id = make_group().id
     start = fields.pop("starts_at", utcnow() + timedelta(days=3))
     values: dict[str, Any] = {
-        "group_id": group_id, "status": "published", "title_zh": "放映与讨论", "title_en": "Screening and talk",
-        "area_zh": "上海·徐汇", "area_en": "Shanghai, Xuhui", "place": "徐汇区某路 88 号 2 楼",
+        "group_id": group_id, "status": "published", "title": {"zh_Hans": "放映与讨论", "en": "Screening and talk"},
+        "area": {"zh_Hans": "上海·徐汇", "en": "Shanghai, Xuhui"}, "place": "徐汇区某路 88 号 2 楼",
         "starts_at": start, "ends_at": start + timedelta(hours=2), "capacity": 2,
-        "questions_zh": "你有无障碍方面的需要吗？", "questions_en": "Do you have any access needs?",
+        "questions": {"zh_Hans": "你有无障碍方面的需要吗？", "en": "Do you have any access needs?"},
     }
     values.update(fields)
     event = Event(**values)
@@ -82,16 +82,17 @@ def test_organiser_writes_an_event_in_the_organisations_time_zone(app, login_as)
     page = organiser.get("/staff/events/new")
     assert page.status_code == 200
     response = organiser.post("/staff/events/new", data={
-        "group_id": group.id, "status": "published", "title_zh": "工作坊", "title_en": "Workshop",
-        "description_zh": "**带上手机**<script>alert(1)</script>", "starts_at": "2030-05-01T19:00",
-        "ends_at": "2030-05-01T21:00", "area_zh": "上海·徐汇", "area_en": "Shanghai, Xuhui",
-        "place": "某路 88 号", "capacity": "20", "questions_zh": "无障碍需要？",
+        "group_id": group.id, "status": "published", "title-zh_Hans": "工作坊", "title-en": "Workshop",
+        "description-zh_Hans": "**带上手机**<script>alert(1)</script>", "starts_at": "2030-05-01T19:00",
+        "ends_at": "2030-05-01T21:00", "area-zh_Hans": "上海·徐汇", "area-en": "Shanghai, Xuhui",
+        "place": "某路 88 号", "capacity": "20", "questions-zh_Hans": "无障碍需要？",
     })
     assert response.status_code == 302
     event = db.session.scalar(select(Event))
     assert event is not None
     assert event.starts_at == datetime(2030, 5, 1, 11, 0)  # 19:00 in Shanghai is 11:00 UTC
-    assert "<script>" not in event.description_html_zh and "<strong>带上手机</strong>" in event.description_html_zh
+    assert "<script>" not in event.description_html["zh_Hans"]
+    assert "<strong>带上手机</strong>" in event.description_html["zh_Hans"]
     public = Client(app, app.response_class).get(f"/events/{event.id}?lang=zh")
     assert public.status_code == 200
     html = public.get_data(as_text=True)
@@ -99,12 +100,43 @@ def test_organiser_writes_an_event_in_the_organisations_time_zone(app, login_as)
     assert "某路 88 号" not in html
 
 
+def test_a_traditional_chinese_reader_sees_traditional_text_or_the_marked_fallback(app):
+    """A zh_Hant reader gets the Traditional text when it is written, else the Simplified one
+    marked with its language (span, note and lang on the description)."""
+    written = make_event(title={"zh_Hans": "放映与讨论", "zh_Hant": "放映與討論"},
+                         description_html={"zh_Hans": "<p>带上手机</p>", "zh_Hant": "<p>帶上手機</p>"})
+    fallback = make_event(title={"zh_Hans": "读书会"}, description_html={"zh_Hans": "<p>带上书</p>"})
+    reader = Client(app, app.response_class)
+    html = reader.get(f"/events/{written.id}?lang=zh-Hant").get_data(as_text=True)
+    assert "<h1>放映與討論</h1>" in html and "帶上手機" in html and "fallback-note" not in html
+    html = reader.get(f"/events/{fallback.id}?lang=zh-Hant").get_data(as_text=True)
+    assert '<h1><span lang="zh-Hans">读书会</span></h1>' in html
+    assert 'class="fallback-note' in html and '<div class="event-body" lang="zh-Hans"><p>带上书</p>' in html
+    listing = reader.get("/events?lang=zh-Hant").get_data(as_text=True)
+    assert "放映與討論</a>" in listing and '<span lang="zh-Hans">读书会</span>' in listing
+
+
+def test_the_editor_has_a_fieldset_per_language_and_flags_what_is_not_translated(app, login_as):
+    """With three languages the editor shows three fieldsets; the missing one is flagged there and
+    in the organisers' list."""
+    organiser = login_as(Role.ORGANISER)
+    event = make_event(title={"zh_Hans": "放映与讨论", "zh_Hant": "放映與討論"},
+                       area={"zh_Hans": "线上", "zh_Hant": "線上"}, questions={})
+    html = organiser.get(f"/staff/events/{event.id}/edit?lang=en").get_data(as_text=True)
+    assert html.count('<fieldset class="card translated">') == 3
+    assert 'name="title-zh_Hant"' in html and 'value="放映與討論"' in html
+    legend = html.split('<span lang="en">English</span>', 1)[1].split("</legend>", 1)[0]
+    assert "Not translated yet" in legend and "Title" in legend
+    listing = organiser.get("/staff/events?lang=en").get_data(as_text=True)
+    assert "Not translated: English" in listing
+
+
 def test_event_form_refuses_an_end_before_the_start_and_keeps_what_was_typed(app, login_as):
     organiser = login_as(Role.ORGANISER)
     group = make_group()
     response = organiser.post("/staff/events/new?lang=en", data={
-        "group_id": group.id, "status": "draft", "title_zh": "工作坊", "starts_at": "2030-05-01T19:00",
-        "ends_at": "2030-05-01T18:00", "area_zh": "线上", "capacity": "20"})
+        "group_id": group.id, "status": "draft", "title-zh_Hans": "工作坊", "starts_at": "2030-05-01T19:00",
+        "ends_at": "2030-05-01T18:00", "area-zh_Hans": "线上", "capacity": "20"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "The end must be after the start." in html
@@ -232,6 +264,21 @@ def test_rsvp_after_the_deadline_keeps_what_was_typed(app, client, inbox):
     assert rows() == []
 
 
+def test_mail_is_in_the_repliers_language_or_its_marked_fallback(app, client, inbox):
+    """A zh_Hant reader's mails give the Traditional title when written, else the Simplified one
+    marked with its language in the HTML part."""
+    written = make_event(capacity=5, title={"zh_Hans": "放映与讨论", "zh_Hant": "放映與討論"})
+    client.post(f"/events/{written.id}/rsvp?lang=zh-Hant", data={"nickname": "小鹿", "email": "hant@example.org"})
+    mail = inbox.last_to("hant@example.org")
+    assert "放映與討論" in str(mail["Subject"]) and "放映與討論" in Inbox.text(mail)
+    fallback = make_event(capacity=5, title={"zh_Hans": "读书会"})
+    client.post(f"/events/{fallback.id}/rsvp?lang=zh-Hant", data={"nickname": "小鹿", "email": "hans@example.org"})
+    mail = inbox.last_to("hans@example.org")
+    assert "读书会" in str(mail["Subject"])
+    html = mail.get_body(("html",)).get_content()
+    assert '<span lang="zh-Hans">读书会</span>' in html
+
+
 def test_bad_input_gets_a_message_in_the_visitors_language(app, client, inbox):
     event = make_event()
     response = client.post(f"/events/{event.id}/rsvp?lang=zh",
@@ -246,7 +293,7 @@ def test_bad_input_gets_a_message_in_the_visitors_language(app, client, inbox):
 
 def test_confidential_groups_event_is_seen_only_by_its_members(app, login_as):
     secret = make_group(confidential=True)
-    event = make_event(secret.id, title_zh="支持圈", title_en="Support circle")
+    event = make_event(secret.id, title={"zh_Hans": "支持圈", "en": "Support circle"})
     stranger = Client(app, app.response_class)
     assert stranger.get(f"/events/{event.id}").status_code == 404
     assert "支持圈" not in stranger.get("/events?lang=zh").get_data(as_text=True)
@@ -357,7 +404,7 @@ def test_staff_card_figures(app, client, inbox, login_as):
 
 def test_report_shows_replies_show_rate_and_new_people_per_event(app, client, inbox, login_as):
     """The events report: per event, RSVPs, arrivals, show rate and new people; CSV and XLSX too."""
-    event = make_event(capacity=5, title_zh="放映会")
+    event = make_event(capacity=5, title={"zh_Hans": "放映会"})
     reply_and_confirm(client, inbox, event, "a@example.org", "A")
     reply_and_confirm(client, inbox, event, "b@example.org", "B")
     events.check_in(event, rows(email="a@example.org")[0].id)
@@ -370,3 +417,82 @@ def test_report_shows_replies_show_rate_and_new_people_per_event(app, client, in
     assert ",2,2,1,0,0.5,1" in first
     xlsx = organiser.get("/reports/events.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def _event_form(group_id: int, **fields: str) -> dict[str, Any]:
+    return {"group_id": group_id, "status": "published", "title-zh_Hans": "小组读书会", "title-en": "Reading circle",
+            "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T21:00", "area-zh_Hans": "线上",
+            "capacity": "10", **fields}
+
+
+def test_a_lead_writes_and_publishes_an_event_for_their_group(app, inbox):
+    """From the volunteer space a lead creates an event for the group they lead, publishes it (it
+    shows publicly), edits it, sees its counts and checks people in; it is audit-logged."""
+    from campaign.audit.models import AuditEvent
+
+    group = make_group()
+    lead = make_volunteer()
+    add_member(group, lead, lead=True)
+    space = volunteer_client(app, lead)
+    assert f"/me/groups/{group.id}/events" in space.get(f"/me/groups/{group.id}").get_data(as_text=True)
+    page = space.get(f"/me/groups/{group.id}/events/new?lang=en").get_data(as_text=True)
+    assert page.count('<fieldset class="card translated">') == 3
+    response = space.post(f"/me/groups/{group.id}/events/new", data=_event_form(group.id))
+    assert response.status_code == 302 and response.location.endswith(f"/me/groups/{group.id}/events")
+    event = db.session.scalar(select(Event))
+    assert event is not None and event.group_id == group.id and event.title["en"] == "Reading circle"
+    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "event.create"))
+    assert entry is not None and entry.actor_id is None and f"by lead {lead.id}" in entry.detail
+    public = Client(app, app.response_class).get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    assert "Reading circle" in public
+    response = space.post(f"/me/events/{event.id}/edit", data=_event_form(group.id, status="cancelled"))
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.status == "cancelled"
+    event.status = "published"
+    db.session.commit()
+    client = Client(app, app.response_class)
+    reply_and_confirm(client, inbox, event, "ann@example.org", "安")
+    listing = space.get(f"/me/groups/{group.id}/events?lang=en").get_data(as_text=True)
+    assert "Reading circle" in listing and "1 / 10" in listing
+    found = space.get(f"/me/events/{event.id}/check-in?q=安").get_data(as_text=True)
+    reply = rows()[0]
+    assert f"/me/events/{event.id}/check-in/{reply.id}" in found
+    assert space.post(f"/me/events/{event.id}/check-in/{reply.id}", data={}).status_code == 303
+    assert rows()[0].checked_in_at is not None
+
+
+def test_members_who_do_not_lead_and_leads_of_other_groups_are_refused(app):
+    """A plain member, and the lead of another group, reach none of a group's event pages; a lead
+    cannot put an event into a group they do not lead."""
+    group, other = make_group(), make_group()
+    event = make_event(group.id)
+    member, other_lead = make_volunteer(), make_volunteer()
+    add_member(group, member)
+    add_member(other, other_lead, lead=True)
+    for person in (member, other_lead):
+        space = volunteer_client(app, person)
+        assert space.get(f"/me/groups/{group.id}/events").status_code == 404
+        assert space.get(f"/me/groups/{group.id}/events/new").status_code == 404
+        assert space.post(f"/me/groups/{group.id}/events/new", data=_event_form(group.id)).status_code == 404
+        assert space.get(f"/me/events/{event.id}/edit").status_code == 404
+        assert space.post(f"/me/events/{event.id}/edit", data=_event_form(group.id)).status_code == 404
+        assert space.get(f"/me/events/{event.id}/check-in").status_code == 404
+    assert f"/me/groups/{group.id}/events" not in volunteer_client(app, member).get(
+        f"/me/groups/{group.id}").get_data(as_text=True)
+    space = volunteer_client(app, other_lead)
+    response = space.post(f"/me/groups/{other.id}/events/new", data=_event_form(group.id))
+    assert response.status_code == 200 and db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_a_lead_cannot_reach_the_staff_pages(app):
+    """Leading a group gives no staff page: those need a staff account."""
+    group = make_group()
+    event = make_event(group.id)
+    lead = make_volunteer()
+    add_member(group, lead, lead=True)
+    space = volunteer_client(app, lead)
+    for path in ("/staff/events", "/staff/events/new", f"/staff/events/{event.id}",
+                 f"/staff/events/{event.id}/edit", f"/staff/events/{event.id}/check-in"):
+        response = space.get(path)
+        assert response.status_code == 302 and "/login" in response.location, path

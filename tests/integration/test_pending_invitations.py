@@ -24,7 +24,7 @@ def _invite(organiser, person, group) -> Invitation:
 
 def test_the_volunteer_accepts_an_invitation_from_their_own_page(app, login_as, inbox):
     organiser = login_as(Role.ORGANISER)
-    person, group, other = make_volunteer(), make_group(name_en="Posters"), make_group(name_en="Research")
+    person, group, other = make_volunteer(), make_group(name={"en": "Posters"}), make_group(name={"en": "Research"})
     invitation = _invite(organiser, person, group)
     declined = _invite(organiser, person, other)
     space = volunteer_client(app, person)

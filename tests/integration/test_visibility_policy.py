@@ -31,7 +31,7 @@ def _members_with_subscriptions(group, n: int = 2) -> list[Volunteer]:
 def test_organiser_can_neither_choose_nor_reach_a_confidential_group(make_user):
     """The segment menu leaves the group out, and an issue that names it anyway reaches nobody
     when an organiser sends it; an admin, who may see the group, reaches its members."""
-    group = make_group(name_zh="幸存者支持组", name_en="Survivor support", confidential=True)
+    group = make_group(name={"zh_Hans": "幸存者支持组", "en": "Survivor support"}, confidential=True)
     _members_with_subscriptions(group)
     organiser, admin = make_user(Role.ORGANISER), make_user(Role.ADMIN)
     stored = f"volunteer-group:{group.id}"
@@ -46,7 +46,7 @@ def test_organiser_can_neither_choose_nor_reach_a_confidential_group(make_user):
 
 
 def test_composer_page_does_not_name_a_confidential_group(login_as):
-    make_group(name_zh="幸存者支持组", name_en="Survivor support", confidential=True)
+    make_group(name={"zh_Hans": "幸存者支持组", "en": "Survivor support"}, confidential=True)
     page = login_as(Role.ORGANISER).get("/staff/newsletter/issues/new").get_data(as_text=True)
     assert "幸存者支持组" not in page and "Survivor support" not in page
 

@@ -22,7 +22,7 @@ def test_demo_seeds_once_with_leads_and_confidential_groups(app):
     first = _counts()
     assert first[0] == 6 and first[1] == 300 and first[3] == 40 and first[2] > 50
     secret = db.session.scalars(select(WorkingGroup).where(WorkingGroup.confidential.is_(True))).all()
-    assert {g.name_en for g in secret} == {"Survivor support", "Legal research"}
+    assert {g.name["en"] for g in secret} == {"Survivor support", "Legal research"}
     assert all(g.content_free and not g.open_to_interest for g in secret)
     assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.is_lead.is_(True))) == 12
     seed_volunteers(random.Random(2025))

@@ -33,7 +33,7 @@ def _invite(organiser, person, group) -> None:
 def test_invitation_accept_makes_a_member_and_the_link_is_single_use(client, login_as, inbox):
     """Accepting through the mailed link makes the volunteer a member (status active); the link then stops working."""
     person = make_volunteer(status="vetted")
-    group = make_group(name_en="Translation")
+    group = make_group(name={"en": "Translation"})
     _invite(login_as("organiser"), person, group)
     db.session.refresh(person)
     assert person.status == "invited"
@@ -63,7 +63,7 @@ def test_decline_is_recorded(client, login_as, inbox):
 def test_confidential_group_name_stays_out_of_the_invitation_mail(login_as, inbox):
     """Mail can be read by others: an invitation to a confidential group does not name it."""
     person = make_volunteer(vetted=True)
-    group = make_group(name_zh="幸存者支持组", name_en="Survivor support", confidential=True)
+    group = make_group(name={"zh_Hans": "幸存者支持组", "en": "Survivor support"}, confidential=True)
     _invite(login_as("admin"), person, group)
     message = inbox.last_to(person.email)
     assert "Survivor support" not in Inbox.text(message) and "幸存者支持组" not in Inbox.text(message)
@@ -137,9 +137,9 @@ def test_only_members_can_be_assigned(login_as, make_user):
 def test_confidential_groups_use_content_free_mail_by_default(login_as):
     """A group created as confidential starts with content-free notifications."""
     admin = login_as("admin")
-    admin.post("/staff/groups/new", data={"name_zh": "法律研究", "name_en": "Legal research", "confidential": "y"})
-    admin.post("/staff/groups/new", data={"name_zh": "翻译", "name_en": "Translation"})
-    groups = {g.name_en: g for g in work.db.session.scalars(select(work.WorkingGroup))}
+    admin.post("/staff/groups/new", data={"name-zh_Hans": "法律研究", "name-en": "Legal research", "confidential": "y"})
+    admin.post("/staff/groups/new", data={"name-zh_Hans": "翻译", "name-en": "Translation"})
+    groups = {g.name["en"]: g for g in work.db.session.scalars(select(work.WorkingGroup))}
     assert groups["Legal research"].content_free and not groups["Translation"].content_free
 
 
@@ -209,3 +209,17 @@ def test_digest_for_content_free_groups_has_no_titles(app, login_as, inbox):
     deliver_now(app)
     text = Inbox.text(inbox.last_to(person.email))
     assert "陪同报案安排" not in text and "/me/tasks/" in text
+
+
+def test_group_editor_has_a_fieldset_per_language_and_the_list_flags_what_is_missing(login_as):
+    """A group's name and description are written per configured language; gaps are flagged."""
+    admin = login_as("admin")
+    group = make_group(name={"zh_Hans": "翻译组", "zh_Hant": "翻譯組", "en": ""})
+    html = admin.get(f"/staff/groups/{group.id}/edit?lang=en").get_data(as_text=True)
+    assert html.count('<fieldset class="card translated">') == 3 and 'value="翻譯組"' in html
+    assert "Not translated yet" in html.split('<span lang="en">English</span>', 1)[1].split("</legend>", 1)[0]
+    assert "Not translated: English" in admin.get("/staff/groups?lang=en").get_data(as_text=True)
+    admin.post(f"/staff/groups/{group.id}/edit",
+               data={"name-zh_Hans": "翻译组", "name-zh_Hant": "", "name-en": "Translation"})
+    db.session.refresh(group)
+    assert group.name == {"zh_Hans": "翻译组", "en": "Translation"}

@@ -80,7 +80,7 @@ def test_a_member_who_is_not_lead_sees_no_members_or_board(app):
 
 def test_a_volunteer_sees_only_their_own_things(app):
     """My space lists my groups and tasks, never anyone else's."""
-    group = make_group(name_en="Design")
+    group = make_group(name={"en": "Design"})
     me, other = make_volunteer(), make_volunteer()
     add_member(group, other)
     _task(group, other, title="别人的任务")
@@ -90,7 +90,7 @@ def test_a_volunteer_sees_only_their_own_things(app):
 
 def test_confidential_group_is_invisible_to_organisers_who_are_not_admins(login_as):
     """Organisers (not admins) see no trace of a confidential group: lists, ids, filters, volunteer pages, exports."""
-    secret = make_group(name_zh="幸存者支持组", name_en="Survivor support", confidential=True)
+    secret = make_group(name={"zh_Hans": "幸存者支持组", "en": "Survivor support"}, confidential=True)
     member = make_volunteer(nickname="支持者")
     add_member(secret, member)
     member.interests = [secret]  # even if it had been chosen somehow, it must not show
@@ -115,7 +115,7 @@ def test_confidential_group_is_invisible_to_organisers_who_are_not_admins(login_
 
 def test_admins_and_members_see_the_confidential_group(login_as, app):
     """Admins, and the group's own members, do see it."""
-    secret = make_group(name_zh="法律研究组", name_en="Legal research", confidential=True)
+    secret = make_group(name={"zh_Hans": "法律研究组", "en": "Legal research"}, confidential=True)
     member = make_volunteer()
     add_member(secret, member)
     admin = login_as("admin")
@@ -127,7 +127,7 @@ def test_admins_and_members_see_the_confidential_group(login_as, app):
 def test_organisers_cannot_make_a_group_confidential(login_as):
     """Only admins create confidential groups (organisers could not see what they made)."""
     organiser = login_as("organiser")
-    organiser.post("/staff/groups/new", data={"name_zh": "新组", "name_en": "New", "confidential": "y"})
+    organiser.post("/staff/groups/new", data={"name-zh_Hans": "新组", "name-en": "New", "confidential": "y"})
     group = db.session.scalar(select(Membership.group.property.mapper.class_))
     assert group is not None and group.confidential is False
 

@@ -65,7 +65,7 @@ def test_contact_details_are_hidden_until_shown_and_that_is_logged(login_as):
 
 def test_filters_and_search(login_as):
     """The list narrows by status, skill, language, region, group of interest, tag and free search."""
-    group = make_group(name_en="Translation")
+    group = make_group(name={"en": "Translation"})
     alice = make_volunteer(nickname="译者阿蓝", skills="translation", languages="zh,en", region="广州", status="vetted",
                            tags="fast")
     alice.interests = [group]

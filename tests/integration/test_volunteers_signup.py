@@ -79,9 +79,9 @@ def test_consent_is_required_and_limits_are_enforced(client, inbox):
 
 def test_confidential_and_closed_groups_are_not_offered(client, inbox):
     """Only open, non-confidential groups are listed, and a forged choice of another is dropped."""
-    open_group = make_group(name_zh="翻译组", name_en="Translation")
-    secret = make_group(name_zh="幸存者支持", name_en="Survivor support", confidential=True)
-    closed = make_group(name_zh="已满小组", name_en="Closed", open_to_interest=False)
+    open_group = make_group(name={"zh_Hans": "翻译组", "en": "Translation"})
+    secret = make_group(name={"zh_Hans": "幸存者支持", "en": "Survivor support"}, confidential=True)
+    closed = make_group(name={"zh_Hans": "已满小组", "en": "Closed"}, open_to_interest=False)
     page = client.get("/volunteer?lang=en").get_data(as_text=True)
     assert "Translation" in page and "Survivor support" not in page and "Closed" not in page
     client.post("/volunteer", data={**FORM, "groups": [str(open_group.id)]})

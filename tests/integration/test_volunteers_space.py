@@ -129,8 +129,8 @@ def test_data_rights_page_finds_and_erases_the_volunteer_record(app):
     """The /my-data copy holds the volunteer's own answers (not staff notes), and its erasure removes them."""
     from campaign.rights import services as rights
 
-    group = make_group(name_en="Translation")
-    person = make_volunteer(nickname="小满", email="xiaoman@example.net", tags="internal-tag")
+    group = make_group(name={"en": "Translation"})
+    person = make_volunteer(nickname="小满", email="xiaoman@example.net", tags="internal-tag", locale="en")
     add_member(group, person)
     copy = rights.collect("XiaoMan@example.net ")
     record = copy["volunteers"][0]
@@ -140,3 +140,18 @@ def test_data_rights_page_finds_and_erases_the_volunteer_record(app):
     db.session.refresh(person)
     assert person.email is None and person.nickname == "" and person.memberships == []
     assert rights.collect("xiaoman@example.net") == {}
+
+
+def test_a_traditional_chinese_member_sees_the_groups_traditional_name_or_the_marked_fallback(app):
+    """The volunteer space shows a group's name and description in zh_Hant when written, else the
+    Simplified text marked with its language."""
+    person = make_volunteer()
+    written = make_group(name={"zh_Hans": "翻译组", "zh_Hant": "翻譯組"})
+    fallback = make_group(name={"zh_Hans": "设计组"}, description={"zh_Hans": "制作海报"})
+    add_member(written, person)
+    add_member(fallback, person)
+    space = volunteer_client(app, person)
+    html = space.get("/me?lang=zh-Hant").get_data(as_text=True)
+    assert ">翻譯組</a>" in html and '<span lang="zh-Hans">设计组</span>' in html
+    page = space.get(f"/me/groups/{fallback.id}?lang=zh-Hant").get_data(as_text=True)
+    assert '<h1><span lang="zh-Hans">设计组</span></h1>' in page and '<span lang="zh-Hans">制作海报</span>' in page

@@ -33,8 +33,9 @@ def make_volunteer(vetted: bool = False, **fields: Any) -> Volunteer:
 
 def make_group(**fields: Any) -> WorkingGroup:
     n = next(_counter)
-    values: dict[str, Any] = {"name_zh": f"小组{n}", "name_en": f"Group {n}"}
-    values.update(fields)
+    # A name given in some languages keeps the default in the others.
+    name = {"zh_Hans": f"小组{n}", "en": f"Group {n}", **fields.pop("name", {})}
+    values: dict[str, Any] = {"name": name, **fields}
     group = WorkingGroup(**values)
     db.session.add(group)
     db.session.commit()
