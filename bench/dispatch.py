@@ -263,7 +263,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
     target = TARGET_DKIM if dkim else TARGET
     print(f"\n[dispatch, DKIM {'on' if dkim else 'off'}]")
     print(f"recipients           {count:,} ({'SQLite' if not database_url else 'PostgreSQL'}, one SMTP connection)")
-    print(f"message size         {size / 1024:.1f} KiB average (zh and en, multipart, base64)")
+    print(f"message size         {size / 1024:.1f} KiB average (zh_Hans, zh_Hant and en, multipart, base64)")
     print(f"freeze audience      {freeze:.2f} s")
     print(f"outbox after send    {state}")
     print(f"baseline (smtplib)   {baseline_rate:8.0f} msg/s  ({baseline_seconds:.1f} s, messages pre-built)")
