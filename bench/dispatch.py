@@ -139,7 +139,9 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
     from campaign import create_app
     from campaign.auth.models import Role, User
     from campaign.auth.services import create_user
+    from campaign.content import demo_texts
     from campaign.extensions import db
+    from campaign.i18n import languages
     from campaign.newsletter import compose, dispatch, services
     from campaign.newsletter.models import Issue, OutboxRow, Subscriber
     from campaign.timeutil import utcnow
@@ -169,6 +171,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
             "NEWSLETTER_RATE": 1e9,
             "NEWSLETTER_MAX_CONNECTIONS": 1,
             "NEWSLETTER_BATCH": 200,
+            "LANGUAGES": ["zh_Hans", "zh_Hant", "en"],  # one prepared message per language
         }
     )
     with app.app_context():
@@ -183,7 +186,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
             {
                 "email": f"reader{i}@example.net",
                 "name": f"读者{i}" if i % 2 else f"Reader {i}",
-                "locale": "zh" if i % 3 else "en",
+                "locale": ("en", "zh_Hans", "zh_Hant")[i % 3],
                 "topics": "",
                 "status": "confirmed",
                 "source": "bench",
@@ -203,10 +206,8 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
         )
         issue = services.create_issue(
             services.IssueData(
-                subject="通讯第十二期：平台问责的新进展",
-                body=body,
-                subject_en="Issue 12: news on platform accountability",
-                body_en="Hello {{name|friend}},\n\n" + "We keep tracking takedowns. " * 40,
+                subject=demo_texts("通讯第十二期：平台问责的新进展", "Issue 12: news on platform accountability"),
+                body=demo_texts(body, "Hello {{name|friend}},\n\n" + "We keep tracking takedowns. " * 40),
             ),
             organiser,
         )
@@ -216,7 +217,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
         freeze = time.perf_counter() - started
 
         # Baseline material: the same messages, built before the clock starts.
-        prepared = {loc: compose.prepare(issue, loc) for loc in ("zh", "en")}
+        prepared = {loc: compose.prepare(issue, loc) for loc in languages().codes}
         outbox = db.session.execute(
             select(OutboxRow.id, OutboxRow.subscriber_id, OutboxRow.email, OutboxRow.name, OutboxRow.locale)
         ).all()
@@ -246,7 +247,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
     more_seconds, more_cpu = _raw_send(port, messages[half:])
     baseline_seconds += more_seconds
     baseline_cpu += more_cpu
-    signer = prepared["zh"]._signer
+    signer = prepared[languages().default.code]._signer
     signing_cpu = 0.0
     if signer is not None:
         # The same messages (already signed once, which changes nothing in the cost) signed again
@@ -262,7 +263,7 @@ def _run(count: int, port: int, database_url: str | None, dkim: bool = False) ->
     target = TARGET_DKIM if dkim else TARGET
     print(f"\n[dispatch, DKIM {'on' if dkim else 'off'}]")
     print(f"recipients           {count:,} ({'SQLite' if not database_url else 'PostgreSQL'}, one SMTP connection)")
-    print(f"message size         {size / 1024:.1f} KiB average (zh and en, multipart, base64)")
+    print(f"message size         {size / 1024:.1f} KiB average (zh_Hans, zh_Hant and en, multipart, base64)")
     print(f"freeze audience      {freeze:.2f} s")
     print(f"outbox after send    {state}")
     print(f"baseline (smtplib)   {baseline_rate:8.0f} msg/s  ({baseline_seconds:.1f} s, messages pre-built)")

@@ -49,7 +49,8 @@ def generate(path: Path, signatures: int, subscribers: int, volunteers: int) -> 
 
         upgrade()
         conn = db.session.connection()
-        conn.execute(t.petitions.insert(), [{"slug": "bench", "status": "open", "goal": 1_000_000, "title_zh": "测试"}])
+        conn.execute(t.petitions.insert(),
+                     [{"slug": "bench", "status": "open", "goal": 1_000_000, "title": {"zh_Hans": "测试"}}])
         batch = []
         for i in range(signatures):
             created = start + timedelta(minutes=rng.randrange(60 * 24 * 300))
@@ -79,7 +80,7 @@ def generate(path: Path, signatures: int, subscribers: int, volunteers: int) -> 
                 {
                     "email": f"n{i}@example.org",
                     "name": "",
-                    "locale": rng.choice(["zh", "en"]),
+                    "locale": rng.choice(["zh_Hans", "zh_Hant", "en"]),
                     "status": rng.choice(["confirmed"] * 8 + ["unsubscribed", "bounced"]),
                     "created_at": start + timedelta(minutes=rng.randrange(60 * 24 * 300)),
                 }

@@ -2,11 +2,13 @@
 
 A signature event without `signatures:read` tells only which petition and its new count; with it,
 the signer's name and address as well. Subscriber and volunteer events need `people:read`.
+A translated field is an object keyed by locale code, holding the languages written.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+from campaign.content import written
 from campaign.events.models import Event, EventStatus, Rsvp
 from campaign.extensions import db
 from campaign.newsletter.models import Subscriber, SubscriberStatus
@@ -90,8 +92,7 @@ def event_fields(found: Event) -> dict[str, object]:
     """What anyone may know of an event: never the exact place, which only attendees get."""
     return {
         "id": found.id, "status": found.status,
-        "title": {"zh": found.title_zh, "en": found.title_en},
-        "area": {"zh": found.area_zh, "en": found.area_en}, "online": found.online,
+        "title": written(found.title), "area": written(found.area), "online": found.online,
         "start_date": iso(found.starts_at), "end_date": iso(found.ends_at),
         "capacity": found.capacity, "confirmed_count": found.confirmed_count,
         "rsvp_count": found.rsvp_count, "checked_in_count": found.checked_in_count,

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from campaign.api.pagination import MAX_LIMIT
+from campaign.i18n import languages
 from campaign.petitions.models import Display
 
 
@@ -36,14 +37,26 @@ def page_schema(name: str, item: type[Schema]) -> type[Schema]:
     return Schema.from_dict(attrs, name=name)
 
 
+def translated(what: str, note: str = "") -> fields.Dict:
+    """A text written in several languages: an object keyed by locale code."""
+    return fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": f"{what} by locale code (e.g. zh_Hans, zh_Hant, en), in the languages it is written in."
+                       + (f" {note}" if note else ""),
+        "example": {"zh_Hans": "…", "en": "…"}})
+
+
+def _configured_locale(value: str) -> None:
+    if languages().by_any(value) is None:
+        raise ValidationError(f"Not a configured language: {', '.join(languages().codes)}.")
+
+
 class PetitionOut(Schema):
     id = fields.Integer()
     slug = fields.String()
     status = fields.String()
-    title = fields.Dict(keys=fields.String(), values=fields.String(),
-                        metadata={"description": "Title by language: zh, en."})
-    summary = fields.Dict(keys=fields.String(), values=fields.String())
-    target = fields.Dict(keys=fields.String(), values=fields.String())
+    title = translated("Title")
+    summary = translated("Summary")
+    target = translated("Target")
     goal = fields.Integer()
     signature_count = fields.Integer(metadata={"description": "Confirmed signatures."})
     closes_on = fields.Date(allow_none=True)
@@ -74,7 +87,9 @@ class SignatureIn(Schema):
                             validate=validate.OneOf([d.value for d in Display]))
     newsletter = fields.Boolean(load_default=False, metadata={
         "description": "The signer asked for the newsletter (joins on confirmation)."})
-    locale = fields.String(load_default="zh_Hans", validate=validate.OneOf(["zh_Hans", "en"]))
+    locale = fields.String(load_default=lambda: languages().default.code, validate=_configured_locale, metadata={
+        "description": "The signer's language, a configured locale code (e.g. zh_Hans, zh_Hant, en); "
+                       "by default the first configured one."})
     confirmed = fields.Boolean(load_default=False, metadata={
         "description": "Confirmed elsewhere: counts at once. Needs the signatures:import scope."})
 
@@ -106,7 +121,7 @@ class VolunteerOut(Schema):
 
 class IssueOut(Schema):
     id = fields.Integer()
-    subject = fields.Dict(keys=fields.String(), values=fields.String())
+    subject = translated("Subject")
     sent_at = fields.String(allow_none=True)
     url = fields.String()
     modified_at = fields.String()
@@ -115,10 +130,8 @@ class IssueOut(Schema):
 class EventOut(Schema):
     id = fields.Integer()
     status = fields.String(metadata={"description": "published or cancelled."})
-    title = fields.Dict(keys=fields.String(), values=fields.String(),
-                        metadata={"description": "Title by language: zh, en."})
-    area = fields.Dict(keys=fields.String(), values=fields.String(),
-                       metadata={"description": "The public area only; the exact place goes to attendees."})
+    title = translated("Title")
+    area = translated("Area", "The public area only; the exact place goes to attendees.")
     online = fields.Boolean()
     start_date = fields.String()
     end_date = fields.String()

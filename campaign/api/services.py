@@ -18,8 +18,10 @@ from campaign.api.payloads import (
     volunteer_fields,
 )
 from campaign.audit import services as audit
+from campaign.content import written
 from campaign.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from campaign.extensions import db
+from campaign.i18n import locale_code
 from campaign.links import absolute_url
 from campaign.newsletter.models import Issue, IssueStatus, Subscriber, SubscriberStatus
 from campaign.petitions import services as petitions
@@ -48,15 +50,11 @@ def log_personal(key: ApiKey, what: str, count: int) -> None:
 # --- petitions ----------------------------------------------------------------------------------
 
 
-def _langs(petition: Petition, name: str) -> dict[str, str]:
-    return {"zh": str(getattr(petition, f"{name}_zh")), "en": str(getattr(petition, f"{name}_en"))}
-
-
 def petition_fields(petition: Petition) -> dict[str, Any]:
     return {
         "id": petition.id, "slug": petition.slug, "status": petition.status,
-        "title": _langs(petition, "title"), "summary": _langs(petition, "summary"),
-        "target": _langs(petition, "target"), "goal": petition.goal,
+        "title": written(petition.title), "summary": written(petition.summary),
+        "target": written(petition.target), "goal": petition.goal,
         "signature_count": petition.signature_count, "closes_on": petition.closes_on,
         "url": absolute_url("petitions.show", slug=petition.slug), "modified_at": iso(petition.updated_at),
     }
@@ -103,7 +101,7 @@ def add_signature(key: ApiKey, petition_id: int, fields: dict[str, Any], trusted
         ident = petitions.sign(
             petition.slug, email=fields["email"], name=fields["name"], region=fields["region"],
             comment=fields["comment"], display=fields["display"], newsletter=fields["newsletter"],
-            locale=fields["locale"], src="", send_mail=not trusted,
+            locale=locale_code(fields["locale"]), src="", send_mail=not trusted,
         )
     except petitions.AlreadySigned:
         if trusted:
@@ -150,7 +148,7 @@ def list_volunteers(key: ApiKey, args: dict[str, Any]) -> Page:
 
 def issue_fields(issue: Issue) -> dict[str, Any]:
     return {
-        "id": issue.id, "subject": {"zh": issue.subject, "en": issue.subject_en},
+        "id": issue.id, "subject": written(issue.subject),
         "sent_at": iso(issue.finished_at), "url": absolute_url("newsletter.archive_issue", issue_id=issue.id),
         "modified_at": iso(issue.updated_at),
     }

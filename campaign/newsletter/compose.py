@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from campaign import tokens
+from campaign.content import Shown, fallback_note
 from campaign.i18n import locale_code, tag
 from campaign.links import absolute_url
 from campaign.mail.dkim_signer import DkimSigner
@@ -177,19 +178,21 @@ class Prepared:
         return data
 
 
-def _locale_texts(issue: Issue, locale: str) -> tuple[str, str]:
-    if locale == "en" and issue.subject_en.strip() and issue.body_en.strip():
-        return issue.subject_en, issue.body_en
-    return issue.subject, issue.body
+def texts(issue: Issue, locale: str) -> tuple[Shown, Shown]:
+    """The subject and text for a reader of `locale`: theirs, else the fallback. The subject is
+    taken in the text's language when it is written there, so a mail never mixes two."""
+    body = issue.text("body", locale)
+    subject = issue.subject.get(body.locale) if body else None
+    return (Shown(subject, body.locale, body.wanted) if subject else issue.text("subject", locale)), body
 
 
 def prepare(issue: Issue, locale: str) -> Prepared:
-    """Render `issue` for recipients who read `locale` ("zh_Hans" or "en")."""
+    """Render `issue` for recipients who read `locale` (a stored locale code)."""
     cfg = current_app.config
-    subject, source = _locale_texts(issue, locale)
+    babel_locale = locale_code(locale)
+    subject, source = texts(issue, babel_locale)
     fallbacks: list[str] = []
     marked = _mark_merge_fields(source, fallbacks)
-    babel_locale = locale_code(locale)
     context = {
         "org_name": cfg["ORG_NAME"],
         "subject": one_line(subject),
@@ -197,8 +200,10 @@ def prepare(issue: Issue, locale: str) -> Prepared:
         "preferences_url": "QZPREFSQZ",
         "archive_url": absolute_url("newsletter.archive"),
         "html_lang": tag(babel_locale),
+        "content_lang": source.tag,
     }
     with force_locale(babel_locale):
+        context["note"] = fallback_note(source)  # in the reader's language
         body_html = render_template(
             "newsletter/mail/issue.html", content=markdown_to_html(marked), **context
         )

@@ -1,4 +1,4 @@
-"""Demo data: 1,000 subscribers and one past issue, published in Chinese with an English version."""
+"""Demo data: 1,000 subscribers and one past issue, published in every configured language."""
 from __future__ import annotations
 
 import random
@@ -6,13 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from campaign.content import demo_texts
 from campaign.extensions import db
+from campaign.i18n import locale_code
 from campaign.newsletter.models import Issue, IssueStatus, IssueTemplate, OutboxRow, Subscriber, SubscriberStatus
 from campaign.newsletter.services import TOPICS
 from campaign.timeutil import utcnow
 
 DEMO_SOURCE = "demo"
-TEMPLATE_NAME = "月度通讯（中英双语）"
+TEMPLATE_NAME = "月度通讯（多语言）"
 SUBJECT = "通讯第七期：Maskpark 频道被封之后，我们还在做什么"
 BODY = """{{name|朋友}}，你好：
 
@@ -61,13 +63,15 @@ _EN = ["Alex", "Sam", "Jo", "Robin", "Kim", "Lee", "Max", "Jamie", "Charlie", "T
 
 
 def seed_newsletter(rng: random.Random) -> None:
-    """1,000 subscribers (mostly confirmed, mixed zh/en and topics), one published issue and a
+    """1,000 subscribers (mostly confirmed, mixed languages and topics), one published issue and a
     template made from it."""
     if db.session.scalar(select(Subscriber.id).where(Subscriber.source == DEMO_SOURCE).limit(1)) is None:
         now = utcnow()
         rows = []
         for i in range(1000):
             english = rng.random() < 0.25
+            # Traditional Chinese readers where configured (locale_code maps them to the default if not).
+            locale = "en" if english else locale_code("zh_Hant" if rng.random() < 0.2 else "zh_Hans")
             roll = rng.random()
             status = (
                 SubscriberStatus.CONFIRMED if roll < 0.86 else
@@ -79,7 +83,7 @@ def seed_newsletter(rng: random.Random) -> None:
                 rng.choice(_EN) if english else rng.choice(_FAMILY) + rng.choice(_GIVEN)
             )
             rows.append({
-                "email": f"reader{i:04d}@example.org", "name": name, "locale": "en" if english else "zh_Hans",
+                "email": f"reader{i:04d}@example.org", "name": name, "locale": locale,
                 "topics": ",".join(t for t in TOPICS if rng.random() < 0.3), "status": status.value,
                 "source": DEMO_SOURCE, "created_at": joined,
                 "confirmed_at": joined if status != SubscriberStatus.PENDING else None,
@@ -90,10 +94,10 @@ def seed_newsletter(rng: random.Random) -> None:
             })
         db.session.execute(insert(Subscriber), rows)
         db.session.commit()
-    if db.session.scalar(select(Issue.id).where(Issue.subject == SUBJECT)) is None:
+    if db.session.scalar(select(OutboxRow.id).where(OutboxRow.claimed_by == DEMO_SOURCE).limit(1)) is None:
         sent_at = utcnow() - timedelta(days=12)
         issue = Issue(
-            subject=SUBJECT, body=BODY, subject_en=SUBJECT_EN, body_en=BODY_EN, status=IssueStatus.SENT.value,
+            subject=demo_texts(SUBJECT, SUBJECT_EN), body=demo_texts(BODY, BODY_EN), status=IssueStatus.SENT.value,
             started_at=sent_at, finished_at=sent_at + timedelta(minutes=3), published=True,
             created_at=sent_at - timedelta(days=2),
         )
@@ -111,6 +115,6 @@ def seed_newsletter(rng: random.Random) -> None:
         ])
         db.session.commit()
     if db.session.scalar(select(IssueTemplate.id).limit(1)) is None:
-        db.session.add(IssueTemplate(name=TEMPLATE_NAME, subject=SUBJECT, body=BODY, subject_en=SUBJECT_EN,
-                                     body_en=BODY_EN))
+        db.session.add(IssueTemplate(name=TEMPLATE_NAME, subject=demo_texts(SUBJECT, SUBJECT_EN),
+                                     body=demo_texts(BODY, BODY_EN)))
         db.session.commit()

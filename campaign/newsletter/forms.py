@@ -12,10 +12,10 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from campaign.content import TranslatedField
 from campaign.forms import Deliverable, FlaskForm, MultiCheckboxField, SelectChoice, choice_list
 from campaign.i18n import languages, locale_code
 from campaign.newsletter.services import TOPICS
@@ -89,17 +89,11 @@ class ImportForm(FlaskForm):
 
 
 class IssueForm(FlaskForm):
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(
-        _l("Text (Markdown)"), validators=[DataRequired(), Length(max=100_000)],
+    # Each subscriber gets the text in their language, else the fallback (compose.prepare).
+    subject = TranslatedField(_l("Subject"), max_length=200, required=True)
+    body = TranslatedField(
+        _l("Text (Markdown)"), long=True, max_length=100_000, rows=16, required=True,
         description=_l("Write {{name}} or {{name|friend}} to greet each reader by name, with a fallback."),
-        render_kw={"rows": 16},
-    )
-    subject_en = StringField(_l("English subject (optional)"), validators=[Optional(), Length(max=200)])
-    body_en = TextAreaField(
-        _l("English text (optional)"), validators=[Optional(), Length(max=100_000)],
-        description=_l("Sent to readers who chose English; others get the main text."),
-        render_kw={"rows": 10},
     )
     topics = MultiCheckboxField(_l("Topics"), description=_l("None chosen: every subscriber."))
     languages = MultiCheckboxField(_l("Languages"), description=_l("None chosen: every language."),
@@ -149,7 +143,7 @@ class ScheduleForm(FlaskForm):
 
 class TemplateForm(FlaskForm):
     name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=120)], id="template_name",
-                       description=_l("Keeps this issue's subject and text, in both languages."))
+                       description=_l("Keeps this issue's subject and text, in every language."))
     submit = SubmitField(_l("Save as template"))
 
 

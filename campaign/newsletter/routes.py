@@ -16,7 +16,7 @@ from campaign.access import personal, public, staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
-from campaign.i18n import locale_code, short_code
+from campaign.i18n import languages, locale_code
 from campaign.labels import add_filters
 from campaign.links import absolute_url
 from campaign.newsletter import bp, compose, dispatch, segments, services
@@ -121,29 +121,35 @@ def archive() -> str:
 FEED_SIZE = 20
 
 
-@bp.route("/newsletter/feed/<any(zh, en):lang>.xml")
+@bp.route("/newsletter/feed/<lang>.xml")
 @public
 def feed(lang: str) -> BaseResponse:
-    """An Atom feed of the public archive, one per language (a path, not ?lang=, which would set a
-    cookie): the published issues' text with no one's name in it. Shared caches may keep it for
-    ten minutes; a reader asking again with If-None-Match / If-Modified-Since gets 304."""
+    """An Atom feed of the public archive, one per configured language (a path such as
+    feed/zh-Hant.xml, not ?lang=, which would set a cookie): the published issues' text with no
+    one's name in it, each in that language or its fallback, marked with xml:lang. Shared caches
+    may keep it for ten minutes; a reader asking again with If-None-Match / If-Modified-Since
+    gets 304."""
+    language = languages().by_any(lang)
+    if language is None:
+        abort(404)
     issues = services.archive()[:FEED_SIZE]
     entries: list[dict[str, Any]] = []
     for issue in issues:
-        use_en = lang == "en" and bool(issue.body_en.strip())
+        subject, text = compose.texts(issue, language.code)
         entries.append({
             "id": absolute_url("newsletter.archive_issue", issue_id=issue.id),
-            "title": issue.subject_en if use_en and issue.subject_en.strip() else issue.subject,
+            "title": subject,
             "updated": issue.finished_at or issue.updated_at,
-            "html": str(compose.archive_html(issue.body_en if use_en else issue.body)),
+            "html": str(compose.archive_html(text)),
+            "lang": text.tag,
         })
     updated: datetime | None = max((cast(datetime, e["updated"]) for e in entries), default=None)
-    with force_locale("en" if lang == "en" else "zh_Hans"):
+    with force_locale(language.code):
         body = render_template(
             "newsletter/feed.xml", entries=entries, updated=updated or datetime(2000, 1, 1),
-            self_url=absolute_url("newsletter.feed", lang=lang),
-            archive_url=absolute_url("newsletter.archive", lang=lang),
-            lang="en" if lang == "en" else "zh-Hans",
+            self_url=absolute_url("newsletter.feed", lang=language.tag),
+            archive_url=absolute_url("newsletter.archive", lang=language.tag),
+            lang=language.tag,
         )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=600"
@@ -160,12 +166,9 @@ def archive_issue(issue_id: int) -> str:
         issue = services.published_issue(issue_id)
     except services.NewsletterError:
         abort(404)
-    use_en = short_code(str(get_locale())) == "en" and bool(issue.body_en.strip())
+    subject, body = compose.texts(issue, str(get_locale()))
     return render_template(
-        "newsletter/archive_issue.html",
-        issue=issue,
-        subject=issue.subject_en if use_en else issue.subject,
-        content=compose.archive_html(issue.body_en if use_en else issue.body),
+        "newsletter/archive_issue.html", issue=issue, subject=subject, body=body, content=compose.archive_html(body)
     )
 
 
@@ -181,9 +184,8 @@ def _issue_or_404(issue_id: int) -> Issue:
 
 def _issue_data(form: IssueForm) -> services.IssueData:
     return services.IssueData(
-        subject=form.subject.data or "", body=form.body.data or "", subject_en=form.subject_en.data or "",
-        body_en=form.body_en.data or "", topics=form.topics.data or [], languages=form.languages.data or [],
-        segment=form.segment.data or "",
+        subject=form.subject.data, body=form.body.data, topics=form.topics.data or [],
+        languages=form.languages.data or [], segment=form.segment.data or "",
     )
 
 
@@ -250,8 +252,7 @@ def issue_edit(issue_id: int) -> BaseResponse | str:
     form = IssueForm(
         segment_options=segments.options(current_user),
         data={
-            "subject": issue.subject, "body": issue.body, "subject_en": issue.subject_en,
-            "body_en": issue.body_en, "segment": issue.segment,
+            "subject": issue.subject, "body": issue.body, "segment": issue.segment,
             "topics": [t for t in issue.topics.split(",") if t],
             "languages": [x for x in issue.languages.split(",") if x],
         },
@@ -418,7 +419,7 @@ def import_list() -> BaseResponse | str:
         except UnicodeDecodeError:
             form.file.errors = [_("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")]
             return render_template("newsletter/import.html", form=form)
-        job = services.start_import(data, form.source.data or "", form.language.data or "zh", current_user)
+        job = services.start_import(data, form.source.data or "", locale_code(form.language.data), current_user)
         return redirect(url_for("newsletter.import_status", job_id=job.id), 303)
     return render_template("newsletter/import.html", form=form)
 

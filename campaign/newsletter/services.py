@@ -20,6 +20,7 @@ from sqlalchemy import Select, String, and_, cast, false, func, insert, literal,
 from campaign import happenings, notices, tokens, worker
 from campaign.audit import services as audit
 from campaign.auth.models import User
+from campaign.content import written
 from campaign.extensions import db
 from campaign.features import Figure, Lane
 from campaign.i18n import languages, locale_code
@@ -480,20 +481,16 @@ def run_import_job() -> int:
 
 @dataclass
 class IssueData:
-    subject: str
-    body: str
-    subject_en: str = ""
-    body_en: str = ""
+    subject: dict[str, str]  # {locale code: text}
+    body: dict[str, str]  # {locale code: Markdown}
     topics: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     segment: str = ""
 
 
 def _apply(issue: Issue, data: IssueData) -> None:
-    issue.subject = data.subject.strip()[:200]
-    issue.body = data.body
-    issue.subject_en = data.subject_en.strip()[:200]
-    issue.body_en = data.body_en
+    issue.set_text("subject", {code: text[:200] for code, text in written(data.subject).items()})
+    issue.set_text("body", data.body)
     issue.topics = _clean_topics(data.topics)
     wanted = {locale_code(code) for code in data.languages}
     issue.languages = ",".join(code for code in languages().codes if code in wanted)
@@ -640,7 +637,7 @@ def start_send(issue_id: int, actor: User) -> int:
     issue = get_issue(issue_id)
     if issue.status not in EDITABLE:
         raise NewsletterError(_l("This issue has already been sent."))
-    if not issue.subject.strip() or not issue.body.strip():
+    if not written(issue.subject) or not written(issue.body):
         raise NewsletterError(_l("Write a subject and a text first."))
     count = _freeze(issue, actor)
     if count == 0:
@@ -817,10 +814,11 @@ def report(issue_id: int) -> dict[str, int]:
 
 
 def save_template(issue_id: int, name: str, actor: User) -> IssueTemplate:
-    """Keep an issue's subject and text (both languages) under a name, to start new issues from."""
+    """Keep an issue's subject and text (every language) under a name, to start new issues from."""
     issue = get_issue(issue_id)
-    template = IssueTemplate(name=name.strip()[:120], subject=issue.subject, body=issue.body,
-                             subject_en=issue.subject_en, body_en=issue.body_en, created_by_id=actor.id)
+    template = IssueTemplate(name=name.strip()[:120], created_by_id=actor.id)
+    template.set_text("subject", issue.subject)
+    template.set_text("body", issue.body)
     db.session.add(template)
     db.session.commit()
     return template
@@ -840,8 +838,7 @@ def get_template(template_id: int) -> IssueTemplate:
 def template_data(template_id: int) -> IssueData:
     """A new issue's starting text, from a template."""
     template = get_template(template_id)
-    return IssueData(subject=template.subject, body=template.body, subject_en=template.subject_en,
-                     body_en=template.body_en)
+    return IssueData(subject=dict(template.subject), body=dict(template.body))
 
 
 def delete_template(template_id: int) -> None:

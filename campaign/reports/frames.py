@@ -2,7 +2,9 @@
 
 Pure functions of a SQLAlchemy connection and a ReportFilter; they need no Flask app, so tests
 and the benchmark call them directly. Pages, charts and exports only render what these return.
-No frame holds personal data: only counts, dates, statuses and category keys.
+No frame holds personal data: only counts, dates, statuses and category keys. Translated texts (a
+group's name, an event's title, an issue's subject) stay `{locale code: text}` here: labels.py shows
+each in the reader's language.
 """
 from __future__ import annotations
 
@@ -160,13 +162,15 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
 
     lists = _frame(conn, sa.select(v.c.skills, v.c.languages).where(*people), ["skills", "languages"])
     g, m = t.groups, t.memberships
+    # Grouped by the key alone: the name (JSON, {locale code: text}) depends on it, and PostgreSQL
+    # cannot compare json values.
     group_rows = sa.select(
-        g.c.name_zh, g.c.name_en, sa.func.count(m.c.id).label("members"),
+        g.c.name, sa.func.count(m.c.id).label("members"),
         sa.func.sum(sa.case((m.c.is_lead, 1), else_=0)).label("leads"),
-    ).select_from(g.outerjoin(m, m.c.group_id == g.c.id)).group_by(g.c.id, g.c.name_zh, g.c.name_en).order_by(g.c.id)
+    ).select_from(g.outerjoin(m, m.c.group_id == g.c.id)).group_by(g.c.id).order_by(g.c.id)
     if not f.include_confidential:
         group_rows = group_rows.where(g.c.confidential.is_(False))
-    by_group = _frame(conn, group_rows, ["group_zh", "group_en", "members", "leads"])
+    by_group = _frame(conn, group_rows, ["group", "members", "leads"])
     by_group["leads"] = by_group["leads"].fillna(0).astype(int)
 
     quiet_since = datetime.combine(f.day() - timedelta(days=30), time.min)
@@ -206,13 +210,13 @@ def group_frames(conn: Connection, f: ReportFilter) -> Frames:
     today = f.day()
     open_ = k.c.status != "done"
     tasks = _frame(conn, sa.select(
-        g.c.id, g.c.name_zh, g.c.name_en,
+        g.c.id, g.c.name,
         sa.func.sum(sa.case((open_, 1), else_=0)),
         sa.func.sum(sa.case((k.c.status == "done", 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(open_, k.c.due_on < today), 1), else_=0)),
     ).select_from(g.outerjoin(k, k.c.group_id == g.c.id)).where(*visible)
-        .group_by(g.c.id, g.c.name_zh, g.c.name_en).order_by(g.c.id),
-        ["group_id", "group_zh", "group_en", "open", "done", "overdue"])
+        .group_by(g.c.id).order_by(g.c.id),
+        ["group_id", "group", "open", "done", "overdue"])
     for column in ("open", "done", "overdue"):
         tasks[column] = tasks[column].fillna(0).astype(int)
 
@@ -263,7 +267,7 @@ def newsletter_frames(conn: Connection, f: ReportFilter) -> Frames:
         sa.func.sum(sa.case((o.c.status == "failed", 1), else_=0)),
         sa.func.count(o.c.id),
     ).select_from(i.join(o, o.c.issue_id == i.c.id)).where(i.c.started_at.is_not(None), *f.bounds(i.c.started_at))
-        .group_by(i.c.id, i.c.subject, i.c.started_at).order_by(i.c.started_at),
+        .group_by(i.c.id, i.c.started_at).order_by(i.c.started_at),
         ["issue_id", "subject", "started_at", "sent", "failed", "recipients"])
     if not counts.empty:
         unsubscribed = []
@@ -292,11 +296,11 @@ def event_frames(conn: Connection, f: ReportFilter) -> Frames:
         visible.append(e.c.group_id == f.group_id)
     show_rate = sa.cast(e.c.checked_in_count, sa.Float) / sa.func.nullif(e.c.confirmed_count, 0)
     per_event = _frame(conn, sa.select(
-        sa.func.date(e.c.starts_at).label("day"), e.c.title_zh, e.c.title_en, e.c.capacity, e.c.rsvp_count,
+        sa.func.date(e.c.starts_at).label("day"), e.c.title, e.c.capacity, e.c.rsvp_count,
         e.c.confirmed_count, e.c.checked_in_count, e.c.walk_in_count, show_rate, e.c.new_people_count,
     ).join(g, g.c.id == e.c.group_id).where(e.c.status != "draft", *visible, *f.bounds(e.c.starts_at))
         .order_by(e.c.starts_at, e.c.id),
-        ["day", "title_zh", "title_en", "capacity", "rsvps", "places_taken", "checked_in", "walk_ins", "show_rate",
+        ["day", "title", "capacity", "rsvps", "places_taken", "checked_in", "walk_ins", "show_rate",
          "new_people"])
     per_event = _days(per_event)
     if not per_event.empty:

@@ -9,7 +9,8 @@ import pandas as pd
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from campaign.i18n import LANGUAGE_LABELS
+from campaign.content import pick
+from campaign.i18n import LANGUAGE_LABELS, locale_code
 from campaign.intake.choices import KINDS, PLATFORMS
 from campaign.labels import Labels, label, label_list
 from campaign.newsletter.labels import SUBSCRIBER_STATUS_LABELS
@@ -62,8 +63,7 @@ COLUMN_TITLES: dict[str, object] = {
     "region": _l("Region"), "channel": _l("Channel"), "comments": _l("Comments"), "stage": _l("Stage"),
     "source": _l("Source"),
     "reached": _l("Reached"), "now": _l("Now"), "contacted": _l("Contacted"), "median_days": _l("Median days"),
-    "mean_days": _l("Mean days"), "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"),
-    "group": _l("Working group"),
+    "mean_days": _l("Mean days"), "group": _l("Working group"),
     "members": _l("Members"), "leads": _l("Leads"), "skill": _l("Skill"), "language": _l("Language"),
     "count": _l("Count"), "active_without_activity_30_days": _l("Active, no activity in 30 days"),
     "open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue"), "active_members": _l("Active members"),
@@ -75,10 +75,13 @@ COLUMN_TITLES: dict[str, object] = {
     "kind": _l("Type"), "requests": _l("Requests"), "platform": _l("Platform"), "filed": _l("Filed"),
     "answered": _l("Answered"), "response_rate": _l("Response rate"), "removed": _l("Removed"),
     "median_days_to_removal": _l("Median days to removal"), "still_online": _l("Still online"),
-    "title_zh": _l("Title (Chinese)"), "title_en": _l("Title (English)"), "capacity": _l("Places"),
+    "title": _l("Title"), "capacity": _l("Places"),
     "rsvps": _l("Replies confirmed by mail"), "places_taken": _l("Places taken"), "checked_in": _l("Checked in"),
     "walk_ins": _l("Walk-ins"), "show_rate": _l("Show rate"), "new_people": _l("New people"),
 }
+# Columns holding a translated text ({locale code: text}): a working group's name, an event's title,
+# an issue's subject. Shown in the reader's language, whatever the languages configured.
+TRANSLATED_COLUMNS = ("group", "title", "subject")
 # The codes in each report table's columns.
 VALUE_LABELS: dict[str, dict[str, Labels]] = {
     "by_channel": {"channel": {**CHANNEL_LABELS, "—": CHANNEL_LABELS[""]}},  # no channel: came directly
@@ -105,8 +108,7 @@ RAW_COLUMN_TITLES: dict[str, object] = {
     "joined_at": _l("Joined at"), "unsubscribed_at": _l("Unsubscribed at"), "nickname": _l("Nickname"),
     "contact_kind": _l("Secure contact"), "contact": _l("Contact"), "languages": _l("Languages"),
     "skills": _l("Skills"), "hours_per_week": _l("Hours per week"), "tags": _l("Tags"),
-    "group_zh": _l("Group (Chinese)"), "group_en": _l("Group (English)"), "group": _l("Working group"),
-    "title": _l("Title"),
+    "group": _l("Working group"), "title": _l("Title"),
     "priority": _l("Priority"), "due_on": _l("Due on"), "created_at": _l("Created at"),
 }
 _ONE = 0
@@ -127,25 +129,25 @@ def column_title(column: str) -> str:
     return str(COLUMN_TITLES.get(column, column))
 
 
-def _reader_is_english() -> bool:
-    return str(get_locale() or "zh").startswith("en")
+def _in_reader_language(value: Any) -> Any:
+    """A translated text ({locale code: text}) in the reader's language or its fallback."""
+    return pick(value, locale_code(get_locale())) if isinstance(value, dict) else value
 
 
-def _one_group_column(frame: pd.DataFrame) -> pd.DataFrame:
-    """A working group's name in the reader's language (the other one where it has none)."""
-    if not {"group_zh", "group_en"} <= set(frame.columns):
+def _translated(frame: pd.DataFrame) -> pd.DataFrame:
+    found = [column for column in TRANSLATED_COLUMNS if column in frame.columns]
+    if not found or frame.empty:
         return frame
-    first, other = ("group_en", "group_zh") if _reader_is_english() else ("group_zh", "group_en")
     out = frame.copy()
-    names = out[first].where(out[first].fillna("") != "", out[other]) if not out.empty else out[first]
-    out.insert(list(out.columns).index("group_zh"), "group", names)
-    return out.drop(columns=["group_zh", "group_en"])
+    for column in found:
+        out[column] = out[column].map(_in_reader_language)
+    return out
 
 
 def labelled(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its code columns replaced by their labels, and one group-name column, in the
-    current language."""
-    frame = _one_group_column(frame)
+    """The frame with its code columns replaced by their labels and its translated texts in the
+    reader's language (a fallback is a `Shown` that says so), in the current language."""
+    frame = _translated(frame)
     columns = VALUE_LABELS.get(table, {})
     if not columns or frame.empty:
         return frame
@@ -156,9 +158,19 @@ def labelled(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _plain_text(value: Any) -> Any:
+    """A translated text as plain `str` in the reader's language, for a file."""
+    shown = _in_reader_language(value)
+    return str(shown) if isinstance(shown, str) else shown
+
+
 def for_export(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as a download: codes labelled, columns titled, in the current language."""
-    return labelled(table, frame).rename(columns=column_title)
+    out = labelled(table, frame)
+    for column in TRANSLATED_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(_plain_text)
+    return out.rename(columns=column_title)
 
 
 def _converter(labels: Labels, many: bool) -> Callable[[Any], Any]:
@@ -171,29 +183,22 @@ def _converter(labels: Labels, many: bool) -> Callable[[Any], Any]:
 
 
 def raw_export(kind: str, header: list[str], rows: Iterator[Sequence[Any]]) -> tuple[list[str], Iterator[list[Any]]]:
-    """A raw list's titles and rows with its codes labelled, in the current language."""
+    """A raw list's titles and rows with its codes labelled and its translated texts in the
+    reader's language."""
     coded = RAW_VALUE_LABELS.get(kind, {})
     convert: list[Callable[[Any], Any] | None] = []
     for column in header:
-        if column not in coded:
+        if column in TRANSLATED_COLUMNS:
+            convert.append(_plain_text)
+        elif column in coded:
+            how, labels = coded[column]
+            convert.append(_converter(labels, many=how == _LIST))
+        else:
             convert.append(None)
-            continue
-        how, labels = coded[column]
-        convert.append(_converter(labels, many=how == _LIST))
-
-    both = {"group_zh", "group_en"} <= set(header)
-    zh_at, en_at = (header.index("group_zh"), header.index("group_en")) if both else (-1, -1)
-    english = _reader_is_english()
 
     def converted() -> Iterator[list[Any]]:
         for row in rows:
-            values = [value if fn is None else fn(value) for fn, value in zip(convert, row, strict=False)]
-            if both:  # one group-name column, in the reader's language
-                first, other = (values[en_at], values[zh_at]) if english else (values[zh_at], values[en_at])
-                values[zh_at] = first or other
-                del values[en_at]
-            yield values
+            yield [value if fn is None else fn(value) for fn, value in zip(convert, row, strict=False)]
 
-    shown = [("group" if c == "group_zh" else c) for c in header if c != "group_en"] if both else header
-    titles = [str(RAW_COLUMN_TITLES.get(c, c)) for c in shown]
+    titles = [str(RAW_COLUMN_TITLES.get(c, c)) for c in header]
     return titles, converted()

@@ -57,13 +57,13 @@ def volunteers(conn: Connection, f: ReportFilter) -> tuple[list[str], Iterator[S
 
 def tasks(conn: Connection, f: ReportFilter) -> tuple[list[str], Iterator[Sequence[Any]]]:
     k, g = t.tasks, t.groups
-    stmt = (sa.select(g.c.name_zh, g.c.name_en, k.c.title, k.c.status, k.c.priority, k.c.due_on, k.c.created_at)
+    stmt = (sa.select(g.c.name, k.c.title, k.c.status, k.c.priority, k.c.due_on, k.c.created_at)
             .join(g, g.c.id == k.c.group_id).where(*f.bounds(k.c.created_at)).order_by(k.c.id))
     if not f.include_confidential:
         stmt = stmt.where(g.c.confidential.is_(False))
     if f.group_id:
         stmt = stmt.where(k.c.group_id == f.group_id)
-    return ["group_zh", "group_en", "title", "status", "priority", "due_on", "created_at"], _stream(conn, stmt)
+    return ["group", "title", "status", "priority", "due_on", "created_at"], _stream(conn, stmt)
 
 
 LISTS = {"signatures": signatures, "subscribers": subscribers, "volunteers": volunteers, "tasks": tasks}

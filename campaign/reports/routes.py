@@ -14,6 +14,7 @@ from campaign.access import staff
 from campaign.auth.models import Role
 from campaign.exports import csv_stream
 from campaign.forms import choice_list
+from campaign.i18n import locale_code
 from campaign.reports import bp, charts
 from campaign.reports import services as reports
 from campaign.reports.exports import frame_csv, titled_xlsx
@@ -72,7 +73,7 @@ def _filter(form: ReportFilterForm) -> ReportFilter:
 
 def _form() -> ReportFilterForm:
     form = ReportFilterForm(request.args)
-    petitions, groups = reports.choices(current_user)
+    petitions, groups = reports.choices(current_user, locale_code(get_locale()))
     form.petition.choices = choice_list([(0, str(_l("All")))] + petitions)
     form.group.choices = choice_list([(0, str(_l("All")))] + groups)
     return form

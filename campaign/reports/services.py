@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.audit import services as audit
 from campaign.auth.models import Role, User
+from campaign.content import pick
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -43,13 +44,13 @@ def section(key: str, f: fr.ReportFilter) -> fr.Frames:
         return build(conn, f)
 
 
-def choices(viewer: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Petitions and the working groups `viewer` may see, for the filter menus."""
+def choices(viewer: User, locale: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Petitions and the working groups `viewer` may see, for the filter menus, named in `locale`
+    (or the fallback)."""
     with db.engine.connect() as conn:
-        petitions = conn.execute(sa.select(t.petitions.c.id, t.petitions.c.title_zh, t.petitions.c.title_en)
-                                 .order_by(t.petitions.c.id)).all()
-    groups = [(gid, name) for gid, name in visibility.group_options(viewer, "zh_Hans")]
-    return [(p.id, p.title_zh or p.title_en) for p in petitions], groups
+        petitions = conn.execute(sa.select(t.petitions.c.id, t.petitions.c.title).order_by(t.petitions.c.id)).all()
+    groups = [(gid, name) for gid, name in visibility.group_options(viewer, locale)]
+    return [(p.id, str(pick(p.title, locale))) for p in petitions], groups
 
 
 def raw_export(

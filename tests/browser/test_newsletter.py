@@ -39,3 +39,25 @@ def test_issue_page_shows_progress_live(new_page, make_user, app, inbox):
     expect(page.locator('[data-field="pending"]')).to_have_text("60")
     dispatch.run(budget=30)
     expect(page.locator('[data-field="sent"]')).to_have_text("60", timeout=15_000)
+
+
+def test_composer_writes_each_language_in_its_own_fieldset(new_page, make_user, app):
+    """With three languages the composer shows one fieldset per language; a draft written in two
+    is saved with both, and its page says which language is still missing."""
+    make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+    page = new_page(locale="en-GB")
+    page.goto("/login?lang=en")
+    page.fill("input[name=email]", "org@example.org")
+    page.fill("input[name=password]", "correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/staff/newsletter/issues/new?lang=en")
+    fieldsets = page.locator("fieldset.translated")
+    expect(fieldsets).to_have_count(3)
+    expect(fieldsets.locator("legend")).to_have_text(["简体中文", "繁體中文", "English"])
+    page.fill("input[name=subject-zh_Hans]", "三月通讯")
+    page.fill("textarea[name=body-zh_Hans]", "{{name|朋友}}，你好")
+    page.fill("input[name=subject-zh_Hant]", "三月通訊")
+    page.fill("textarea[name=body-zh_Hant]", "{{name|朋友}}，妳好")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", name="三月通讯")).to_be_visible()
+    expect(page.locator(".badge.warn")).to_have_text("Not translated: English")

@@ -83,6 +83,6 @@ def add_subscribers(
 def start_issue(
     actor: User, subject: str = "第一期：我们的进展", body: str = "{{name|朋友}}，你好！\n\n感谢支持。"
 ) -> int:
-    issue = services.create_issue(services.IssueData(subject=subject, body=body), actor)
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": subject}, body={"zh_Hans": body}), actor)
     services.start_send(issue.id, actor)
     return issue.id

@@ -13,8 +13,8 @@ from campaign.api.models import ApiKey
 from campaign.audit.models import AuditEvent
 from campaign.auth.models import Role
 from campaign.extensions import db
-from campaign.newsletter.models import Subscriber, SubscriberStatus
-from campaign.petitions.models import Signature
+from campaign.newsletter.models import Issue, Subscriber, SubscriberStatus
+from campaign.petitions.models import Petition, Signature
 from campaign.timeutil import utcnow
 from campaign.volunteers.models import Volunteer
 from tests.petitions_support import make_petition
@@ -207,3 +207,33 @@ def test_an_unexpected_failure_is_a_json_500_and_rolls_back(client, token, monke
     client.application.config["PROPAGATE_EXCEPTIONS"] = False  # as outside tests
     monkeypatch.setattr(services, "list_petitions", broken)
     _error(_get(client, "/api/v1/petitions", token("petitions:read")), 500)
+
+
+def test_translated_fields_are_objects_keyed_by_locale_code(client, token):
+    """A petition's and an issue's texts come keyed by locale code, in every language written and no other."""
+    petition = Petition(slug="three", status="open", goal=10,
+                        title={"zh_Hans": "简体标题", "zh_Hant": "繁體標題", "en": "A title"},
+                        summary={"zh_Hans": "摘要"}, target={})
+    db.session.add(petition)
+    db.session.add(Issue(subject={"zh_Hans": "第一期", "zh_Hant": "第一期（繁）"}, body={"zh_Hans": "正文"},
+                         status="sent", published=True, finished_at=utcnow()))
+    db.session.commit()
+    item = _get(client, "/api/v1/petitions", token("petitions:read")).get_json()["items"][0]
+    assert item["title"] == {"zh_Hans": "简体标题", "zh_Hant": "繁體標題", "en": "A title"}
+    assert item["summary"] == {"zh_Hans": "摘要"} and item["target"] == {}
+    issue = _get(client, "/api/v1/newsletters", token("newsletters:read")).get_json()["items"][0]
+    assert issue["subject"] == {"zh_Hans": "第一期", "zh_Hant": "第一期（繁）"}
+
+
+def test_a_signature_takes_any_configured_locale_and_no_other(client, token):
+    """`locale` accepts each configured language (zh_Hant too) and refuses one that is not configured."""
+    petition = Petition(slug="locale", status="open", goal=10, title={"zh_Hans": "标题"})
+    db.session.add(petition)
+    db.session.commit()
+    tok = token("signatures:write", "signatures:import")
+    body = {"email": "fan@example.org", "name": "Fan", "locale": "zh_Hant", "confirmed": True}
+    assert _post(client, f"/api/v1/petitions/{petition.id}/signatures", tok, body).status_code in (200, 201)
+    assert db.session.scalar(select(Signature.locale).where(Signature.email == "fan@example.org")) == "zh_Hant"
+    refused = _post(client, f"/api/v1/petitions/{petition.id}/signatures", tok, {**body, "email": "x@example.org",
+                                                                                   "locale": "fr"})
+    _error(refused, 422)

@@ -18,7 +18,8 @@ def test_count_button_keeps_what_was_typed_and_saves_nothing(login_as, app):
     add_subscribers(2, prefix="en", locale="en")
     organiser = login_as(Role.ORGANISER)
     page = organiser.post("/staff/newsletter/issues/new?lang=en", data={
-        "subject": "Spring <update>", "body": "Dear {{name}}, news.", "languages": ["en"], "count": "Count recipients",
+        "subject-zh_Hans": "Spring <update>", "body-zh_Hans": "Dear {{name}}, news.",
+            "languages": ["en"], "count": "Count recipients",
     }).get_data(as_text=True)
     assert "2 people would receive this issue now." in page
     assert 'value="Spring &lt;update&gt;"' in page
@@ -55,7 +56,7 @@ def test_schedule_is_typed_and_shown_in_the_organisation_time_zone(login_as, app
     add_subscribers(1)
     organiser = login_as(Role.ORGANISER)
     author = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), author)
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "定时"}, body={"zh_Hans": "正文"}), author)
     page = organiser.get(f"/staff/newsletter/issues/{issue.id}?lang=en").get_data(as_text=True)
     assert "Send at (Asia/Shanghai time)" in page
     organiser.post(f"/staff/newsletter/issues/{issue.id}/schedule", data={"when": "2030-03-01T09:30"})
@@ -75,7 +76,8 @@ def test_schedule_follows_another_zone(make_app, inbox, make_user):
 
         app.test_client_class = Client
         organiser = sign_in(app.test_client(), make_user(Role.ORGANISER))
-        issue = services.create_issue(services.IssueData(subject="定时", body="正文"), make_user(Role.ORGANISER))
+        issue = services.create_issue(services.IssueData(subject={"zh_Hans": "定时"},
+            body={"zh_Hans": "正文"}), make_user(Role.ORGANISER))
         organiser.post(f"/staff/newsletter/issues/{issue.id}/schedule", data={"when": "2030-07-01T09:30"})
         stored = db.session.get(Issue, issue.id)
         assert stored is not None and stored.scheduled_at == datetime(2030, 7, 1, 7, 30)  # CEST is UTC+2
@@ -90,3 +92,31 @@ def test_counts_follow_the_visibility_policy_of_who_asks(login_as, app):
     url = f"/staff/newsletter/audience.json?segment=volunteer-group:{group.id}"
     assert login_as(Role.ORGANISER).get(url).get_json()["count"] == 0
     assert login_as(Role.ADMIN).get(url).get_json()["count"] == 1
+
+
+def test_composer_has_one_fieldset_per_language_and_flags_the_missing_one(login_as, make_user):
+    """With three languages the composer shows three fieldsets; a language left unwritten is flagged,
+    there and in the list of issues."""
+    organiser = login_as(Role.ORGANISER)
+    issue = services.create_issue(services.IssueData(
+        subject={"zh_Hans": "三月通讯", "en": "March news"}, body={"zh_Hans": "正文", "en": "Text"}),
+            make_user(Role.ORGANISER))
+    page = organiser.get(f"/staff/newsletter/issues/{issue.id}/edit?lang=en").get_data(as_text=True)
+    assert page.count('<fieldset class="card translated">') == 3
+    for name in ("subject-zh_Hans", "subject-zh_Hant", "subject-en", "body-zh_Hans", "body-zh_Hant", "body-en"):
+        assert f'name="{name}"' in page
+    assert 'value="March news"' in page
+    assert page.count("Not translated yet") == 1 and "Not translated yet: Subject, Text (Markdown)" in page
+    listed = organiser.get("/staff/newsletter?lang=en").get_data(as_text=True)
+    assert "Not translated: 繁體中文" in listed
+
+
+def test_composer_stores_every_language_written(login_as):
+    """Saving the composer keeps each language's subject and text; an empty one is left out."""
+    organiser = login_as(Role.ORGANISER)
+    organiser.post("/staff/newsletter/issues/new", data={
+        "subject-zh_Hans": "通讯", "subject-zh_Hant": "通訊", "subject-en": "",
+        "body-zh_Hans": "正文", "body-zh_Hant": "正文（繁）", "body-en": ""})
+    issue = db.session.scalar(select(Issue))
+    assert issue.subject == {"zh_Hans": "通讯", "zh_Hant": "通訊"}
+    assert issue.body == {"zh_Hans": "正文", "zh_Hant": "正文（繁）"}

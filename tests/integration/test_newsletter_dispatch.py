@@ -182,7 +182,7 @@ def test_issue_page_controls_and_live_progress(login_as, app, inbox):
     add_subscribers(5)
     organiser = login_as(Role.ORGANISER)
     response = organiser.post(
-        "/staff/newsletter/issues/new?lang=en", data={"subject": "Update", "body": "Hello {{name}}"}
+        "/staff/newsletter/issues/new?lang=en", data={"subject-zh_Hans": "Update", "body-zh_Hans": "Hello {{name}}"}
     )
     issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = organiser.get(f"/staff/newsletter/issues/{issue_id}?lang=en").get_data(as_text=True)
@@ -221,7 +221,8 @@ def test_segment_registry_narrows_the_audience(app, make_user):
     registry(app).add(Feature(name="vip-readers", audiences=(vip,)))
     assert ("test-vip:vip", "VIPs: VIP readers") in segments.options(None)
     issue = services.create_issue(
-        services.IssueData(subject="s", body="b", segment="test-vip:vip"), make_user(Role.ORGANISER)
+        services.IssueData(subject={"zh_Hans": "s"}, body={"zh_Hans": "b"}, segment="test-vip:vip"),
+            make_user(Role.ORGANISER)
     )
     assert services.audience_count(issue) == 6
 
@@ -273,17 +274,18 @@ def test_editing_a_draft_keeps_its_audience_choices(login_as):
     """Reopening a draft shows the topics and languages chosen before, and saving changes them."""
     organiser = login_as(Role.ORGANISER)
     response = organiser.post("/staff/newsletter/issues/new", data={
-        "subject": "第八期", "body": "正文", "topics": ["policy", "events"], "languages": ["zh"]})
+        "subject-zh_Hans": "第八期", "body-zh_Hans": "正文", "topics": ["policy", "events"], "languages": ["zh"]})
     issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
     form = organiser.get(f"/staff/newsletter/issues/{issue_id}/edit").get_data(as_text=True)
     assert re.search(r'value="policy"[^>]*checked|checked[^>]*value="policy"', form)
     assert not re.search(r'value="support"[^>]*checked|checked[^>]*value="support"', form)
     organiser.post(
-        f"/staff/newsletter/issues/{issue_id}/edit", data={"subject": "第八期", "body": "新正文", "languages": ["en"]}
+        f"/staff/newsletter/issues/{issue_id}/edit", data={"subject-zh_Hans": "第八期",
+            "body-zh_Hans": "新正文", "languages": ["en"]}
     )
     db.session.expire_all()
     issue = db.session.get(Issue, issue_id)
-    assert (issue.body, issue.topics, issue.languages) == ("新正文", "", "en")
+    assert (issue.body, issue.topics, issue.languages) == ({"zh_Hans": "新正文"}, "", "en")
 
 
 def test_scheduled_issue_is_frozen_and_sent_when_due(app, make_user):
@@ -294,7 +296,7 @@ def test_scheduled_issue_is_frozen_and_sent_when_due(app, make_user):
 
     add_subscribers(4)
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), organiser)
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "定时"}, body={"zh_Hans": "正文"}), organiser)
     services.schedule(issue.id, utcnow() + timedelta(hours=1), organiser)
     assert worker.run_once(app, {"newsletter.schedule"}) == 0
     db.session.get(Issue, issue.id).scheduled_at = utcnow() - timedelta(seconds=1)
@@ -311,8 +313,8 @@ def test_petition_and_volunteer_segments_reach_only_opted_in_subscribers(app, ma
     from campaign.volunteers.models import Membership, Volunteer, WorkingGroup
 
     add_subscribers(3, prefix="signer")  # signer0..2 confirmed subscribers
-    petition = Petition(slug="stop-maskpark", title_zh="要求平台删除偷拍内容")
-    group = WorkingGroup(name_zh="政策倡导组", name_en="Policy advocacy")
+    petition = Petition(slug="stop-maskpark", title={"zh_Hans": "要求平台删除偷拍内容"})
+    group = WorkingGroup(name={"zh_Hans": "政策倡导组", "en": "Policy advocacy"})
     db.session.add_all([petition, group])
     db.session.flush()
     db.session.add_all([
@@ -331,10 +333,51 @@ def test_petition_and_volunteer_segments_reach_only_opted_in_subscribers(app, ma
 
     def count(segment: str) -> int:
         return services.audience_count(
-            services.create_issue(services.IssueData(subject="s", body="b", segment=segment), organiser)
+            services.create_issue(services.IssueData(subject={"zh_Hans": "s"}, body={"zh_Hans": "b"},
+                segment=segment), organiser)
         )
 
     assert count(f"petition:{petition.id}") == 1
     assert count(f"volunteer-group:{group.id}") == 1
     assert count("volunteer-status:active") == 1
     assert count("volunteer-status:new") == 0
+
+
+def test_each_recipient_gets_the_issue_in_their_stored_locale_or_the_marked_fallback(sink_app, make_user):
+    """A zh_Hant reader gets the Traditional text when written; an English reader, with no English
+    written, gets the Chinese text marked lang="zh-Hans" under a note in English."""
+    build, sink = sink_app
+    sink.keep_raw = True
+    other = build()
+    with other.app_context():
+        for address, locale in (("jian@example.org", "zh_Hans"), ("fan@example.org", "zh_Hant"),
+                                ("ann@example.org", "en")):
+            db.session.add(Subscriber(email=address, name=locale, status="confirmed", locale=locale))
+        db.session.commit()
+        organiser = make_user(Role.ORGANISER)
+        issue = services.create_issue(services.IssueData(
+            subject={"zh_Hans": "第一期：进展", "zh_Hant": "第一期：進展"},
+            body={"zh_Hans": "{{name|朋友}}，这个月的进展。", "zh_Hant": "{{name|朋友}}，這個月的進展。"}), organiser)
+        services.start_send(issue.id, organiser)
+        assert _drain(other, issue.id).status == "sent"
+        mails = {a: email.message_from_bytes(_raw_for(sink, a), policy=default_policy)
+                 for a in ("jian@example.org", "fan@example.org", "ann@example.org")}
+        assert mails["jian@example.org"]["Subject"] == "第一期：进展"
+        assert mails["fan@example.org"]["Subject"] == "第一期：進展"
+        traditional = mails["fan@example.org"].get_body(preferencelist=("html",)).get_content()
+        assert "這個月的進展" in traditional and 'lang="zh-Hant"' in traditional and "fallback-note" not in traditional
+        english = mails["ann@example.org"]
+        assert english["Subject"] == "第一期：进展"
+        html = english.get_body(preferencelist=("html",)).get_content()
+        assert '<html lang="en">' in html and '<div lang="zh-Hans">' in html and "这个月的进展" in html
+        assert "Not yet translated into English" in html
+        assert "Not yet translated into English" in english.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_preview_of_an_untranslated_language_marks_the_fallback(app, make_user):
+    """The preview for zh_Hant of an issue written only in Simplified Chinese shows it marked as such."""
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "通知"}, body={"zh_Hans": "简体正文"}),
+                                  make_user(Role.ORGANISER))
+    html = services.preview_html(issue.id, "zh_Hant")
+    assert '<html lang="zh-Hant">' in html and '<div lang="zh-Hans">' in html and "简体正文" in html
+    assert 'class="fallback-note' in html

@@ -9,6 +9,7 @@ from campaign.extensions import db
 from campaign.newsletter.models import Issue
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _parse(data: bytes) -> ElementTree.Element:
@@ -16,9 +17,13 @@ def _parse(data: bytes) -> ElementTree.Element:
     return ElementTree.fromstring(data)  # noqa: S314  (the app's own output, not a stranger's file)
 
 
-def _issue(subject: str, published: bool, finished: datetime, **fields) -> Issue:
-    issue = Issue(subject=subject, body=fields.pop("body", "{{name|朋友}}，你好 <script>x()</script>"),
-                  status="sent", published=published, finished_at=finished, **fields)
+def _issue(subject: str, published: bool, finished: datetime, **texts: str) -> Issue:
+    """An issue written in Simplified Chinese, plus any `subject_<code>` / `body_<code>` given."""
+    issue = Issue(subject={"zh_Hans": subject}, body={"zh_Hans": "{{name|朋友}}，你好 <script>x()</script>"},
+                  status="sent", published=published, finished_at=finished)
+    for key, text in texts.items():
+        name, code = key.split("_", 1)
+        getattr(issue, name)[code] = text
     db.session.add(issue)
     db.session.commit()
     return issue
@@ -45,6 +50,20 @@ def test_feed_lists_published_issues_as_valid_atom(client, make_user):
     assert "朋友，你好" in content and "<script" not in content  # merge field filled, sanitised
     english = _parse(client.get("/newsletter/feed/en.xml").data)
     assert [e.findtext(f"{ATOM}title") for e in english.findall(f"{ATOM}entry")] == ["Issue one"]
+    assert english.get(XML_LANG) == "en" and english.find(f"{ATOM}entry").get(XML_LANG) == "en"
+
+
+def test_one_feed_per_configured_language_each_entry_in_it_or_its_marked_fallback(client):
+    """feed/zh-Hant.xml gives the Traditional text where written, else the Simplified one marked as such."""
+    _issue("第一期", True, datetime(2026, 5, 1, 8, 0), subject_zh_Hant="第一期（繁）", body_zh_Hant="朋友們好")
+    _issue("第二期", True, datetime(2026, 5, 2, 8, 0))
+    feed = _parse(client.get("/newsletter/feed/zh-Hant.xml").data)
+    assert feed.get(XML_LANG) == "zh-Hant"
+    entries = {e.findtext(f"{ATOM}title"): e for e in feed.findall(f"{ATOM}entry")}
+    assert set(entries) == {"第一期（繁）", "第二期"}
+    assert "朋友們好" in entries["第一期（繁）"].findtext(f"{ATOM}content")
+    assert entries["第一期（繁）"].get(XML_LANG) == "zh-Hant" and entries["第二期"].get(XML_LANG) == "zh-Hans"
+    assert client.get("/newsletter/feed/xx.xml").status_code == 404
 
 
 def test_feed_answers_not_modified_to_a_reader_that_has_it(client):
@@ -66,4 +85,6 @@ def test_archive_page_links_its_feed(client):
     page = client.get("/newsletter/archive?lang=en").get_data(as_text=True)
     assert '<link rel="alternate" type="application/atom+xml" href="/newsletter/feed/en.xml"' in page
     page = client.get("/newsletter/archive?lang=zh").get_data(as_text=True)
-    assert 'href="/newsletter/feed/zh.xml"' in page
+    assert 'href="/newsletter/feed/zh-Hans.xml"' in page
+    page = client.get("/newsletter/archive?lang=zh-Hant").get_data(as_text=True)
+    assert 'href="/newsletter/feed/zh-Hant.xml"' in page

@@ -17,7 +17,8 @@ from tests.integration.newsletter_helpers import add_subscribers
 
 def test_send_to_an_empty_audience_is_refused_with_a_message(login_as, app):
     organiser = login_as(Role.ORGANISER)
-    response = organiser.post("/staff/newsletter/issues/new?lang=en", data={"subject": "Update", "body": "Hello"})
+    response = organiser.post("/staff/newsletter/issues/new?lang=en", data={"subject-zh_Hans": "Update",
+        "body-zh_Hans": "Hello"})
     issue_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = organiser.post(f"/staff/newsletter/issues/{issue_id}/send?lang=en", data={}, follow_redirects=True)
     assert "Nobody would receive this issue" in page.get_data(as_text=True)
@@ -30,7 +31,7 @@ def test_send_to_an_empty_audience_is_refused_with_a_message(login_as, app):
 
 def test_scheduling_for_nobody_is_refused(app, make_user):
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), organiser)
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "定时"}, body={"zh_Hans": "正文"}), organiser)
     try:
         services.schedule(issue.id, utcnow() + timedelta(hours=1), organiser)
     except services.NewsletterError as exc:
@@ -43,7 +44,7 @@ def test_scheduling_for_nobody_is_refused(app, make_user):
 def test_scheduled_issue_whose_audience_emptied_goes_back_to_draft(app, make_user):
     add_subscribers(2)
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="定时", body="正文"), organiser)
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "定时"}, body={"zh_Hans": "正文"}), organiser)
     services.schedule(issue.id, utcnow() + timedelta(hours=1), organiser)
     for subscriber in db.session.scalars(select(Subscriber)):
         subscriber.status = "unsubscribed"

@@ -64,7 +64,8 @@ def test_group_audience_reaches_who_agreed_subscribed_or_not(sink_app, make_user
     with other.app_context():
         group, _people = _group_with_people()
         organiser = make_user(Role.ORGANISER)
-        issue = services.create_issue(services.IssueData(subject="小组通知", body="{{name|朋友}}，周六见。",
+        issue = services.create_issue(services.IssueData(subject={"zh_Hans": "小组通知"},
+            body={"zh_Hans": "{{name|朋友}}，周六见。"},
                                                          segment=f"volunteer-group:{group.id}"), organiser)
         assert services.audience_count(issue, organiser) == 4
         assert services.start_send(issue.id, organiser) == 4
@@ -77,7 +78,8 @@ def test_group_audience_reaches_who_agreed_subscribed_or_not(sink_app, make_user
 def test_languages_still_narrow_the_volunteers_reached(app, make_user):
     group, _people = _group_with_people()
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="Group news", body="See you", languages=["en"],
+    issue = services.create_issue(services.IssueData(subject={"en": "Group news"},
+        body={"en": "See you"}, languages=["en"],
                                                      segment=f"volunteer-group:{group.id}"), organiser)
     assert services.audience_count(issue, organiser) == 1  # the English-reading volunteer
 
@@ -88,7 +90,7 @@ def test_status_audience_reaches_consenting_volunteers_of_that_status(app, make_
     make_volunteer(email="v3@example.net", status="new", mail_consent=True)
     make_volunteer(email="v4@example.net", status="active", mail_consent=True, confirmed_at=None)
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="致志愿者", body="谢谢",
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "致志愿者"}, body={"zh_Hans": "谢谢"},
                                                      segment="volunteer-status:active"), organiser)
     assert services.audience_count(issue, organiser) == 1
     services.start_send(issue.id, organiser)
@@ -98,7 +100,7 @@ def test_status_audience_reaches_consenting_volunteers_of_that_status(app, make_
 
 def test_a_caseworker_reaches_no_volunteer_by_status(app, make_user):
     make_volunteer(email="v1@example.net", status="active", mail_consent=True)
-    issue = services.create_issue(services.IssueData(subject="致志愿者", body="谢谢",
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "致志愿者"}, body={"zh_Hans": "谢谢"},
                                                      segment="volunteer-status:active"), make_user(Role.ORGANISER))
     assert services.audience_count(issue, make_user(Role.CASEWORKER)) == 0
 
@@ -108,7 +110,7 @@ def test_one_click_unsubscribe_withdraws_the_volunteer_consent(sink_app, make_us
     with other.app_context():
         group, people = _group_with_people()
         organiser = make_user(Role.ORGANISER)
-        issue = services.create_issue(services.IssueData(subject="小组通知", body="周六见",
+        issue = services.create_issue(services.IssueData(subject={"zh_Hans": "小组通知"}, body={"zh_Hans": "周六见"},
                                                          segment=f"volunteer-group:{group.id}"), organiser)
         services.start_send(issue.id, organiser)
         _drain(other, issue.id)
@@ -128,7 +130,7 @@ def test_one_click_unsubscribe_withdraws_the_volunteer_consent(sink_app, make_us
         # The volunteer's own preferences link leads to the same choice, not to an error.
         assert bare.get(url.replace("unsubscribe", "preferences")).status_code == 302
         sink.counts.clear()
-        again = services.create_issue(services.IssueData(subject="第二次", body="再见",
+        again = services.create_issue(services.IssueData(subject={"zh_Hans": "第二次"}, body={"zh_Hans": "再见"},
                                                          segment=f"volunteer-group:{group.id}"), organiser)
         services.start_send(again.id, organiser)
         _drain(other, again.id)
@@ -138,7 +140,7 @@ def test_one_click_unsubscribe_withdraws_the_volunteer_consent(sink_app, make_us
 def test_withdrawing_skips_rows_not_yet_sent(app, make_user):
     group, people = _group_with_people()
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="小组通知", body="周六见",
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "小组通知"}, body={"zh_Hans": "周六见"},
                                                      segment=f"volunteer-group:{group.id}"), organiser)
     services.start_send(issue.id, organiser)
     row = db.session.scalar(select(OutboxRow).where(OutboxRow.email == "agreed@example.net"))
@@ -169,7 +171,7 @@ def test_consent_is_asked_at_sign_up_changed_at_me_and_shown_to_reviewers(client
 def test_erasing_blanks_the_address_on_contact_rows(app, make_user):
     group, people = _group_with_people()
     organiser = make_user(Role.ORGANISER)
-    issue = services.create_issue(services.IssueData(subject="小组通知", body="周六见",
+    issue = services.create_issue(services.IssueData(subject={"zh_Hans": "小组通知"}, body={"zh_Hans": "周六见"},
                                                      segment=f"volunteer-group:{group.id}"), organiser)
     services.start_send(issue.id, organiser)
     from campaign.newsletter import personal_data

@@ -115,3 +115,30 @@ def test_weekly_summary_goes_to_organisers_once_a_week(app, inbox, make_user):
     assert weekly_summary() == 0
     deliver_now(app)
     assert len(inbox.messages) == 1 and inbox.last_to(organiser.email)
+
+
+def test_group_names_and_titles_are_shown_in_the_readers_language_with_the_fallback(app):
+    """A translated column (`group`, `title`, `subject`) becomes one column in the reader's language:
+    Traditional where written, else the marked fallback; exports hold plain text under one title."""
+    import pandas as pd
+    from flask_babel import force_locale
+
+    from campaign.content import Shown
+    from campaign.reports.labels import column_title, for_export, labelled, raw_export
+
+    policy = {"zh_Hans": "政策倡导", "zh_Hant": "政策倡導", "en": "Policy"}
+    support = {"zh_Hans": "幸存者支持", "en": "Survivor support"}
+    frame = pd.DataFrame({"group": [policy, support], "members": [3, 1]})
+    with app.test_request_context("/?lang=zh-Hant"):
+        shown = labelled("by_group", frame)["group"].tolist()
+        assert shown == ["政策倡導", "幸存者支持"]
+        assert not shown[0].fallback and shown[1].fallback and shown[1].tag == "zh-Hans"
+        exported = for_export("by_group", frame)
+        assert list(exported.columns) == [column_title("group"), column_title("members")] != ["group", "members"]
+        assert [type(name) for name in exported.iloc[:, 0]] == [str, str]
+        titles, rows = raw_export("tasks", ["group", "title"], iter([(support, "写信")]))
+        assert len(titles) == 2 and list(rows) == [["幸存者支持", "写信"]]
+    with app.test_request_context("/"), force_locale("en"):
+        assert labelled("by_group", frame)["group"].tolist() == ["Policy", "Survivor support"]
+        assert isinstance(labelled("events", pd.DataFrame({"title": [policy]}))["title"][0], Shown)
+        assert for_export("by_group", frame).columns[0] == "Working group"

@@ -12,6 +12,9 @@ from campaign.reports import frames as fr
 from campaign.reports import tables as t
 
 D = datetime
+# A group's name in each language written; the frames keep it so, the reader's language is picked later.
+POLICY = {"zh_Hans": "政策倡导", "zh_Hant": "政策倡導", "en": "Policy"}
+SUPPORT = {"zh_Hans": "幸存者支持", "en": "Survivor support"}
 
 
 @pytest.fixture()
@@ -19,8 +22,10 @@ def conn():
     engine = sa.create_engine("sqlite://")
     db.metadata.create_all(engine)
     with engine.begin() as c:
-        c.execute(t.petitions.insert(), [{"id": 1, "slug": "a", "status": "open", "goal": 10, "title_zh": "甲"},
-                                         {"id": 2, "slug": "b", "status": "open", "goal": 5, "title_zh": "乙"}])
+        c.execute(t.petitions.insert(), [
+            {"id": 1, "slug": "a", "status": "open", "goal": 10, "title": {"zh_Hans": "甲"}},
+            {"id": 2, "slug": "b", "status": "open", "goal": 5, "title": {"zh_Hans": "乙"}},
+        ])
         sig = lambda i, p, status, created, confirmed, region="", src="", comment="": {  # noqa: E731
             "petition_id": p, "email": f"{i}@x.org", "name": "n", "region": region, "src": src, "comment": comment,
             "status": status, "created_at": created, "confirmed_at": confirmed}
@@ -83,8 +88,8 @@ def conn():
             {"volunteer_id": 2, "to_status": "contacted", "at": D(2026, 3, 2)},
         ])
         c.execute(t.groups.insert(), [
-            {"id": 1, "name_zh": "政策倡导", "name_en": "Policy", "confidential": False},
-            {"id": 2, "name_zh": "幸存者支持", "name_en": "Survivor support", "confidential": True},
+            {"id": 1, "name": POLICY, "confidential": False},
+            {"id": 2, "name": SUPPORT, "confidential": True},
         ])
         c.execute(t.memberships.insert(), [{"group_id": 1, "volunteer_id": 1, "is_lead": True},
                                            {"group_id": 2, "volunteer_id": 2, "is_lead": False}])
@@ -158,16 +163,16 @@ def test_volunteer_figures(conn):
     assert contact["contacted"] == 2 and contact["median_days"] == 1.5  # 2 days and 1 day
     assert frames["by_skill"].values.tolist() == [["law", 2], ["design", 1]]
     assert frames["by_language"].values.tolist() == [["en", 2], ["zh", 2]]  # ties in name order
-    assert frames["by_group"]["group_en"].tolist() == ["Policy"]  # the confidential group is left out
+    assert frames["by_group"]["group"].tolist() == [POLICY]  # the confidential group is left out
     assert frames["went_quiet"].iloc[0, 0] == 1
     admin_view = fr.volunteer_frames(conn, fr.ReportFilter(include_confidential=True))
-    assert admin_view["by_group"]["group_en"].tolist() == ["Policy", "Survivor support"]
+    assert admin_view["by_group"]["group"].tolist() == [POLICY, SUPPORT]
 
 
 def test_group_figures(conn):
     frames = fr.group_frames(conn, fr.ReportFilter(today=date(2026, 3, 10)))
     row = frames["tasks_by_group"].iloc[0]
-    assert (row["group_en"], row["open"], row["done"], row["overdue"], row["active_members"]) == ("Policy", 2, 1, 1, 1)
+    assert (row["group"], row["open"], row["done"], row["overdue"], row["active_members"]) == (POLICY, 2, 1, 1, 1)
     assert row["open_per_active_member"] == 2.0
     assert len(frames["tasks_by_group"]) == 1
     weekly = frames["done_per_week"]
