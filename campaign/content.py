@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from campaign.i18n import Language, Languages, languages
 
-__all__ = ["Bilingual", "Shown", "TranslatedField", "Translatable", "demo_texts", "fallback_order", "pick",
+__all__ = ["Shown", "TranslatedField", "Translatable", "demo_texts", "fallback_order", "pick",
            "translated_column", "written"]
 
 
@@ -223,13 +223,3 @@ class TranslatedField(Field):
     def _value(self) -> str:
         return ""
 
-
-class Bilingual:
-    """Being replaced by `Translatable`: models with `<name>_zh` / `<name>_en` column pairs."""
-
-    def text(self, name: str, lang: str) -> str:
-        if str(lang).startswith("en"):
-            value = getattr(self, f"{name}_en")
-            if value:
-                return str(value)
-        return str(getattr(self, f"{name}_zh"))

@@ -222,15 +222,6 @@ def tag(locale: object) -> str:
     return str(locale_code(locale)).replace("_", "-")
 
 
-def short_code(locale: str) -> str:
-    """Which of today's two content columns a locale reads: 'en' for English, else 'zh'.
-
-    Content is still stored as `<field>_zh` / `<field>_en` pairs; Traditional Chinese readers
-    get the Chinese text (never stored: see `locale_code`).
-    """
-    return "en" if str(locale).startswith("en") else "zh"
-
-
 def remember_choice(response: Response) -> Response:
     found = languages().by_any(_asked())
     if found is not None and request.cookies.get(COOKIE) != found.tag:

@@ -16,6 +16,9 @@ from tests.conftest import Inbox
 from tests.integration.volunteer_factories import add_member, make_group, make_volunteer, volunteer_client
 from tests.petitions_support import make_petition, send_mail
 
+# An issue's subject and text, written in Simplified Chinese only.
+S, B = {"zh_Hans": "s"}, {"zh_Hans": "b"}
+
 
 def _members_with_subscriptions(group, n: int = 2) -> list[Volunteer]:
     people = []
@@ -37,11 +40,11 @@ def test_organiser_can_neither_choose_nor_reach_a_confidential_group(make_user):
     stored = f"volunteer-group:{group.id}"
     assert stored not in dict(segments.options(organiser))
     assert stored in dict(segments.options(admin))
-    issue = newsletter.create_issue(newsletter.IssueData(subject="s", body="b", segment=stored), organiser)
+    issue = newsletter.create_issue(newsletter.IssueData(subject=S, body=B, segment=stored), organiser)
     assert newsletter.audience_count(issue, organiser) == 0
     with pytest.raises(newsletter.NewsletterError):  # an issue reaching nobody is never sent
         newsletter.start_send(issue.id, organiser)
-    other = newsletter.create_issue(newsletter.IssueData(subject="s", body="b", segment=stored), admin)
+    other = newsletter.create_issue(newsletter.IssueData(subject=S, body=B, segment=stored), admin)
     assert newsletter.audience_count(other, admin) == 2
 
 
@@ -131,9 +134,9 @@ def test_chinese_signers_who_opt_in_are_reached_by_a_chinese_only_issue(app, cli
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == "zh.signer@example.org"))
     assert subscriber.locale == "zh_Hans"
     organiser = make_user(Role.ORGANISER)
-    chinese = newsletter.create_issue(newsletter.IssueData(subject="s", body="b", languages=["zh_Hans"]), organiser)
-    legacy = newsletter.create_issue(newsletter.IssueData(subject="s", body="b", languages=["zh"]), organiser)
-    english = newsletter.create_issue(newsletter.IssueData(subject="s", body="b", languages=["en"]), organiser)
+    chinese = newsletter.create_issue(newsletter.IssueData(subject=S, body=B, languages=["zh_Hans"]), organiser)
+    legacy = newsletter.create_issue(newsletter.IssueData(subject=S, body=B, languages=["zh"]), organiser)
+    english = newsletter.create_issue(newsletter.IssueData(subject=S, body=B, languages=["en"]), organiser)
     assert newsletter.audience_count(chinese) == 1 and newsletter.audience_count(legacy) == 1
     assert newsletter.audience_count(english) == 0
 
