@@ -29,7 +29,7 @@ class Subscriber(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised (privacy.normalise_email)
     name: Mapped[str] = mapped_column(String(100), default="")
-    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")  # "zh_Hans" or "en"
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")  # a configured locale code
     topics: Mapped[str] = mapped_column(String(200), default="")  # comma-separated topic keys
     status: Mapped[str] = mapped_column(String(20), default=SubscriberStatus.PENDING.value, index=True)
     # Where consent came from: "form", "petition:<id>", "volunteer", "import:<file>".
@@ -153,7 +153,7 @@ class ImportJob(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default=ImportStatus.CHECKING.value)
     source: Mapped[str] = mapped_column(String(80), default="")
-    locale: Mapped[str] = mapped_column(String(10), default="zh")
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")  # the imported subscribers' language
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     data: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[int] = mapped_column(default=0)
