@@ -151,6 +151,7 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Eve
     if fields["group_id"] not in allowed or (event is not None and event.group_id not in allowed):
         raise NotAllowed()
     created = event is None
+    was_cancelled = event is not None and event.status == EventStatus.CANCELLED.value
     if event is None:
         event = Event(starts_at=fields["starts_at"], ends_at=fields["ends_at"])
         db.session.add(event)
@@ -161,6 +162,8 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Eve
         event.set_text(name, fields.get(name))
     event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
     db.session.flush()
+    if not created and not was_cancelled and event.status == EventStatus.CANCELLED.value:
+        _tell_repliers_it_is_cancelled(event.id)
     promoted = _promote_waiting(event.id)
     # A lead is a volunteer, not a staff account: the entry names them in its detail.
     details = [f"{promoted} moved up" if promoted else "", "" if isinstance(actor, User) else f"by lead {actor.id}"]
@@ -168,6 +171,16 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Eve
                  event.id, "; ".join(detail for detail in details if detail))
     db.session.commit()
     return event
+
+
+def _tell_repliers_it_is_cancelled(event_id: int) -> None:
+    """Everyone holding a place or waiting for one gets a mail saying the event is cancelled
+    (composed by the worker, `send_due_mail`); those who never confirmed their address get none."""
+    db.session.execute(
+        update(Rsvp).where(Rsvp.event_id == event_id,
+                           Rsvp.status.in_([RsvpStatus.CONFIRMED.value, RsvpStatus.WAITING.value]))
+        .values(mail_due="cancelled").execution_options(synchronize_session=False))
+    worker.wake_after_commit(Lane.MAIL)
 
 
 # --- RSVP ---------------------------------------------------------------------------------------
@@ -419,6 +432,16 @@ def _mail_status(event: Event, rsvp: Rsvp, moved_up: bool = False, reminder: str
     mail.queue(message)
 
 
+def _mail_cancelled(event: Event, rsvp: Rsvp) -> None:
+    """Queue the mail telling someone who replied that the event is cancelled (caller's transaction)."""
+    title = event.text("title", rsvp.locale)
+    subject_text, text, html = mail.render(
+        "events_cancelled", rsvp.locale, _l("Cancelled: %(title)s", title=title), event=event, lang=rsvp.locale,
+        when=when_text(event, rsvp.locale),
+    )
+    mail.queue(mail.build_message(rsvp.email, subject_text, text, html))
+
+
 def _claim(due: ColumnElement[bool], values: dict[str, Any], limit: int) -> list[int]:
     from campaign import claims
 
@@ -440,6 +463,7 @@ def send_due_mail(limit: int = 200, now: datetime | None = None) -> int:
     done = 0
     batches = (
         # Where a reply stands, after confirming or moving up (composed here, off the request).
+        ("cancelled", Rsvp.mail_due == "cancelled", {"mail_due": ""}),
         ("moved", Rsvp.mail_due == "moved", {"mail_due": ""}),
         ("status", Rsvp.mail_due == "status", {"mail_due": ""}),
         # Two hours before: the day-before reminder is not sent any more after this one.
@@ -459,7 +483,9 @@ def send_due_mail(limit: int = 200, now: datetime | None = None) -> int:
                 continue
             try:
                 with db.session.begin_nested():
-                    if kind in ("moved", "status"):
+                    if kind == "cancelled":
+                        _mail_cancelled(event, rsvp)
+                    elif kind in ("moved", "status"):
                         _mail_status(event, rsvp, moved_up=kind == "moved", now=moment)
                     else:
                         _mail_status(event, rsvp, reminder=kind, now=moment)

@@ -496,3 +496,26 @@ def test_a_lead_cannot_reach_the_staff_pages(app):
                  f"/staff/events/{event.id}/edit", f"/staff/events/{event.id}/check-in"):
         response = space.get(path)
         assert response.status_code == 302 and "/login" in response.location, path
+
+
+def test_cancelling_an_event_tells_everyone_who_holds_or_awaits_a_place(app, client, inbox, login_as):
+    """Cancelling mails the confirmed and the waiting, each in their language, once; someone who
+    never followed their confirmation link gets nothing (their address was never proven)."""
+    event = make_event(capacity=1)
+    reply_and_confirm(client, inbox, event, "first@example.org", "一")
+    reply_and_confirm(client, inbox, event, "second@example.org", "二")
+    assert rsvp(client, event, "never@example.org", "三").status_code == 303
+    assert [r.status for r in rows()] == ["confirmed", "waiting", "pending"]
+    staff = login_as(Role.ORGANISER)
+    start, end = (to_org(t).strftime("%Y-%m-%dT%H:%M") for t in (event.starts_at, event.ends_at))
+    cancelled = _event_form(event.group_id, status="cancelled", starts_at=start, ends_at=end, capacity="1")
+    inbox.clear()
+    assert staff.post(f"/staff/events/{event.id}/edit", data=cancelled).status_code == 302
+    send_event_mail(app)
+    assert sorted(str(m["To"]) for m in inbox.messages) == ["first@example.org", "second@example.org"]
+    assert "已取消" in str(inbox.last_to("first@example.org")["Subject"])
+    # Saving the cancelled event again sends nothing more.
+    inbox.clear()
+    assert staff.post(f"/staff/events/{event.id}/edit", data=cancelled).status_code == 302
+    send_event_mail(app)
+    assert inbox.messages == []
