@@ -154,7 +154,8 @@ def fallback_note(value: object) -> Markup:
         return Markup("")
     note = _("Not yet translated into %(language)s: shown in %(original)s.",
              language=reader.name, original=written_in.name)
-    return Markup('<p class="fallback-note muted">{}</p>').format(note)
+    # In the reader's language, wherever it is placed (often inside the fallback's own lang="").
+    return Markup('<p class="fallback-note muted" lang="{}">{}</p>').format(reader.tag, note)
 
 
 class TranslatedField(Field):
