@@ -114,8 +114,8 @@ def test_takedown_list_filters_by_response(app, login_as):
 
 def test_sends_in_progress_link_to_the_sending_issues(app, login_as):
     """The newsletter card counts issues being sent and links to a list of just those."""
-    db.session.add(Issue(subject="Sending now", status=IssueStatus.SENDING.value))
-    db.session.add(Issue(subject="Still a draft"))
+    db.session.add(Issue(subject={"en": "Sending now"}, status=IssueStatus.SENDING.value))
+    db.session.add(Issue(subject={"en": "Still a draft"}))
     db.session.commit()
     client = login_as(Role.ORGANISER)
     href, value = _figures(client)["Sends in progress"]
