@@ -5,6 +5,8 @@ and marks them nofollow; scripts, event handlers, styles and remote images never
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import markdown
 import nh3
 
@@ -23,3 +25,9 @@ def render_markdown(text: str, tags: frozenset[str] | set[str] = SAFE_TAGS) -> s
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def render_translations(texts: Mapping[str, str]) -> dict[str, str]:
+    """Each language's Markdown ({locale code: text}) rendered to sanitised HTML: done once, when
+    a text is saved, so showing it renders nothing."""
+    return {code: render_markdown(text) for code, text in texts.items()}

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from campaign.extensions import db
+from campaign.markup import render_translations
 from campaign.petitions.models import TRANSLATED, Petition, Signature
-from campaign.petitions.services import rendered
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
 
@@ -26,7 +26,7 @@ def make_petition(slug: str = "takedown", status: str = "open", **fields: Any) -
                         **{name: value for name, value in values.items() if name not in TRANSLATED})
     for name in TRANSLATED:
         petition.set_text(name, values.get(name))
-    petition.body_html = rendered(petition.body)
+    petition.body_html = render_translations(petition.body)
     db.session.add(petition)
     db.session.commit()
     return petition

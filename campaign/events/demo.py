@@ -12,7 +12,7 @@ from campaign.content import demo_texts
 from campaign.events.models import Event, EventStatus, Rsvp, RsvpStatus, WalkIn
 from campaign.events.services import CODE_ALPHABET
 from campaign.extensions import db
-from campaign.markup import render_markdown
+from campaign.markup import render_translations
 from campaign.timeutil import utcnow
 from campaign.volunteers.models import WorkingGroup
 
@@ -55,7 +55,7 @@ def _code(rng: random.Random) -> str:
 def _event(group_id: int, start: datetime, hours: int, capacity: int, **fields: Any) -> Event:
     event = Event(group_id=group_id, status=EventStatus.PUBLISHED.value, starts_at=start,
                   ends_at=start + timedelta(hours=hours), capacity=capacity, **fields)
-    event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
+    event.description_html = render_translations(event.description)
     db.session.add(event)
     db.session.flush()
     return event

@@ -34,7 +34,7 @@ from campaign.features import Figure, Lane
 from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
-from campaign.markup import render_markdown
+from campaign.markup import render_translations
 from campaign.newsletter.models import Subscriber
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.privacy import normalise_email
@@ -160,7 +160,7 @@ def save_event(event: Event | None, fields: dict[str, Any], actor: Actor) -> Eve
         setattr(event, name, fields[name])
     for name in TRANSLATED:
         event.set_text(name, fields.get(name))
-    event.set_text("description_html", {code: render_markdown(text) for code, text in event.description.items()})
+    event.description_html = render_translations(event.description)
     db.session.flush()
     if not created and not was_cancelled and event.status == EventStatus.CANCELLED.value:
         _tell_repliers_it_is_cancelled(event.id)

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from campaign.content import demo_texts
 from campaign.extensions import db
 from campaign.i18n import locale_code
+from campaign.markup import render_translations
 from campaign.petitions.models import (
     Display,
     Petition,
@@ -20,7 +21,7 @@ from campaign.petitions.models import (
     Source,
     UpdateKind,
 )
-from campaign.petitions.services import next_milestone, rendered
+from campaign.petitions.services import next_milestone
 from campaign.timeutil import utcnow
 
 SLUG = "maskpark-takedown"
@@ -152,7 +153,7 @@ def seed_petitions(rng: random.Random) -> None:
     petition.set_text("share_text", demo_texts(
         "我签了：要求平台快速下架偷拍内容、追查传播者。你也来签名吧",
         "I signed: platforms must take down covert recordings fast, and those who share them must be pursued."))
-    petition.body_html = rendered(petition.body)
+    petition.body_html = render_translations(petition.body)
     db.session.add(petition)
     db.session.flush()
 
@@ -208,5 +209,5 @@ def _update(petition: Petition, kind: UpdateKind, title: dict[str, str], body: d
     entry = PetitionUpdate(petition_id=petition.id, kind=kind.value, **fields)
     entry.set_text("title", title)
     entry.set_text("body", body)
-    entry.body_html = rendered(entry.body)
+    entry.body_html = render_translations(entry.body)
     return entry

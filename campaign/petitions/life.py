@@ -27,6 +27,7 @@ from campaign.auth.models import User
 from campaign.extensions import db
 from campaign.i18n import languages
 from campaign.links import absolute_url
+from campaign.markup import render_translations
 from campaign.newsletter import services as newsletter
 from campaign.petitions.forms import EMAIL_SHAPE
 from campaign.petitions.milestones import note_count_change
@@ -39,7 +40,7 @@ from campaign.petitions.models import (
     Source,
     UpdateKind,
 )
-from campaign.petitions.services import petition_changed, rendered
+from campaign.petitions.services import petition_changed
 from campaign.privacy import normalise_email
 from campaign.timeutil import utcnow
 
@@ -92,7 +93,7 @@ def post_update(petition: Petition, data: UpdateData, actor: User) -> tuple[Peti
                            no_answer_days=data.no_answer_days, created_by_id=actor.id)
     entry.set_text("title", data.title)
     entry.set_text("body", data.body)
-    entry.body_html = rendered(entry.body)
+    entry.body_html = render_translations(entry.body)
     db.session.add(entry)
     petition.updated_at = utcnow()  # the page shows it: a new cache key everywhere
     db.session.flush()

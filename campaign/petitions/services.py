@@ -21,7 +21,7 @@ from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.mail.skeleton import Skeleton, slot
-from campaign.markup import render_markdown
+from campaign.markup import render_markdown, render_translations
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.petitions.milestones import note_count_change, parse_milestones
 from campaign.petitions.models import (
@@ -143,11 +143,6 @@ def all_petitions() -> Sequence[Petition]:
     return db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
 
 
-def rendered(markdown: Mapping[str, str]) -> dict[str, str]:
-    """Each language's Markdown rendered to sanitised HTML: done once, when a text is saved."""
-    return {code: render_markdown(text) for code, text in markdown.items()}
-
-
 def preview(texts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     """The editor's preview, per configured language: `texts` maps each translated field to its
     `{locale code: text}` as typed; the body comes back sanitised as `body_html`. Saves nothing."""
@@ -176,7 +171,7 @@ def save_petition(petition: Petition | None, fields: dict[str, Any], actor: User
     petition.embed_origins = "\n".join(fields.get("embed_origins") or [])
     for name in TRANSLATED:
         petition.set_text(name, fields.get(name))
-    petition.body_html = rendered(petition.body)
+    petition.body_html = render_translations(petition.body)
     # A goal already passed would show a full bar: raise it to the next milestone.
     if petition.goal <= petition.signature_count:
         petition.goal = next_milestone(petition.signature_count)
