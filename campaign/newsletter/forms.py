@@ -153,3 +153,12 @@ class TemplateChoiceForm(FlaskForm):
 
     template = SelectField(_l("Start from a template"), coerce=int)
     submit = SubmitField(_l("Use this template"))
+
+
+class SubscriberSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("Address, or part of it"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    submit = SubmitField(_l("Search"))

@@ -20,3 +20,21 @@ ISSUE_STATUS_LABELS: dict[str, object] = {
     IssueStatus.SENT.value: _l("sent"),
     IssueStatus.CANCELLED.value: _l("cancelled"),
 }
+
+
+_SOURCE_KINDS: dict[str, object] = {
+    "form": _l("Sign-up form"),
+    "volunteer": _l("Volunteer sign-up"),
+    "petition": _l("Petition signature"),
+    "event": _l("Event reply"),
+    "import": _l("Imported list"),
+}
+
+
+def subscriber_source(source: str) -> str:
+    """Where a subscriber's consent came from ("petition:3", "import:substack-2025"), for people."""
+    kind, _sep, detail = source.partition(":")
+    label = _SOURCE_KINDS.get(kind)
+    if label is None:
+        return source
+    return f"{label} ({detail})" if kind == "import" and detail else str(label)

@@ -16,7 +16,8 @@ from campaign.access import personal, public, staff
 from campaign.auth.forms import ConfirmForm
 from campaign.auth.models import Role, User
 from campaign.extensions import csrf, limiter
-from campaign.i18n import languages, locale_code
+from campaign.forms import choice_list, confirmed
+from campaign.i18n import LANGUAGE_LABELS, languages, locale_code
 from campaign.labels import add_filters
 from campaign.links import absolute_url
 from campaign.newsletter import bp, compose, dispatch, segments, services
@@ -26,17 +27,21 @@ from campaign.newsletter.forms import (
     PreferencesForm,
     ScheduleForm,
     SubscribeForm,
+    SubscriberSearchForm,
     TemplateChoiceForm,
     TemplateForm,
     TestSendForm,
 )
-from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS
+from campaign.newsletter.labels import ISSUE_STATUS_LABELS, SUBSCRIBER_STATUS_LABELS, subscriber_source
 from campaign.newsletter.models import ImportJob, Issue, IssueStatus
+from campaign.paging import paginate
 from campaign.security import accepts_files
 from campaign.timeutil import from_org, to_org
 
 organisers = staff(Role.ORGANISER, Role.ADMIN)
-add_filters(bp, issue_status=ISSUE_STATUS_LABELS, subscriber_status=SUBSCRIBER_STATUS_LABELS)
+add_filters(bp, issue_status=ISSUE_STATUS_LABELS, subscriber_status=SUBSCRIBER_STATUS_LABELS,
+            subscriber_language=LANGUAGE_LABELS)
+bp.add_app_template_filter(subscriber_source)
 
 # The preview shows the mail itself, whose styles are inline (mail clients need them).
 _PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'"
@@ -458,6 +463,39 @@ def import_confirm(job_id: int) -> BaseResponse:
         except services.ImportNotReady as exc:
             flash(str(exc), "error")
     return redirect(url_for("newsletter.import_status", job_id=job_id), 303)
+
+
+@bp.route("/staff/newsletter/subscribers")
+@organisers
+def subscribers() -> str:
+    """How many subscribe in each language, and finding one person by (part of) their address."""
+    form = SubscriberSearchForm(request.args)
+    form.status.choices = choice_list([("", _("Any status")), *SUBSCRIBER_STATUS_LABELS.items()])
+    found = None
+    if form.validate() and form.q.data:
+        try:
+            found = paginate(services.subscriber_search(form.q.data, form.status.data or ""))
+        except services.NewsletterError as exc:
+            form.q.errors = [*form.q.errors, str(exc)]
+        else:
+            services.record_search(current_user, len(found.items))
+    return render_template(
+        "newsletter/subscribers.html", form=form, found=found,
+        counts=services.status_counts(), by_language=services.language_counts(), action=ConfirmForm(),
+    )
+
+
+@bp.route("/staff/newsletter/subscribers/<int:subscriber_id>/unsubscribe", methods=["POST"])
+@organisers
+def unsubscribe_for(subscriber_id: int) -> BaseResponse:
+    if confirmed():
+        try:
+            services.unsubscribe_for(subscriber_id, current_user)
+            flash(_("Taken off the list: they receive no more issues."), "info")
+        except services.NewsletterError as exc:
+            flash(str(exc), "error")
+    # Back to the same search, which now shows the new status.
+    return redirect(url_for("newsletter.subscribers", q=request.args.get("q", "")[:100]), 303)
 
 
 @bp.route("/staff/newsletter/bounced")

@@ -54,8 +54,6 @@ CONFIRM_DAYS = 7
 EDITABLE = {IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value}
 PROGRESS_EVERY = 1000  # rows between progress updates of a list import
 
-logger = logging.getLogger(__name__)
-
 
 class NewsletterError(Exception):
     """A newsletter action that cannot be done; the message is shown to the user."""
@@ -188,13 +186,18 @@ def unsubscribe(token: str) -> Subscriber | None:
         db.session.commit()
         return None
     subscriber = subscriber_for_link(token)
+    _leave(subscriber)
+    db.session.commit()
+    return subscriber
+
+
+def _leave(subscriber: Subscriber) -> None:
+    """Joins the caller's transaction: off the list at once, and nothing more is sent to them."""
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
         subscriber.unsubscribed_at = utcnow()
         happenings.record(happenings.SUBSCRIBER_LEFT, "subscriber", subscriber.id)
     dispatch.skip_pending_for(subscriber.id, "unsubscribed")
-    db.session.commit()
-    return subscriber
 
 
 def subscribe_confirmed(email: str, name: str, locale: str, source: str, general: bool = True) -> Subscriber:
@@ -225,6 +228,53 @@ def subscribe_confirmed(email: str, name: str, locale: str, source: str, general
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status)).all()
     return {status: int(n) for status, n in rows}
+
+
+# --- finding a subscriber ---------------------------------------------------------------------
+
+# Addresses show only for a search of at least this many characters: the page finds the person who
+# wrote in (to leave, to ask what is kept), it is not for reading the whole list.
+SEARCH_MIN = 3
+
+
+def language_counts() -> dict[str, int]:
+    """Subscribed people per stored locale code: which languages an issue should be written in."""
+    rows = db.session.execute(
+        select(Subscriber.locale, func.count())
+        .where(Subscriber.status == SubscriberStatus.CONFIRMED.value)
+        .group_by(Subscriber.locale)
+    ).all()
+    return {locale: int(n) for locale, n in rows}
+
+
+def subscriber_search(search: str, status: str = "") -> Select[Subscriber]:
+    """Subscribers whose address contains `search` (at least SEARCH_MIN characters), newest first."""
+    text = search.strip().lower()
+    if len(text) < SEARCH_MIN:
+        raise NewsletterError(_l("Type at least %(n)d characters of the address.", n=SEARCH_MIN))
+    stmt = select(Subscriber).where(Subscriber.email.contains(text, autoescape=True))
+    if status in SubscriberStatus._value2member_map_:
+        stmt = stmt.where(Subscriber.status == status)
+    return stmt.order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+
+
+def record_search(actor: User, shown: int) -> None:
+    """Audit a search that showed addresses (how many, never what was typed: that is an address)."""
+    audit.record(actor, "newsletter.subscribers_searched", "subscribers", "", f"{shown} shown")
+    db.session.commit()
+
+
+def unsubscribe_for(subscriber_id: int, actor: User) -> Subscriber:
+    """Take someone off the list at their request (they wrote in instead of using the link)."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NewsletterError(_l("No such subscriber."))
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED.value:
+        raise NewsletterError(_l("This address had already left the list."))
+    _leave(subscriber)
+    audit.record(actor, "newsletter.unsubscribed_for", "subscriber", subscriber.id)
+    db.session.commit()
+    return subscriber
 
 
 def bounced(actor: User) -> list[Subscriber]:
