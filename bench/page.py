@@ -255,6 +255,11 @@ def _sign_cpu(url: str, instance: Path, storage: str, seen: int, posts: int) -> 
     cpu = (time.process_time() - began) / posts * 1000
     with app.app_context():
         db.engine.dispose()
+    timer = getattr(store, "timer", None)
+    if timer is not None:
+        # limits' memory store expires keys on a timer thread, which a reset under it trips over.
+        timer.cancel()
+        timer.join()
     store.reset()
     return cpu
 
