@@ -163,6 +163,9 @@ class PaperImport:
 
 def check_paper_row(row: PaperRow, today: date) -> object | None:
     """Why a paper row cannot be kept (a translatable reason), or None."""
+    if any("\x00" in text for text in (row.name, row.email, row.region)):
+        # PostgreSQL cannot store NUL: the row is refused here rather than failing the whole upload.
+        return _l("This row contains an invisible control character (NUL) that cannot be stored.")
     if not row.name.strip():
         return _l("No name.")
     if len(row.name.strip()) > 80:

@@ -403,3 +403,25 @@ def test_reports_show_signatures_by_source(app, client, inbox, login_as):
     assert [row[1] for row in channel[1:]] == ["1"]  # the online signature alone
     raw = organiser.get("/reports/raw/signatures.csv").get_data(as_text=True)
     assert "paper-" not in raw
+
+
+def test_paper_csv_with_control_characters_or_a_broken_shape_is_reported_not_a_crash(app, login_as):
+    """A NUL (which PostgreSQL cannot store) or a cell too long for CSV is that row's problem, told in
+    the organiser's language; the good rows are kept; an upload that is not CSV at all says so."""
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    url = f"/staff/petitions/{_petition().id}/paper/import"
+    rows = "name,region\nGood,北京\nNul\x00name,上海\nRegion,广\x00州\n" + "Long," + "x" * 200_000 + "\nLast,\n"
+    response = organiser.post(url, data={"file": (io.BytesIO(rows.encode()), "sheet.csv")},
+                              content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200, text[:500]
+    assert "已添加 2 个签名；3 行未保存。" in text
+    for line, reason in ((3, "不可见控制字符"), (4, "不可见控制字符"), (5, "无法按 CSV 读取")):
+        assert re.search(rf"<td>{line}</td><td>[^<]*{re.escape(reason)}", text), (line, reason)
+    db.session.expire_all()
+    assert _petition().signature_count == 2
+    assert sorted(db.session.scalars(select(Signature.name))) == ["Good", "Last"]
+    binary = organiser.post(url, data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\xff"), "sheet.csv")},
+                            content_type="multipart/form-data")
+    assert binary.status_code == 400 and "UTF-8" in binary.get_data(as_text=True)
