@@ -103,13 +103,16 @@ def unsubscribe(token: str) -> tuple[str, int] | str:
     200 with no redirect; a GET only shows the button, since scanners follow links in mail."""
     contact = services.contact_for_link(token) is not None
     try:
+        # From mail to one petition's news (say): the link leaves that alone, not the whole list.
+        leaving = None if contact else services.leaving_for_link(token)
         if request.method == "POST":
             services.unsubscribe(token)
-            return render_template("newsletter/unsubscribed.html", token=token, contact=contact)
+            return render_template("newsletter/unsubscribed.html", token=token, contact=contact, leaving=leaving)
         subscriber = None if contact else services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400
-    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact)
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact,
+                           leaving=leaving)
 
 
 @bp.route("/newsletter/archive")

@@ -22,7 +22,7 @@ from campaign.petitions.models import MilestonePassed, Petition, Signature
 from campaign.security import _CSP
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
-from tests.petitions_support import make_petition, sign_and_confirm
+from tests.petitions_support import mailed_paths, make_petition, send_mail, sign, sign_and_confirm
 
 
 def _actions() -> list[str]:
@@ -92,6 +92,91 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     assert newsletter.start_send(general.id, organiser_user) == 1
     _send_newsletters()
     assert _recipients(inbox) == ["reader@example.org"]
+
+
+def _post_update(organiser, petition_id: int, **fields: str) -> None:
+    data = {"kind": "update", "title-zh_Hans": "进展", "title-en": "Progress", "body-zh_Hans": "有进展。",
+            "body-en": "Progress.", "mail": "y", **fields}
+    assert organiser.post(f"/staff/petitions/{petition_id}/updates", data=data).status_code == 303
+
+
+def test_unsubscribing_under_a_petitions_news_stops_that_news_alone(app, client, inbox, login_as):
+    """The one-click unsubscribe (RFC 8058: a bare POST, no cookie) under one petition's news stops
+    that petition's news; the newsletter and another petition's news keep coming. The page says
+    what stops, in the reader's language, and offers leaving everything instead."""
+    make_petition()
+    make_petition(slug="other", title={"zh_Hans": "另一份请愿", "en": "Another petition"})
+    sign_and_confirm(app, client, inbox, "both@example.org", updates="y", newsletter="y")
+    assert sign(client, "other", "both@example.org", updates="y").status_code == 303
+    send_mail(app)
+    assert client.post(mailed_paths(inbox, "both@example.org")[0], data={}).status_code == 303
+    takedown, other = (db.session.scalars(select(Petition.id).where(Petition.slug == slug)).one()
+                       for slug in ("takedown", "other"))
+    inbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    _post_update(organiser, takedown)
+    _send_newsletters()
+    mail = inbox.last_to("both@example.org")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.search(r"<(http://[^>]+/newsletter/unsubscribe/[^>]+)>", mail["List-Unsubscribe"]).group(1)
+    path = urlsplit(url).path
+    assert any(urlsplit(link).path == path for link in Inbox.links(mail))  # the link in the text too
+
+    bare = app.test_client(use_cookies=False)
+    shown = bare.get(path + "?lang=en").get_data(as_text=True)
+    assert "Stop receiving news of the petition “Take down covert recordings”?" in shown
+    assert "请愿“要求平台下架偷拍内容”的最新消息" in bare.get(path).get_data(as_text=True)
+    done = bare.post(path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert done.status_code == 200 and "Location" not in done.headers
+    assert "请愿“要求平台下架偷拍内容”的最新消息" in done.get_data(as_text=True)
+    db.session.expire_all()
+    subscriber = db.session.scalars(select(Subscriber)).one()
+    assert subscriber.status == "confirmed"
+    follows = {pid: on for pid, on in db.session.execute(select(Signature.petition_id, Signature.updates))}
+    assert follows == {takedown: False, other: True}
+
+    inbox.clear()
+    _post_update(organiser, takedown)
+    # Nobody follows that petition any more: the second update is not mailed at all.
+    assert db.session.scalar(select(func.count()).select_from(Issue)
+                             .where(Issue.segment == f"petition-updates:{takedown}")) == 1
+    _post_update(organiser, other)
+    organiser_user = _user(organiser)
+    general = newsletter.create_issue(newsletter.IssueData(subject={"en": "Newsletter"}, body={"en": "News"}),
+                                      organiser_user)
+    newsletter.start_send(general.id, organiser_user)
+    _send_newsletters()
+    subjects = sorted(str(message["Subject"]) for message in inbox.messages)
+    assert subjects == ["Newsletter", "进展｜另一份请愿"], subjects
+
+    # Leaving everything from that page still works, one click as well.
+    everything = re.search(r'href="(/newsletter/unsubscribe/[^"?]+)">或者退订我们的全部邮件</a>',
+                           done.get_data(as_text=True)).group(1)
+    assert everything != path
+    assert bare.post(everything, data="List-Unsubscribe=One-Click",
+                     content_type="application/x-www-form-urlencoded").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(select(Subscriber)).one().status == "unsubscribed"
+
+
+def test_the_targets_answer_is_mailed_to_signers_who_asked_in_their_language(app, client, inbox, login_as):
+    """The answer goes, like an update, only to signers who asked for this petition's news."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "follower@example.org", updates="y")
+    sign_and_confirm(app, client, inbox, "quiet@example.org", newsletter="y")
+    db.session.scalars(select(Subscriber).where(Subscriber.email == "follower@example.org")).one().locale = "en"
+    db.session.commit()
+    inbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    assert organiser.post(f"/staff/petitions/{_petition().id}/updates", data={
+        "kind": "answer", "title-zh_Hans": "平台回应了", "title-en": "The platform answered",
+        "body-zh_Hans": "他们同意下架。", "body-en": "They agreed to take it down.",
+        "answered_on": "2026-03-08", "mail": "y"}).status_code == 303
+    _send_newsletters()
+    assert _recipients(inbox) == ["follower@example.org"]
+    mail = inbox.last_to("follower@example.org")
+    assert str(mail["Subject"]) == "The answer to “Take down covert recordings”"
+    assert "They agreed to take it down." in Inbox.text(mail)
 
 
 def _user(client):
