@@ -510,3 +510,34 @@ def test_paper_csv_with_control_characters_or_a_broken_shape_is_reported_not_a_c
     binary = organiser.post(url, data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\xff"), "sheet.csv")},
                             content_type="multipart/form-data")
     assert binary.status_code == 400 and "UTF-8" in binary.get_data(as_text=True)
+
+
+def test_paper_signature_racing_an_online_one_is_a_duplicate_not_a_crash(app, client, inbox, login_as, monkeypatch):
+    """An address that signs online just after the paper duplicate check (simulated: the check
+    misses it once) is refused by the unique key and reported as a duplicate, never a 500; the
+    file's other rows are kept."""
+    from campaign.petitions import life
+
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    real = life._existing_emails
+    calls: list[int] = []
+
+    def late(pid: int, emails: list[str]) -> set[str]:
+        calls.append(pid)
+        return set() if len(calls) == 1 else real(pid, emails)
+
+    monkeypatch.setattr(life, "_existing_emails", late)
+    rows = "name,email\nLate,online@example.org\nFresh,fresh@example.org\n"
+    response = organiser.post(f"/staff/petitions/{petition_id}/paper/import",
+                              data={"file": (io.BytesIO(rows.encode()), "sheet.csv")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 200 and "已添加 1 个签名；1 行未保存。" in response.get_data(as_text=True)
+    calls.clear()
+    one = organiser.post(f"/staff/petitions/{petition_id}/paper", data={"name": "Late", "email": "online@example.org"})
+    assert one.status_code == 400 and "这个邮箱已经签署过这份请愿" in one.get_data(as_text=True)
+    db.session.expire_all()
+    assert _petition().signature_count == 2
+    assert _actions().count("petition.paper_import") == 1
