@@ -180,6 +180,10 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     # In each language the petition is written in (Simplified Chinese and English).
     expect(page.get_by_alt_text("扫码在线签名 · Scan to sign online")).to_be_visible()
     expect(page.get_by_role("columnheader", name="签名 Signature")).to_be_visible()
+    from pypdf import PdfReader
+
+    printed = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True))).pages[0].mediabox
+    assert (round(printed.width), round(printed.height)) == (595, 842)  # A4, as the sheet's CSS asks
 
     if pdf.available():
         page.goto(f"/staff/petitions/{petition_id}/delivery")

@@ -177,6 +177,9 @@ def test_the_targets_answer_is_mailed_to_signers_who_asked_in_their_language(app
     mail = inbox.last_to("follower@example.org")
     assert str(mail["Subject"]) == "The answer to “Take down covert recordings”"
     assert "They agreed to take it down." in Inbox.text(mail)
+    page = client.get("/petitions/takedown").get_data(as_text=True)
+    assert "平台回应了" in page and "于 2026-03-08 回应" in page and "他们同意下架。" in page
+    assert "Answered on 2026-03-08" in client.get("/petitions/takedown?lang=en").get_data(as_text=True)
 
 
 def _user(client):
