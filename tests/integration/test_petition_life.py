@@ -544,3 +544,46 @@ def test_paper_signature_racing_an_online_one_is_a_duplicate_not_a_crash(app, cl
     db.session.expire_all()
     assert _petition().signature_count == 2
     assert _actions().count("petition.paper_import") == 1
+
+
+def _sample(converter: object, petition_id: int) -> object:
+    """A value a route's converter accepts: the petition's id, one of an `any(...)`, or its slug."""
+    from werkzeug.routing import AnyConverter, IntegerConverter
+
+    if isinstance(converter, IntegerConverter):
+        return petition_id
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "takedown"
+
+
+def test_every_page_but_the_embed_pages_stays_unframeable(app, client, login_as):
+    """Walk every GET route of the app (as an organiser, with a petition whose embed lists a
+    partner): only the embed pages name that partner in frame-ancestors; every other answer,
+    errors included, keeps the site's CSP unchanged and X-Frame-Options: DENY."""
+    make_petition(embed_origins="https://partner.example")
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    framed = set()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" or re.search(r"log_?out|sign_?out",
+                                                                                      rule.rule):
+            continue
+        values = {name: _sample(rule._converters[name], petition_id) for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(rule.endpoint, **values)
+        response = organiser.get(path)
+        response.get_data()  # a streamed export runs to its end and leaves its context
+        csp = response.headers.get("Content-Security-Policy")
+        checked += 1
+        if rule.endpoint.startswith("petitions.embed") and response.status_code == 200:
+            assert csp == _CSP.replace("frame-ancestors 'none'", "frame-ancestors https://partner.example"), path
+            assert "X-Frame-Options" not in response.headers, path
+            framed.add(rule.endpoint)
+            continue
+        assert csp == _CSP, (path, response.status_code, csp)
+        assert response.headers.get("X-Frame-Options") == "DENY", path
+    assert framed == {"petitions.embed_page", "petitions.embed_thanks"} and checked > 50, (framed, checked)
