@@ -22,7 +22,7 @@ from campaign.extensions import db
 from campaign.newsletter import dispatch
 from campaign.newsletter import services as newsletter
 from campaign.newsletter.models import Subscriber
-from campaign.petitions import pdf
+from campaign.petitions import milestones, pdf
 from campaign.petitions.models import Petition, Signature
 from campaign.timeutil import utcnow
 from tests.browser.conftest import wait_for_mail
@@ -140,11 +140,14 @@ def _sign_in(page: Any, app: Any, locale: str) -> None:
 
 @pytest.mark.parametrize(("lang", "browser_locale", "locale"), LANGS)
 def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
-        app, live_server, context, make_user, lang, browser_locale, locale):
-    """An organiser publishes an update and the target's answer, types in a paper signature,
-    uploads a CSV of them, opens the printable sheet and downloads the PDF; the public page shows
-    the news, the new count and, past a milestone, the prompt to share."""
-    make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+        app, live_server, context, make_user, inbox, lang, browser_locale, locale):
+    """An organiser asks for milestone mail, publishes an update and the target's answer, types in
+    a paper signature, uploads a CSV of them, opens the printable sheet, downloads the PDF and
+    sees paper apart in the report; the milestone mail comes in their language; the public page
+    shows the news, the new count and, past a milestone, the prompt to share."""
+    organiser = make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+    organiser.locale = locale
+    db.session.commit()
     make_petition(milestones="3")
     petition_id = db.session.scalars(select(Petition.id)).one()
     page = context(browser_locale).new_page()
@@ -155,6 +158,11 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
         "Or: no answer after this many days", "Publish", "Name", "Add signature", "CSV file", "Upload")
     # One fieldset per language, each with its "Title": the Simplified Chinese inputs by name.
     title_zh, body_zh = page.locator('[name="title-zh_Hans"]'), page.locator('[name="body-zh_Hans"]')
+
+    page.goto("/staff/petitions")
+    watch, watching = words(app, locale, "Mail me at milestones", "You get a mail when a petition passes a milestone.")
+    page.get_by_role("button", name=watch).click()
+    expect(page.get_by_text(watching)).to_be_visible()
 
     page.goto(f"/staff/petitions/{petition_id}/updates")
     page.get_by_label(update_kind).check()
@@ -175,6 +183,20 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
         files=[{"name": "sheet.csv", "mimeType": "text/csv", "buffer": rows}])
     page.get_by_role("button", name=upload).click()
     expect(page.get_by_role("cell", name=words(app, locale, "No name.")[0])).to_be_visible()
+
+    page.goto("/reports/petitions")
+    by_source, paper_label = words(app, locale, "Signatures by source", "Paper")
+    section = page.get_by_role("region", name=by_source)
+    section.locator("summary").click()  # the figures' table, under the chart
+    row = section.get_by_role("row").filter(has=page.get_by_role("cell", name=paper_label, exact=True))
+    expect(row.get_by_role("cell").last).to_have_text("3")
+
+    # The third signature passed the milestone: the organiser who asked is mailed, in their language.
+    milestones.send_milestone_mails()
+    wait_for_mail()
+    title = "要求平台下架偷拍内容" if lang == "zh" else "Take down covert recordings"
+    subject = words(app, locale, "%(count)s signatures: %(title)s")[0] % {"count": "3", "title": title}
+    assert [str(mail["Subject"]) for mail in inbox.to("org@example.org")] == [subject]
 
     page.goto(f"/staff/petitions/{petition_id}/sheet")
     # In each language the petition is written in (Simplified Chinese and English).
