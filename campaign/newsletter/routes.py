@@ -83,8 +83,11 @@ def preferences(token: str) -> BaseResponse | str:
         return redirect(url_for("newsletter.unsubscribe", token=token))
     try:
         subscriber = services.subscriber_for_link(token)
+        leaving = services.leaving_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400  # type: ignore[return-value]
+    # Reached from mail to one petition's news: "unsubscribe from the newsletter" here means the list.
+    leave_all = leaving.everything_token if leaving else token
     form = PreferencesForm(
         language=subscriber.locale, topics=[t for t in subscriber.topics.split(",") if t]
     )
@@ -92,7 +95,8 @@ def preferences(token: str) -> BaseResponse | str:
         services.update_preferences(token, form.language.data, form.topics.data or [])
         flash(_("Your preferences are saved."), "info")
         return redirect(url_for("newsletter.preferences", token=token))
-    return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token)
+    return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token,
+                           leave_all=leave_all)
 
 
 @bp.route("/newsletter/unsubscribe/<token>", methods=["GET", "POST"])

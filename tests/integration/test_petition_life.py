@@ -123,6 +123,12 @@ def test_unsubscribing_under_a_petitions_news_stops_that_news_alone(app, client,
     assert any(urlsplit(link).path == path for link in Inbox.links(mail))  # the link in the text too
 
     bare = app.test_client(use_cookies=False)
+    # The mail's preferences link opens this subscriber's preferences; leaving the newsletter there
+    # means the whole list, not this petition's news.
+    prefs = next(urlsplit(link).path for link in Inbox.links(mail) if "/newsletter/preferences/" in link)
+    shown = bare.get(prefs).get_data(as_text=True)
+    leave_list = re.search(r'action="(/newsletter/unsubscribe/[^"]+)"', shown).group(1)
+    assert leave_list != path and "退订通讯" in shown
     shown = bare.get(path + "?lang=en").get_data(as_text=True)
     assert "Stop receiving news of the petition “Take down covert recordings”?" in shown
     assert "请愿“要求平台下架偷拍内容”的最新消息" in bare.get(path).get_data(as_text=True)
