@@ -111,6 +111,19 @@ class Contacts:
 
 
 @dataclass(frozen=True)
+class Leave:
+    """How someone leaves one audience alone: the one-click unsubscribe under mail sent to it.
+
+    `withdraw(value, email)` takes the person (a normalised address) out of the audience in the
+    caller's transaction, leaving the rest of their subscription as it is; `describe(value)` names
+    what they leave in the reader's language ("news of the petition “…”").
+    """
+
+    withdraw: Callable[[str | None, str], None]
+    describe: Callable[[str | None], str]
+
+
+@dataclass(frozen=True)
 class Audience:
     """A newsletter audience owned by the feature that holds the data.
 
@@ -127,6 +140,8 @@ class Audience:
     contacts: Contacts | None = None  # also reaches these people, subscribed or not
     # Also reaches subscribers who joined for this audience alone (Subscriber.general False).
     limited: bool = False
+    # With it, the unsubscribe link in mail to this audience leaves the audience, not the list.
+    leave: Leave | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from campaign.mail.dkim_signer import DkimSigner
 from campaign.mail.services import one_line, sender_address
 from campaign.mail.skeleton import SlotTemplate, b64_lines
 from campaign.markup import render_markdown
+from campaign.newsletter import segments
 from campaign.newsletter.models import Issue
 
 MANAGE_PURPOSE = "newsletter.manage"
@@ -70,9 +71,30 @@ def read_contact_token(token: str) -> str:
     return subject
 
 
-def recipient_token(subscriber_id: int | None, contact: str) -> str:
-    """The token for a recipient's preferences and unsubscribe links: a subscriber's, or a contact's."""
-    return manage_token(subscriber_id) if subscriber_id is not None else contact_token(contact)
+LEAVE_PURPOSE = "newsletter.leave"
+
+
+def leave_token(subscriber_id: int, audience: str) -> str:
+    """The token in mail to an audience one can leave alone (a petition's news): its unsubscribe
+    link leaves that audience; its preferences link opens the subscriber's preferences."""
+    return tokens.make(LEAVE_PURPOSE, [subscriber_id, audience])
+
+
+def read_leave_token(token: str) -> tuple[int, str]:
+    """Return (subscriber id, stored audience), or raise tokens.TokenInvalid."""
+    subject, _state = tokens.read(LEAVE_PURPOSE, token, MANAGE_MAX_AGE)
+    if not (isinstance(subject, list) and len(subject) == 2
+            and isinstance(subject[0], int) and isinstance(subject[1], str)):
+        raise tokens.TokenInvalid()
+    return subject[0], subject[1]
+
+
+def recipient_token(subscriber_id: int | None, contact: str, leave: str = "") -> str:
+    """The token for a recipient's preferences and unsubscribe links: a subscriber's (one that
+    leaves the audience `leave` alone, when the issue goes to one), or a contact's."""
+    if subscriber_id is None:
+        return contact_token(contact)
+    return leave_token(subscriber_id, leave) if leave else manage_token(subscriber_id)
 
 
 def read_manage_token(token: str) -> int:
@@ -129,6 +151,7 @@ class Prepared:
     dkim_key: bytes | None = None
     dkim_selector: bytes = b""
     dkim_domain: bytes = b""
+    leave: str = ""  # the issue's audience, when its mail's unsubscribe link leaves it alone
     _parts: list[bytes] = field(default_factory=list)
     _signer: DkimSigner | None = None
 
@@ -243,4 +266,5 @@ def prepare(issue: Issue, locale: str) -> Prepared:
         dkim_key=key,
         dkim_selector=cfg.get("DKIM_SELECTOR", "").encode(),
         dkim_domain=cfg.get("DKIM_DOMAIN", "").encode(),
+        leave=issue.segment if issue.segment and segments.leave_of(issue.segment) else "",
     )

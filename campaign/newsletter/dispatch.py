@@ -291,8 +291,9 @@ def send_batch(
     for index, row in enumerate(rows):
         throttle.wait()
         try:
-            message = prepared[(row.issue_id, row.locale)].message(
-                row.id, row.email, row.name, recipient_token(row.subscriber_id, row.contact)
+            ready = prepared[(row.issue_id, row.locale)]
+            message = ready.message(
+                row.id, row.email, row.name, recipient_token(row.subscriber_id, row.contact, ready.leave)
             )
             transport.send(sender, row.email, message)
         except (UnicodeError, ValueError) as exc:

@@ -88,8 +88,11 @@ def preferences(token: str) -> BaseResponse | str:
         return redirect(url_for("newsletter.unsubscribe", token=token))
     try:
         subscriber = services.subscriber_for_link(token)
+        leaving = services.leaving_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400  # type: ignore[return-value]
+    # Reached from mail to one petition's news: "unsubscribe from the newsletter" here means the list.
+    leave_all = leaving.everything_token if leaving else token
     form = PreferencesForm(
         language=subscriber.locale, topics=[t for t in subscriber.topics.split(",") if t]
     )
@@ -97,7 +100,8 @@ def preferences(token: str) -> BaseResponse | str:
         services.update_preferences(token, form.language.data, form.topics.data or [])
         flash(_("Your preferences are saved."), "info")
         return redirect(url_for("newsletter.preferences", token=token))
-    return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token)
+    return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token,
+                           leave_all=leave_all)
 
 
 @bp.route("/newsletter/unsubscribe/<token>", methods=["GET", "POST"])
@@ -108,13 +112,16 @@ def unsubscribe(token: str) -> tuple[str, int] | str:
     200 with no redirect; a GET only shows the button, since scanners follow links in mail."""
     contact = services.contact_for_link(token) is not None
     try:
+        # From mail to one petition's news (say): the link leaves that alone, not the whole list.
+        leaving = None if contact else services.leaving_for_link(token)
         if request.method == "POST":
             services.unsubscribe(token)
-            return render_template("newsletter/unsubscribed.html", token=token, contact=contact)
+            return render_template("newsletter/unsubscribed.html", token=token, contact=contact, leaving=leaving)
         subscriber = None if contact else services.subscriber_for_link(token)
     except services.LinkInvalid as exc:
         return render_template("newsletter/link_invalid.html", message=str(exc)), 400
-    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact)
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token, contact=contact,
+                           leaving=leaving)
 
 
 @bp.route("/newsletter/archive")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Select
 
 from campaign.auth.models import User
-from campaign.features import ContactRows, Contacts, registry
+from campaign.features import ContactRows, Contacts, Leave, registry
 
 
 class UnknownSegment(Exception):
@@ -68,3 +68,12 @@ def reaches_limited(stored: str) -> bool:
     """Whether the stored audience may reach subscribers who joined for it alone."""
     audience = registry().audiences.get(stored.partition(":")[0])
     return audience is not None and audience.limited
+
+
+def leave_of(stored: str) -> tuple[Leave, str | None] | None:
+    """(how to leave it, its value) when the stored audience can be left on its own, or None."""
+    key, _sep, value = stored.partition(":")
+    audience = registry().audiences.get(key)
+    if audience is None or audience.leave is None:
+        return None
+    return audience.leave, (value if audience.choices is not None else None)

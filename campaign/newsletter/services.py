@@ -136,7 +136,10 @@ def subscriber_for_link(token: str) -> Subscriber:
     try:
         subscriber_id = compose.read_manage_token(token)
     except tokens.TokenInvalid:
-        raise LinkInvalid(_l("This link is not valid.")) from None
+        try:
+            subscriber_id, _audience = compose.read_leave_token(token)
+        except tokens.TokenInvalid:
+            raise LinkInvalid(_l("This link is not valid.")) from None
     subscriber = db.session.get(Subscriber, subscriber_id)
     if subscriber is None:
         raise LinkInvalid(_l("This link is not valid."))
@@ -176,22 +179,73 @@ def withdraw_contact(contact: str) -> None:
     logger.info("newsletter: contact %s withdrew consent", contact)
 
 
+@dataclass(frozen=True)
+class Leaving:
+    """What an unsubscribe link from mail to a leavable audience (a petition's news) leaves."""
+
+    subscriber: Subscriber
+    audience: str
+    description: str
+    everything_token: str  # the subscriber's own token, to leave the whole list instead
+
+
+def leaving_for_link(token: str) -> Leaving | None:
+    """The audience an unsubscribe link leaves alone, or None for a link that leaves the list.
+
+    LinkInvalid when it names a subscriber who is gone."""
+    try:
+        subscriber_id, stored = compose.read_leave_token(token)
+    except tokens.TokenInvalid:
+        return None
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    found = segments.leave_of(stored)
+    if subscriber is None:
+        raise LinkInvalid(_l("This link is not valid."))
+    if found is None:  # the feature is gone: leave the list, as a plain link would
+        return None
+    leave, value = found
+    return Leaving(subscriber, stored, leave.describe(value), compose.manage_token(subscriber.id))
+
+
+def leave_audience(leaving: Leaving) -> None:
+    """Stop mail to one audience for this subscriber, at once; the rest of their subscription
+    stays. Their rows of issues to that audience not yet handed to a worker are skipped."""
+    found = segments.leave_of(leaving.audience)
+    if found is not None:
+        leave, value = found
+        leave.withdraw(value, leaving.subscriber.email)
+    db.session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.subscriber_id == leaving.subscriber.id, OutboxRow.status == OutboxStatus.PENDING.value,
+               OutboxRow.issue_id.in_(select(Issue.id).where(Issue.segment == leaving.audience)))
+        .values(status=OutboxStatus.SKIPPED.value, answer="unsubscribed"),
+        execution_options={"synchronize_session": False},
+    )
+    logger.info("newsletter: subscriber %s left audience %s", leaving.subscriber.id, leaving.audience)
+
+
 def unsubscribe(token: str) -> Subscriber | None:
     """Leave the list at once (RFC 8058 one-click); mail not yet handed to a worker is skipped.
 
-    A contact's link (a volunteer who agreed to be mailed) withdraws that consent; None then."""
+    A contact's link (a volunteer who agreed to be mailed) withdraws that consent; None then. A link
+    from mail to a leavable audience (a petition's news) leaves that audience alone."""
     contact = contact_for_link(token)
     if contact is not None:
         withdraw_contact(contact)
         db.session.commit()
         return None
+    leaving = leaving_for_link(token)
+    if leaving is not None:
+        leave_audience(leaving)
+        db.session.commit()
+        return leaving.subscriber
     subscriber = subscriber_for_link(token)
-    _leave(subscriber)
+    _leave_list(subscriber)
     db.session.commit()
     return subscriber
 
 
-def _leave(subscriber: Subscriber) -> None:
+def _leave_list(subscriber: Subscriber) -> None:
     """Joins the caller's transaction: off the list at once, and nothing more is sent to them."""
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
@@ -271,7 +325,7 @@ def unsubscribe_for(subscriber_id: int, actor: User) -> Subscriber:
         raise NewsletterError(_l("No such subscriber."))
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED.value:
         raise NewsletterError(_l("This address had already left the list."))
-    _leave(subscriber)
+    _leave_list(subscriber)
     audit.record(actor, "newsletter.unsubscribed_for", "subscriber", subscriber.id)
     db.session.commit()
     return subscriber
@@ -828,7 +882,7 @@ def test_send(issue_id: int, addresses: list[str], locale: str, actor: User) -> 
     prepared = compose.prepare(issue, locale)
     for address in addresses:
         subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == normalise_email(address)))
-        token = compose.manage_token(subscriber.id if subscriber else 0)
+        token = compose.recipient_token(subscriber.id if subscriber else 0, "", prepared.leave)
         data = prepared.message(0, normalise_email(address), subscriber.name if subscriber else "", token)
         mail.queue(message_from_bytes(data, _class=EmailMessage, policy=SMTP))
     audit.record(actor, "newsletter.test_send", "issue", issue.id, f"{len(addresses)} addresses")

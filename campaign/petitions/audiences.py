@@ -6,13 +6,14 @@ who did not opt in (or left) is never reached through it.
 from __future__ import annotations
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from campaign.auth.models import User
 from campaign.content import pick
 from campaign.extensions import db
-from campaign.features import Audience
+from campaign.features import Audience, Leave
 from campaign.i18n import locale_code
 from campaign.newsletter.models import Subscriber
 from campaign.petitions.models import Petition, Signature, SignatureStatus
@@ -50,6 +51,20 @@ def _update_followers(value: str | None, sender: User | None) -> Select[int]:
     )
 
 
+def _stop_updates(value: str | None, email: str) -> None:
+    """The unsubscribe link under this petition's news: no more of it, the rest of the mail stays."""
+    db.session.execute(
+        update(Signature).where(Signature.petition_id == _as_int(value), Signature.email == email)
+        .values(updates=False),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _describe(value: str | None) -> str:
+    title = db.session.scalar(select(Petition.title).where(Petition.id == _as_int(value)))
+    return _("news of the petition “%(title)s”", title=pick(title or {}, locale_code(get_locale())))
+
+
 # `limited`: also reaches people who subscribed for this petition's news alone (not the newsletter).
 UPDATE_FOLLOWERS = Audience("petition-updates", _l("Signers who asked for a petition's news"), _update_followers,
-                            choices=_petitions, limited=True)
+                            choices=_petitions, limited=True, leave=Leave(_stop_updates, _describe))

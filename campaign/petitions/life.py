@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from campaign.audit import services as audit
 from campaign.auth.models import User
@@ -163,6 +164,9 @@ class PaperImport:
 
 def check_paper_row(row: PaperRow, today: date) -> object | None:
     """Why a paper row cannot be kept (a translatable reason), or None."""
+    if any("\x00" in text for text in (row.name, row.email, row.region)):
+        # PostgreSQL cannot store NUL: the row is refused here rather than failing the whole upload.
+        return _l("This row contains an invisible control character (NUL) that cannot be stored.")
     if not row.name.strip():
         return _l("No name.")
     if len(row.name.strip()) > 80:
@@ -209,7 +213,12 @@ def add_paper_signature(petition: Petition, row: PaperRow, actor: User) -> Signa
         raise PaperDuplicate()
     signature = Signature(**values)
     db.session.add(signature)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same address signed online between the check and now: the unique key decides.
+        db.session.rollback()
+        raise PaperDuplicate() from None
     _add_to_count(petition.id, 1)
     audit.record(actor, "petition.paper_add", "petition_signature", signature.id, detail=f"petition {petition.id}")
     db.session.commit()
@@ -284,6 +293,17 @@ def parse_paper_csv(text: str) -> tuple[list[tuple[int, PaperRow]], list[tuple[i
 
 def import_paper_csv(petition: Petition, text: str, actor: User) -> PaperImport:
     """Keep every good row of a paper-signature CSV in one transaction; report the others."""
+    for _attempt in range(2):
+        try:
+            return _import_paper_rows(petition, text, actor)
+        except IntegrityError:
+            # An address in the file signed online between the duplicate check and the insert:
+            # check again, and that row is reported as a duplicate like any other.
+            db.session.rollback()
+    return _import_paper_rows(petition, text, actor)
+
+
+def _import_paper_rows(petition: Petition, text: str, actor: User) -> PaperImport:
     rows, rejected = parse_paper_csv(text)
     result = PaperImport(rejected=list(rejected))
     today = utcnow().date()

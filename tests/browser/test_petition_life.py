@@ -1,10 +1,12 @@
 """A petition's later life in a real browser, in both languages: signing inside a partner's frame
-served from another origin, the counter badge there, and the organisers' updates, answers, paper
-signatures, sheet, PDF and milestones."""
+served from another origin, the counter badge there, the organisers' updates, answers, paper
+signatures, sheet, PDF and milestones, and the news by mail with its unsubscribe link."""
 from __future__ import annotations
 
 import io
+import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,8 +19,12 @@ from sqlalchemy import select
 
 from campaign.auth.models import Role
 from campaign.extensions import db
-from campaign.petitions import pdf
+from campaign.newsletter import dispatch
+from campaign.newsletter import services as newsletter
+from campaign.newsletter.models import Subscriber
+from campaign.petitions import milestones, pdf
 from campaign.petitions.models import Petition, Signature
+from campaign.timeutil import utcnow
 from tests.browser.conftest import wait_for_mail
 from tests.conftest import Inbox, free_port
 from tests.petitions_support import make_petition
@@ -134,11 +140,14 @@ def _sign_in(page: Any, app: Any, locale: str) -> None:
 
 @pytest.mark.parametrize(("lang", "browser_locale", "locale"), LANGS)
 def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
-        app, live_server, context, make_user, lang, browser_locale, locale):
-    """An organiser publishes an update and the target's answer, types in a paper signature,
-    uploads a CSV of them, opens the printable sheet and downloads the PDF; the public page shows
-    the news, the new count and, past a milestone, the prompt to share."""
-    make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+        app, live_server, context, make_user, inbox, lang, browser_locale, locale):
+    """An organiser asks for milestone mail, publishes an update and the target's answer, types in
+    a paper signature, uploads a CSV of them, opens the printable sheet, downloads the PDF and
+    sees paper apart in the report; the milestone mail comes in their language; the public page
+    shows the news, the new count and, past a milestone, the prompt to share."""
+    organiser = make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+    organiser.locale = locale
+    db.session.commit()
     make_petition(milestones="3")
     petition_id = db.session.scalars(select(Petition.id)).one()
     page = context(browser_locale).new_page()
@@ -149,6 +158,11 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
         "Or: no answer after this many days", "Publish", "Name", "Add signature", "CSV file", "Upload")
     # One fieldset per language, each with its "Title": the Simplified Chinese inputs by name.
     title_zh, body_zh = page.locator('[name="title-zh_Hans"]'), page.locator('[name="body-zh_Hans"]')
+
+    page.goto("/staff/petitions")
+    watch, watching = words(app, locale, "Mail me at milestones", "You get a mail when a petition passes a milestone.")
+    page.get_by_role("button", name=watch).click()
+    expect(page.get_by_text(watching)).to_be_visible()
 
     page.goto(f"/staff/petitions/{petition_id}/updates")
     page.get_by_label(update_kind).check()
@@ -170,10 +184,28 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     page.get_by_role("button", name=upload).click()
     expect(page.get_by_role("cell", name=words(app, locale, "No name.")[0])).to_be_visible()
 
+    page.goto("/reports/petitions")
+    by_source, paper_label = words(app, locale, "Signatures by source", "Paper")
+    section = page.get_by_role("region", name=by_source)
+    section.locator("summary").click()  # the figures' table, under the chart
+    row = section.get_by_role("row").filter(has=page.get_by_role("cell", name=paper_label, exact=True))
+    expect(row.get_by_role("cell").last).to_have_text("3")
+
+    # The third signature passed the milestone: the organiser who asked is mailed, in their language.
+    milestones.send_milestone_mails()
+    wait_for_mail()
+    title = "要求平台下架偷拍内容" if lang == "zh" else "Take down covert recordings"
+    subject = words(app, locale, "%(count)s signatures: %(title)s")[0] % {"count": "3", "title": title}
+    assert [str(mail["Subject"]) for mail in inbox.to("org@example.org")] == [subject]
+
     page.goto(f"/staff/petitions/{petition_id}/sheet")
     # In each language the petition is written in (Simplified Chinese and English).
     expect(page.get_by_alt_text("扫码在线签名 · Scan to sign online")).to_be_visible()
     expect(page.get_by_role("columnheader", name="签名 Signature")).to_be_visible()
+    from pypdf import PdfReader
+
+    printed = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True))).pages[0].mediabox
+    assert (round(printed.width), round(printed.height)) == (595, 842)  # A4, as the sheet's CSS asks
 
     if pdf.available():
         page.goto(f"/staff/petitions/{petition_id}/delivery")
@@ -194,3 +226,63 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
     prompt = words(app, locale, "We have passed %(count)s signatures! Help us reach the next step:")[0]
     expect(public.get_by_text(prompt % {"count": "3"})).to_be_visible()
     expect(public.get_by_text(words(app, locale, "No answer after %(days)d days.")[0] % {"days": 30})).to_be_visible()
+
+
+@pytest.mark.parametrize(("lang", "browser_locale", "locale"), LANGS)
+def test_follower_gets_news_and_the_answer_by_mail_and_stops_that_petitions_news_alone(
+        app, live_server, context, make_user, inbox, lang, browser_locale, locale):
+    """An organiser publishes an update and the target's answer; a signer who asked for this
+    petition's news gets both by mail, in their language; the unsubscribe link under it, opened
+    with scripts off, stops this petition's news alone: the newsletter they asked for keeps coming."""
+    make_user(Role.ORGANISER, email="org@example.org", password="correct horse battery")
+    petition = make_petition()
+    # Confirmed the way the signing form confirms: news of this petition and the newsletter.
+    db.session.add(Signature(petition_id=petition.id, email="mei@example.org", name="Mei Chen", updates=True,
+                             newsletter=True, locale=locale, status="confirmed", confirmed_at=utcnow(),
+                             mail_due=False))
+    newsletter.subscribe_confirmed("mei@example.org", "Mei Chen", locale, source=f"petition:{petition.id}")
+    db.session.commit()
+    title = "要求平台下架偷拍内容" if lang == "zh" else "Take down covert recordings"
+    news = "递交了签名" if lang == "zh" else "We delivered the signatures"
+    (update_kind, answer_kind, publish, both, answer_subject, what, stop, gone, unsubscribe) = words(
+        app, locale, "An update from us", "The target's answer", "Publish", "%(update)s · %(petition)s",
+        "The answer to “%(title)s”", "news of the petition “%(title)s”", "Stop receiving %(what)s?",
+        "You will receive no more %(what)s. Any other mail you asked us for keeps coming.", "Unsubscribe")
+
+    page = context(browser_locale).new_page()
+    page.goto(f"/?lang={lang}")
+    _sign_in(page, app, locale)
+    page.goto(f"/staff/petitions/{petition.id}/updates")
+
+    def write(kind: str, titles: dict[str, str]) -> None:
+        # The organisation's own language (Simplified Chinese) is required; English beside it.
+        page.get_by_label(kind).check()
+        for code, text in titles.items():
+            page.locator(f"#title-{code}").fill(text)
+            page.locator(f"#body-{code}").fill("…")
+        page.get_by_role("button", name=publish).click()
+
+    write(update_kind, {"zh_Hans": "递交了签名", "en": "We delivered the signatures"})
+    write(answer_kind, {"zh_Hans": "平台回应了", "en": "The platform answered"})
+    expect(page.get_by_role("heading", name="平台回应了" if lang == "zh" else "The platform answered")).to_be_visible()
+
+    for _round in range(50):
+        dispatch.run(budget=5)
+        if len(inbox.to("mei@example.org")) >= 2:
+            break
+        time.sleep(0.1)
+    subjects = sorted(str(mail["Subject"]) for mail in inbox.to("mei@example.org"))
+    assert subjects == sorted([both % {"update": news, "petition": title}, answer_subject % {"title": title}])
+    mail = inbox.last_to("mei@example.org")
+    link = re.search(r"<(http://[^>]+/newsletter/unsubscribe/[^>]+)>", mail["List-Unsubscribe"]).group(1)
+
+    follower = context(browser_locale).new_page()
+    follower.goto(urlsplit(link).path)
+    leaving = what % {"title": title}
+    expect(follower.get_by_role("heading", name=stop % {"what": leaving})).to_be_visible()
+    follower.get_by_role("button", name=unsubscribe, exact=True).click()
+    expect(follower.get_by_text(gone % {"what": leaving})).to_be_visible()
+    db.session.expire_all()
+    assert db.session.scalars(select(Signature.updates)).one() is False
+    subscriber = db.session.scalars(select(Subscriber)).one()
+    assert subscriber.status == "confirmed" and subscriber.general is True

@@ -22,7 +22,7 @@ from campaign.petitions.models import MilestonePassed, Petition, Signature
 from campaign.security import _CSP
 from campaign.worker import run_once
 from tests.conftest import Inbox, deliver_now
-from tests.petitions_support import make_petition, sign_and_confirm
+from tests.petitions_support import mailed_paths, make_petition, send_mail, sign, sign_and_confirm
 
 
 def _actions() -> list[str]:
@@ -92,6 +92,100 @@ def test_update_reaches_only_signers_who_asked_and_shows_on_the_cached_page(app,
     assert newsletter.start_send(general.id, organiser_user) == 1
     _send_newsletters()
     assert _recipients(inbox) == ["reader@example.org"]
+
+
+def _post_update(organiser, petition_id: int, **fields: str) -> None:
+    data = {"kind": "update", "title-zh_Hans": "进展", "title-en": "Progress", "body-zh_Hans": "有进展。",
+            "body-en": "Progress.", "mail": "y", **fields}
+    assert organiser.post(f"/staff/petitions/{petition_id}/updates", data=data).status_code == 303
+
+
+def test_unsubscribing_under_a_petitions_news_stops_that_news_alone(app, client, inbox, login_as):
+    """The one-click unsubscribe (RFC 8058: a bare POST, no cookie) under one petition's news stops
+    that petition's news; the newsletter and another petition's news keep coming. The page says
+    what stops, in the reader's language, and offers leaving everything instead."""
+    make_petition()
+    make_petition(slug="other", title={"zh_Hans": "另一份请愿", "en": "Another petition"})
+    sign_and_confirm(app, client, inbox, "both@example.org", updates="y", newsletter="y")
+    assert sign(client, "other", "both@example.org", updates="y").status_code == 303
+    send_mail(app)
+    assert client.post(mailed_paths(inbox, "both@example.org")[0], data={}).status_code == 303
+    takedown, other = (db.session.scalars(select(Petition.id).where(Petition.slug == slug)).one()
+                       for slug in ("takedown", "other"))
+    inbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    _post_update(organiser, takedown)
+    _send_newsletters()
+    mail = inbox.last_to("both@example.org")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.search(r"<(http://[^>]+/newsletter/unsubscribe/[^>]+)>", mail["List-Unsubscribe"]).group(1)
+    path = urlsplit(url).path
+    assert any(urlsplit(link).path == path for link in Inbox.links(mail))  # the link in the text too
+
+    bare = app.test_client(use_cookies=False)
+    # The mail's preferences link opens this subscriber's preferences; leaving the newsletter there
+    # means the whole list, not this petition's news.
+    prefs = next(urlsplit(link).path for link in Inbox.links(mail) if "/newsletter/preferences/" in link)
+    shown = bare.get(prefs).get_data(as_text=True)
+    leave_list = re.search(r'action="(/newsletter/unsubscribe/[^"]+)"', shown).group(1)
+    assert leave_list != path and "退订通讯" in shown
+    shown = bare.get(path + "?lang=en").get_data(as_text=True)
+    assert "Stop receiving news of the petition “Take down covert recordings”?" in shown
+    assert "请愿“要求平台下架偷拍内容”的最新消息" in bare.get(path).get_data(as_text=True)
+    done = bare.post(path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert done.status_code == 200 and "Location" not in done.headers
+    assert "请愿“要求平台下架偷拍内容”的最新消息" in done.get_data(as_text=True)
+    db.session.expire_all()
+    subscriber = db.session.scalars(select(Subscriber)).one()
+    assert subscriber.status == "confirmed"
+    follows = {pid: on for pid, on in db.session.execute(select(Signature.petition_id, Signature.updates))}
+    assert follows == {takedown: False, other: True}
+
+    inbox.clear()
+    _post_update(organiser, takedown)
+    # Nobody follows that petition any more: the second update is not mailed at all.
+    assert db.session.scalar(select(func.count()).select_from(Issue)
+                             .where(Issue.segment == f"petition-updates:{takedown}")) == 1
+    _post_update(organiser, other)
+    organiser_user = _user(organiser)
+    general = newsletter.create_issue(newsletter.IssueData(subject={"en": "Newsletter"}, body={"en": "News"}),
+                                      organiser_user)
+    newsletter.start_send(general.id, organiser_user)
+    _send_newsletters()
+    subjects = sorted(str(message["Subject"]) for message in inbox.messages)
+    assert subjects == ["Newsletter", "进展｜另一份请愿"], subjects
+
+    # Leaving everything from that page still works, one click as well.
+    everything = re.search(r'href="(/newsletter/unsubscribe/[^"?]+)">或者退订我们的全部邮件</a>',
+                           done.get_data(as_text=True)).group(1)
+    assert everything != path
+    assert bare.post(everything, data="List-Unsubscribe=One-Click",
+                     content_type="application/x-www-form-urlencoded").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(select(Subscriber)).one().status == "unsubscribed"
+
+
+def test_the_targets_answer_is_mailed_to_signers_who_asked_in_their_language(app, client, inbox, login_as):
+    """The answer goes, like an update, only to signers who asked for this petition's news."""
+    make_petition()
+    sign_and_confirm(app, client, inbox, "follower@example.org", updates="y")
+    sign_and_confirm(app, client, inbox, "quiet@example.org", newsletter="y")
+    db.session.scalars(select(Subscriber).where(Subscriber.email == "follower@example.org")).one().locale = "en"
+    db.session.commit()
+    inbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    assert organiser.post(f"/staff/petitions/{_petition().id}/updates", data={
+        "kind": "answer", "title-zh_Hans": "平台回应了", "title-en": "The platform answered",
+        "body-zh_Hans": "他们同意下架。", "body-en": "They agreed to take it down.",
+        "answered_on": "2026-03-08", "mail": "y"}).status_code == 303
+    _send_newsletters()
+    assert _recipients(inbox) == ["follower@example.org"]
+    mail = inbox.last_to("follower@example.org")
+    assert str(mail["Subject"]) == "The answer to “Take down covert recordings”"
+    assert "They agreed to take it down." in Inbox.text(mail)
+    page = client.get("/petitions/takedown").get_data(as_text=True)
+    assert "平台回应了" in page and "于 2026-03-08 回应" in page and "他们同意下架。" in page
+    assert "Answered on 2026-03-08" in client.get("/petitions/takedown?lang=en").get_data(as_text=True)
 
 
 def _user(client):
@@ -403,3 +497,99 @@ def test_reports_show_signatures_by_source(app, client, inbox, login_as):
     assert [row[1] for row in channel[1:]] == ["1"]  # the online signature alone
     raw = organiser.get("/reports/raw/signatures.csv").get_data(as_text=True)
     assert "paper-" not in raw
+
+
+def test_paper_csv_with_control_characters_or_a_broken_shape_is_reported_not_a_crash(app, login_as):
+    """A NUL (which PostgreSQL cannot store) or a cell too long for CSV is that row's problem, told in
+    the organiser's language; the good rows are kept; an upload that is not CSV at all says so."""
+    make_petition()
+    organiser = login_as(Role.ORGANISER)
+    url = f"/staff/petitions/{_petition().id}/paper/import"
+    rows = "name,region\nGood,北京\nNul\x00name,上海\nRegion,广\x00州\n" + "Long," + "x" * 200_000 + "\nLast,\n"
+    response = organiser.post(url, data={"file": (io.BytesIO(rows.encode()), "sheet.csv")},
+                              content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200, text[:500]
+    assert "已添加 2 个签名；3 行未保存。" in text
+    for line, reason in ((3, "不可见控制字符"), (4, "不可见控制字符"), (5, "无法按 CSV 读取")):
+        assert re.search(rf"<td>{line}</td><td>[^<]*{re.escape(reason)}", text), (line, reason)
+    db.session.expire_all()
+    assert _petition().signature_count == 2
+    assert sorted(db.session.scalars(select(Signature.name))) == ["Good", "Last"]
+    binary = organiser.post(url, data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\xff"), "sheet.csv")},
+                            content_type="multipart/form-data")
+    assert binary.status_code == 400 and "UTF-8" in binary.get_data(as_text=True)
+
+
+def test_paper_signature_racing_an_online_one_is_a_duplicate_not_a_crash(app, client, inbox, login_as, monkeypatch):
+    """An address that signs online just after the paper duplicate check (simulated: the check
+    misses it once) is refused by the unique key and reported as a duplicate, never a 500; the
+    file's other rows are kept."""
+    from campaign.petitions import life
+
+    make_petition()
+    sign_and_confirm(app, client, inbox, "online@example.org")
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    real = life._existing_emails
+    calls: list[int] = []
+
+    def late(pid: int, emails: list[str]) -> set[str]:
+        calls.append(pid)
+        return set() if len(calls) == 1 else real(pid, emails)
+
+    monkeypatch.setattr(life, "_existing_emails", late)
+    rows = "name,email\nLate,online@example.org\nFresh,fresh@example.org\n"
+    response = organiser.post(f"/staff/petitions/{petition_id}/paper/import",
+                              data={"file": (io.BytesIO(rows.encode()), "sheet.csv")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 200 and "已添加 1 个签名；1 行未保存。" in response.get_data(as_text=True)
+    calls.clear()
+    one = organiser.post(f"/staff/petitions/{petition_id}/paper", data={"name": "Late", "email": "online@example.org"})
+    assert one.status_code == 400 and "这个邮箱已经签署过这份请愿" in one.get_data(as_text=True)
+    db.session.expire_all()
+    assert _petition().signature_count == 2
+    assert _actions().count("petition.paper_import") == 1
+
+
+def _sample(converter: object, petition_id: int) -> object:
+    """A value a route's converter accepts: the petition's id, one of an `any(...)`, or its slug."""
+    from werkzeug.routing import AnyConverter, IntegerConverter
+
+    if isinstance(converter, IntegerConverter):
+        return petition_id
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "takedown"
+
+
+def test_every_page_but_the_embed_pages_stays_unframeable(app, client, login_as):
+    """Walk every GET route of the app (as an organiser, with a petition whose embed lists a
+    partner): only the embed pages name that partner in frame-ancestors; every other answer,
+    errors included, keeps the site's CSP unchanged and X-Frame-Options: DENY."""
+    make_petition(embed_origins="https://partner.example")
+    organiser = login_as(Role.ORGANISER)
+    petition_id = _petition().id
+    framed = set()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" or re.search(r"log_?out|sign_?out",
+                                                                                      rule.rule):
+            continue
+        values = {name: _sample(rule._converters[name], petition_id) for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(rule.endpoint, **values)
+        response = organiser.get(path)
+        response.get_data()  # a streamed export runs to its end and leaves its context
+        csp = response.headers.get("Content-Security-Policy")
+        checked += 1
+        if rule.endpoint.startswith("petitions.embed") and response.status_code == 200:
+            assert csp == _CSP.replace("frame-ancestors 'none'", "frame-ancestors https://partner.example"), path
+            assert "X-Frame-Options" not in response.headers, path
+            framed.add(rule.endpoint)
+            continue
+        assert csp == _CSP, (path, response.status_code, csp)
+        assert response.headers.get("X-Frame-Options") == "DENY", path
+    assert framed == {"petitions.embed_page", "petitions.embed_thanks"} and checked > 50, (framed, checked)
