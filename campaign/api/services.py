@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from campaign.api.models import ApiKey
-from campaign.api.pagination import Page, page
+from campaign.api.pagination import MAX_ID, Page, page
 from campaign.api.payloads import (
     event_fields,
     iso,
@@ -69,11 +69,8 @@ def list_petitions(args: dict[str, Any]) -> Page:
     return page(stmt, Petition.updated_at, Petition.id, args, petition_fields)
 
 
-_MAX_ID = 2**31 - 1  # an id beyond any column's range names nothing (and SQLite cannot bind it)
-
-
 def get_petition(petition_id: int) -> Petition:
-    if not 0 < petition_id <= _MAX_ID:
+    if not 0 < petition_id <= MAX_ID:
         raise NotFound()
     petition = db.session.get(Petition, petition_id)
     if petition is None or petition.status == PetitionStatus.DRAFT.value:
@@ -173,7 +170,7 @@ def list_events(args: dict[str, Any]) -> Page:
 
 
 def get_event(event_id: int) -> Event:
-    found = public_event(event_id) if 0 < event_id <= _MAX_ID else None
+    found = public_event(event_id) if 0 < event_id <= MAX_ID else None
     if found is None:
         raise NotFound()
     return found

@@ -237,3 +237,86 @@ def test_a_signature_takes_any_configured_locale_and_no_other(client, token):
     refused = _post(client, f"/api/v1/petitions/{petition.id}/signatures", tok, {**body, "email": "x@example.org",
                                                                                    "locale": "fr"})
     _error(refused, 422)
+
+
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def test_bad_input_of_every_kind_is_a_json_error_never_a_500(client, token):
+    """Wrong types, unknown fields (in the body and the query), a body that is not an object, text
+    no column can hold (NUL, a lone surrogate), JSON nested too deeply, a cursor this API never made
+    and a modified_since with no UTC time: each is a JSON error with a code and message, on SQLite
+    and PostgreSQL alike, and nothing is stored."""
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 answers, as outside tests
+    petition = make_petition()
+    tok = token("petitions:read", "signatures:read", "signatures:write", "people:read")
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    sent = {
+        '{"email": 5, "name": ["Mei"]}': ("email", "name"),
+        '{"email": "mei@example.org", "name": "Mei", "extra": 1}': ("extra",),
+        '{"email": "mei@example.org", "name": "Mei", "confirmed": "perhaps"}': ("confirmed",),
+        '{"email": "mei@example.org", "name": "Mei\\u0000Chen"}': ("name",),
+        '{"email": "mei@example.org", "name": "Mei", "comment": "\\ud800"}': ("comment",),
+        '{"email": "mei@example.org", "name": "Mei", "region": 1e999}': ("region",),
+    }
+    for raw, named in sent.items():
+        body = _error(_post(client, path, tok, raw=raw), 422)
+        assert set(body["errors"]["json"]) == set(named), raw
+    for raw in ("[1, 2]", '"Mei"', "null"):
+        assert "_schema" in _error(_post(client, path, tok, raw=raw), 422)["errors"]["json"]
+    _error(_post(client, path, tok, raw="[" * 5000 + "]" * 5000), 400)
+
+    assert "modifed_since" in _error(_get(client, "/api/v1/petitions?modifed_since=2026-01-01", tok),
+                                     422)["errors"]["query"]
+    for since in ("0001-01-01T00:00:00%2B05:00", "9999-12-31T23:59:59-05:00"):
+        _error(_get(client, f"/api/v1/petitions?modified_since={since}", tok), 422)
+    for cursor in ("2026-01-01T00:00:00|99999999999999999999", "2026-01-01T00:00:00|-1",
+                   "2026-01-01T00:00:00+05:00|1", "2026-01-01T00:00:00", "not a time|1"):
+        for listing in ("/api/v1/petitions", path, "/api/v1/people/subscribers"):
+            _error(_get(client, f"{listing}?cursor={_cursor(cursor)}", tok), 400)
+    assert _get(client, "/api/v1/petitions?lang=en&limit=5", tok).status_code == 200  # known parameters pass
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 0
+
+
+def test_a_signed_in_session_does_not_authenticate_an_api_write_and_csrf_does_not_block_a_key(
+        app, login_as, token):
+    """An admin's session cookie (and its CSRF token) opens no API door: 401 without a key. A key
+    alone, with no cookie or CSRF token, writes (API views are exempt from CSRF: nothing rides on
+    a cookie there)."""
+    petition = make_petition()
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    body = json.dumps({"email": "mei@example.org", "name": "Mei"})
+    admin = login_as(Role.ADMIN)
+    assert admin.get("/staff/api/keys").status_code == 200  # the session is live
+    refused = admin.post(path, data=body, headers={"Content-Type": "application/json",
+                                                   "X-CSRFToken": admin.csrf_token()})
+    _error(refused, 401)
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 0
+    fresh = app.test_client()
+    accepted = fresh.post(path, data=body, headers={"Content-Type": "application/json",
+                                                    "Authorization": f"Bearer {token('signatures:write')}"})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 1
+
+
+def test_people_never_show_a_confidential_groups_membership(client, token):
+    """A volunteer in a confidential group (and an open one) is listed as a volunteer; neither
+    group's name nor id appears, whatever scopes the key holds."""
+    from tests.integration.volunteer_factories import add_member, make_group, make_volunteer
+
+    secret = make_group(confidential=True, name={"zh_Hans": "幸存者互助组", "en": "Survivors circle"})
+    shown = make_group(name={"zh_Hans": "政策倡导组", "en": "Policy group"})
+    volunteer = make_volunteer(vetted=True, consent_contact=True)
+    add_member(secret, volunteer)
+    add_member(shown, volunteer)
+    everything = ("petitions:read", "signatures:read", "people:read", "events:read", "rsvps:read",
+                  "newsletters:read")
+    response = _get(client, "/api/v1/people/volunteers", token(*everything))
+    (item,) = response.get_json()["items"]
+    assert item["email"] == volunteer.email
+    text = response.get_data(as_text=True)
+    assert "Survivors circle" not in text and "幸存者互助组" not in text and "Policy group" not in text
+    assert not {"groups", "memberships", "interests", "tags"} & set(item)
