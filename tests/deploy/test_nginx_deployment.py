@@ -363,3 +363,35 @@ def test_a_partner_uses_the_api_through_nginx_over_https(deployment: Deployment)
         status, headers, body = call("GET", f"{base}/api/v1/petitions", token, context=tls)
         refusals.setdefault(status, set()).add(headers.get("X-Test-Upstream", ""))
     assert set(refusals) == {401} and len(refusals[401]) == 2, refusals
+
+
+def test_nginx_answers_the_api_in_json_when_the_app_is_down(tmp_path: Path) -> None:
+    """With no app behind it, nginx answers /api/ with a JSON 503 (and Retry-After), as a partner's
+    script expects; a page keeps nginx's own error page."""
+    import ssl
+    import subprocess as sp
+
+    from tests.api_support import call
+    from tests.deploy.stack import _free_port, certificate, nginx_conf, nginx_site, stop, wait_for_port
+
+    if not Path(NGINX).exists():
+        _missing("Debian's nginx is not installed (apt-get install nginx)")
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "acme"):
+        (tmp_path / name).mkdir()
+    https_port, http_port, closed = _free_port(), _free_port(), _free_port()
+    cert, key = certificate(tmp_path)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_conf(tmp_path, nginx_site(tmp_path, https_port, http_port, [closed], cert, key)))
+    log = tmp_path / "nginx.out"
+    nginx = sp.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stdout=log.open("wb"), stderr=sp.STDOUT)
+    try:
+        wait_for_port(https_port, nginx, "nginx", log)
+        tls = ssl.create_default_context(cafile=str(cert))
+        base = f"https://127.0.0.1:{https_port}"
+        status, headers, body = call("GET", f"{base}/api/v1/petitions", "cmp_x_y", context=tls)
+        assert status == 503 and isinstance(body, dict) and body["code"] == 503 and body["message"], body
+        assert headers.get("Retry-After") == "60"
+        status, _headers, page = call("GET", f"{base}/petitions", context=tls)
+        assert status == 502 and "<html>" in page
+    finally:
+        stop([nginx])
