@@ -320,3 +320,31 @@ def test_people_never_show_a_confidential_groups_membership(client, token):
     text = response.get_data(as_text=True)
     assert "Survivors circle" not in text and "幸存者互助组" not in text and "Policy group" not in text
     assert not {"groups", "memberships", "interests", "tags"} & set(item)
+
+
+def test_every_list_walks_by_cursor_once_each_and_modified_since_keeps_later_changes(client, token):
+    """Signatures and subscribers (whose times are the confirmation's) walk by next_cursor, two at a
+    time, each item once; modified_since keeps those changed at or after the time given, in any zone."""
+    now = utcnow().replace(microsecond=0)
+    petition = make_petition()
+    for n in range(5):
+        at = now - timedelta(hours=5 - n)
+        db.session.add(Signature(petition_id=petition.id, email=f"s{n}@example.org", name=f"S{n}",
+                                 status="confirmed", confirmed_at=at))
+        db.session.add(Subscriber(email=f"r{n}@example.org", status=SubscriberStatus.CONFIRMED.value,
+                                  confirmed_at=at))
+    db.session.commit()
+    tok = token("signatures:read", "people:read")
+    for path in (f"/api/v1/petitions/{petition.id}/signatures", "/api/v1/people/subscribers"):
+        seen, url = [], f"{path}?limit=2"
+        while url:
+            body = _get(client, url, tok).get_json()
+            seen += [item["email"] for item in body["items"]]
+            nxt = body["_links"]["next"]
+            url = nxt["href"].replace("http://127.0.0.1:5000", "") if nxt else None
+        assert len(seen) == 5 and len(set(seen)) == 5, (path, seen)
+        since = (now - timedelta(hours=3)).isoformat() + "Z"
+        later = _get(client, f"{path}?modified_since={since.replace('+', '%2B')}", tok).get_json()["items"]
+        assert [item["email"][1] for item in later] == ["2", "3", "4"], path
+        shanghai = (now - timedelta(hours=3) + timedelta(hours=8)).isoformat() + "%2B08:00"
+        assert _get(client, f"{path}?modified_since={shanghai}", tok).get_json()["items"] == later
