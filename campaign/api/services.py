@@ -26,6 +26,7 @@ from campaign.links import absolute_url
 from campaign.newsletter.models import Issue, IssueStatus, Subscriber, SubscriberStatus
 from campaign.petitions import services as petitions
 from campaign.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
+from campaign.volunteers.models import Status as VolunteerStatus
 from campaign.volunteers.models import Volunteer, WorkingGroup
 
 
@@ -132,9 +133,11 @@ def list_subscribers(key: ApiKey, args: dict[str, Any]) -> Page:
 
 
 def list_volunteers(key: ApiKey, args: dict[str, Any]) -> Page:
-    """Confirmed volunteers who agreed to be contacted; never their working groups."""
+    """Confirmed volunteers who agreed to be contacted, except those staff blocked (whom nothing
+    of ours contacts either); never their working groups."""
     stmt = select(Volunteer, Volunteer.updated_at).where(
-        Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True), Volunteer.erased_at.is_(None))
+        Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True), Volunteer.erased_at.is_(None),
+        Volunteer.status != VolunteerStatus.BLOCKED.value)
     found = page(stmt, Volunteer.updated_at, Volunteer.id, args, volunteer_fields)
     log_personal(key, "volunteers read", len(found.items))
     return found

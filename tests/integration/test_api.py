@@ -348,3 +348,15 @@ def test_every_list_walks_by_cursor_once_each_and_modified_since_keeps_later_cha
         assert [item["email"][1] for item in later] == ["2", "3", "4"], path
         shanghai = (now - timedelta(hours=3) + timedelta(hours=8)).isoformat() + "%2B08:00"
         assert _get(client, f"{path}?modified_since={shanghai}", tok).get_json()["items"] == later
+
+
+def test_a_blocked_volunteer_is_never_handed_to_partners(client, token):
+    """Staff blocked them: nothing of ours contacts them, so no partner gets their address either."""
+    now = utcnow()
+    db.session.add_all([
+        Volunteer(email="ok@example.org", nickname="Ok", consent_contact=True, confirmed_at=now, status="active"),
+        Volunteer(email="blocked@example.org", nickname="B", consent_contact=True, confirmed_at=now, status="blocked"),
+    ])
+    db.session.commit()
+    items = _get(client, "/api/v1/people/volunteers", token("people:read")).get_json()["items"]
+    assert [v["email"] for v in items] == ["ok@example.org"]

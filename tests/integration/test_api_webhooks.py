@@ -200,8 +200,8 @@ def test_send_a_test_delivers_a_signed_ping_listed_in_the_log(app, login_as):
 
 
 def test_volunteer_events_name_only_volunteers_who_agreed_to_be_contacted(app, admin):
-    """volunteer.confirmed carries the volunteer's profile only if they agreed to be contacted;
-    otherwise nothing is sent."""
+    """volunteer.confirmed carries the volunteer's profile only if they agreed to be contacted and
+    staff have not blocked them; otherwise nothing is sent."""
     from campaign.volunteers.models import Volunteer
 
     with receiver() as box:
@@ -209,10 +209,12 @@ def test_volunteer_events_name_only_volunteers_who_agreed_to_be_contacted(app, a
         now = utcnow()
         yes = Volunteer(email="yes@example.org", nickname="Yes", consent_contact=True, confirmed_at=now)
         no = Volunteer(email="no@example.org", nickname="No", consent_contact=False, confirmed_at=now)
-        db.session.add_all([yes, no])
+        blocked = Volunteer(email="blocked@example.org", nickname="B", consent_contact=True, confirmed_at=now,
+                            status="blocked")
+        db.session.add_all([yes, no, blocked])
         db.session.flush()
-        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", yes.id)
-        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", no.id)
+        for volunteer in (yes, no, blocked):
+            happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", volunteer.id)
         db.session.commit()
         _run(app)
         assert [r.json["data"]["volunteer"]["email"] for r in box.got] == ["yes@example.org"]
