@@ -362,3 +362,21 @@ def test_a_blocked_volunteer_is_never_handed_to_partners(client, token):
     db.session.commit()
     items = _get(client, "/api/v1/people/volunteers", token("people:read")).get_json()["items"]
     assert [v["email"] for v in items] == ["ok@example.org"]
+
+
+def test_conflicts_answer_409_and_a_repeated_import_mails_nobody(client, token, inbox, app):
+    """A trusted import of an address that signed already is a 409 (the import may be run again
+    safely: the signer gets no mail at all); a petition that is not open is a 409 too."""
+    from tests.petitions_support import send_mail
+
+    petition = make_petition()
+    closed = make_petition(slug="closed", status="closed")
+    tok = token("signatures:write", "signatures:import")
+    body = {"email": "lin@example.org", "name": "Lin", "confirmed": True}
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    assert _post(client, path, tok, body).status_code == 201
+    assert "signed this petition already" in _error(_post(client, f"{path}?lang=en", tok, body), 409)["message"]
+    send_mail(app)
+    assert inbox.to("lin@example.org") == []
+    _error(_post(client, f"/api/v1/petitions/{closed.id}/signatures", tok, {**body, "email": "x@example.org"}), 409)
+    assert db.session.get(Petition, petition.id).signature_count == 1
