@@ -97,6 +97,7 @@ def signatures(args: dict[str, Any], petition_id: int) -> dict[str, Any]:
 @v1.arguments(SignatureIn, location="json")
 @v1.response(202, SignatureAccepted)
 @v1.alt_response(201, schema=SignatureAccepted, description="Imported and counted (signatures:import).")
+@v1.alt_response(409, response="DEFAULT_ERROR")  # not open, or an import's address signed already
 @v1.doc(security=_SECURITY)
 def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, Any], int]:
     """Add a signature. It counts once the signer confirms by the mailed link (202), unless
