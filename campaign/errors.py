@@ -54,7 +54,7 @@ def _json_wanted() -> bool:
 
 def _json(code: int, detail: str | None = None, fields: object = None) -> tuple[Response, int]:
     """An API error: the HTTP status as `code`, its name, a message, and field messages if any."""
-    _title, message = MESSAGES.get(code, MESSAGES[500])
+    _title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
                                "message": str(detail or message)}
     if fields:
@@ -78,7 +78,8 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
         data = getattr(exc, "data", None) or {}
         fields = data.get("messages") if isinstance(data, dict) else None
         detail = data.get("message") if isinstance(data, dict) else None
-        body, status = _json(code if code in MESSAGES else 400, detail, fields)
+        # Any client or server error keeps its status (409 for a conflict, say): a client reads it.
+        body, status = _json(code if code in HTTP_STATUS_CODES and code >= 400 else 400, detail, fields)
         if status == 401:
             return body, status, {"WWW-Authenticate": "Bearer"}
         return body, status

@@ -172,8 +172,8 @@ class HookEvent:
     """A kind of webhook event: `kind` as recorded by campaign.happenings.record().
 
     `payload(subject_id, scopes)` builds the `data` part of a delivery at delivery time, limited
-    to what `scopes` (the webhook's) allow; None when the subject is gone. A webhook is offered
-    the kind only if it holds `scope`.
+    to what `scopes` (the webhook's) allow; None when the subject is gone. A webhook that does not
+    hold `scope` is sent nothing of this kind (campaign/api/hooks.py).
     """
 
     kind: str

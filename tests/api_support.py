@@ -7,6 +7,7 @@ import hmac
 import http.cookiejar
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -101,8 +102,10 @@ def make_key(admin: User, *scopes: str) -> str:
 
 
 def call(method: str, url: str, token: str | None = None, body: Any = None,
-         raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    """A plain HTTP call as a partner's script makes it: (status, headers, parsed JSON or text)."""
+         raw: bytes | None = None, headers: dict[str, str] | None = None,
+         context: ssl.SSLContext | None = None) -> tuple[int, dict[str, str], Any]:
+    """A plain HTTP call as a partner's script makes it: (status, headers, parsed JSON or text).
+    `context` trusts the certificate of an HTTPS test server."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     sent = {"Accept": "application/json", **(headers or {})}
     if data is not None:
@@ -111,7 +114,7 @@ def call(method: str, url: str, token: str | None = None, body: Any = None,
         sent["Authorization"] = f"Bearer {token}"
     req = urlrequest.Request(url, data=data, method=method, headers=sent)  # noqa: S310  (the test server)
     try:
-        with urlrequest.urlopen(req, timeout=30) as answer:  # noqa: S310  (the test server)
+        with urlrequest.urlopen(req, timeout=30, context=context) as answer:  # noqa: S310  (the test server)
             status, got, payload = answer.status, dict(answer.headers.items()), answer.read()
     except HTTPError as exc:
         status, got, payload = exc.code, dict(exc.headers.items()), exc.read()

@@ -167,7 +167,9 @@ def _body(delivery: Delivery, hook: Webhook) -> bytes | None:
         data: dict[str, object] | None = {"message": "test delivery"}
     else:
         event = hook_events().get(delivery.kind)
-        data = event.payload(delivery.subject_id, frozenset(hook.scope_list)) if event is not None else None
+        held = frozenset(hook.scope_list)
+        # A kind is announced only to a webhook holding its scope; the payload then keeps to the scopes held.
+        data = event.payload(delivery.subject_id, held) if event is not None and event.scope in held else None
     if data is None:
         return None
     document = {

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from campaign.timeutil import utcnow
 
 # A public prefix that marks our tokens, not a secret.
 TOKEN_START = "cmp_"  # nosec B105  # noqa: S105
+# cmp_<prefix: hex>_<secret: URL-safe base64>, as `create` makes them.
+_TOKEN_SHAPE = re.compile(r"cmp_([0-9a-f]{1,16})_[A-Za-z0-9_-]+", re.ASCII)
 # last_used_at is written at most this often, so a busy key does not write on every call.
 _TOUCH_EVERY = timedelta(seconds=60)
 
@@ -73,11 +76,10 @@ def all_keys() -> list[ApiKey]:
 def authenticate(token: str) -> ApiKey | None:
     """The live key a token names, or None. Reads the row on every call (no cache), so a revoked
     or expired key stops working at once."""
-    if not token.startswith(TOKEN_START):
+    found = _TOKEN_SHAPE.fullmatch(token) if len(token) <= 200 else None
+    if found is None:  # not one of ours (a NUL or a lone surrogate could not even be looked up)
         return None
-    prefix, _sep, rest = token[len(TOKEN_START):].partition("_")
-    if not prefix or not rest or len(token) > 200:
-        return None
+    prefix = found.group(1)
     key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or not hmac.compare_digest(key.token_hash, hasher().digest(token)):
         return None

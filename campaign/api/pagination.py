@@ -21,6 +21,7 @@ from campaign.extensions import db
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+MAX_ID = 2**31 - 1  # the id columns' range: a larger id names nothing (and cannot be bound)
 
 
 class BadCursor(ValueError):
@@ -33,12 +34,17 @@ def encode(at: datetime, ident: int) -> str:
 
 
 def decode(cursor: str) -> tuple[datetime, int]:
+    """The (time, id) a cursor of `encode` holds; BadCursor for anything `encode` cannot have made
+    (a time with a zone, an id out of the columns' range), which the database could not compare."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _sep, ident = raw.partition("|")
-        return datetime.fromisoformat(at), int(ident)
+        found, number = datetime.fromisoformat(at), int(ident)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise BadCursor(str(exc)) from None
+    if found.tzinfo is not None or not 0 <= number <= MAX_ID:
+        raise BadCursor(cursor)
+    return found, number
 
 
 def naive_utc(value: datetime) -> datetime:

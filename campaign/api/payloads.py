@@ -13,6 +13,7 @@ from campaign.events.models import Event, EventStatus, Rsvp
 from campaign.extensions import db
 from campaign.newsletter.models import Subscriber, SubscriberStatus
 from campaign.petitions.models import Petition, Signature, SignatureStatus
+from campaign.volunteers.models import Status as VolunteerStatus
 from campaign.volunteers.models import Volunteer
 
 
@@ -83,7 +84,7 @@ def volunteer(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | No
     ident = _int(subject_id)
     found = db.session.get(Volunteer, ident) if ident is not None else None
     if (found is None or found.erased_at is not None or not found.consent_contact
-            or "people:read" not in scopes):
+            or found.status == VolunteerStatus.BLOCKED.value or "people:read" not in scopes):
         return None
     return {"volunteer": volunteer_fields(found)}
 

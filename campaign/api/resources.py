@@ -6,13 +6,13 @@ from typing import Any, NoReturn
 
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound, UnprocessableEntity
 
 from campaign.access import api
 from campaign.api import scopes, services
 from campaign.api.guard import current_key
 from campaign.api.pagination import BadCursor, Page
+from campaign.api.parsing import ApiBlueprint
 from campaign.api.payloads import event_fields
 from campaign.api.schemas import (
     EventOut,
@@ -29,7 +29,7 @@ from campaign.api.schemas import (
     VolunteerPage,
 )
 
-v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1",
+v1 = ApiBlueprint("api_v1", __name__, url_prefix="/api/v1",
                description="Petitions, signatures, people, events and the newsletter archive.")
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -61,7 +61,7 @@ def _paged(call: Any, *args: Any) -> Page:
 
 @v1.route("/petitions")
 @api(scopes.PETITIONS_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, PetitionPage)
 @v1.doc(security=_SECURITY)
 def petitions(args: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def petition(petition_id: int) -> dict[str, Any]:
 
 @v1.route("/petitions/<int:petition_id>/signatures")
 @api(scopes.SIGNATURES_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, SignaturePage)
 @v1.doc(security=_SECURITY)
 def signatures(args: dict[str, Any], petition_id: int) -> dict[str, Any]:
@@ -97,6 +97,7 @@ def signatures(args: dict[str, Any], petition_id: int) -> dict[str, Any]:
 @v1.arguments(SignatureIn, location="json")
 @v1.response(202, SignatureAccepted)
 @v1.alt_response(201, schema=SignatureAccepted, description="Imported and counted (signatures:import).")
+@v1.alt_response(409, response="DEFAULT_ERROR")  # not open, or an import's address signed already
 @v1.doc(security=_SECURITY)
 def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, Any], int]:
     """Add a signature. It counts once the signer confirms by the mailed link (202), unless
@@ -121,7 +122,7 @@ def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, A
 
 @v1.route("/people/subscribers")
 @api(scopes.PEOPLE_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, SubscriberPage)
 @v1.doc(security=_SECURITY)
 def subscribers(args: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def subscribers(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/people/volunteers")
 @api(scopes.PEOPLE_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, VolunteerPage)
 @v1.doc(security=_SECURITY)
 def volunteers(args: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +142,7 @@ def volunteers(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/newsletters")
 @api(scopes.NEWSLETTERS_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, IssuePage)
 @v1.doc(security=_SECURITY)
 def newsletters(args: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def newsletters(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/events")
 @api(scopes.EVENTS_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, EventPage)
 @v1.doc(security=_SECURITY)
 def events(args: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def event(event_id: int) -> dict[str, Any]:
 
 @v1.route("/events/<int:event_id>/rsvps")
 @api(scopes.RSVPS_READ)
-@v1.arguments(ListArgs, location="query")
+@v1.arguments(ListArgs, location="query", unknown=None)
 @v1.response(200, RsvpPage)
 @v1.doc(security=_SECURITY)
 def rsvps(args: dict[str, Any], event_id: int) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def docs() -> str:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             endpoints.append((rule.rule, method, access.scope, labels.get(access.scope, "")))
     endpoints.sort()
-    events = hooks.event_choices()
+    events = [(kind, event.scope, event.label) for kind, event in sorted(scopes.hook_events().items())]
     return render_template("api/docs.html", endpoints=endpoints, events=events, scopes=scopes.all_scopes())
 
 

@@ -1,22 +1,59 @@
 """The API's request and response shapes (marshmallow), which also write the OpenAPI document."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from campaign.api.pagination import MAX_LIMIT
+from campaign.api.pagination import MAX_LIMIT, naive_utc
 from campaign.i18n import languages
 from campaign.petitions.models import Display
 
 
+def _storable(value: str) -> None:
+    """Refuse what no column can hold: NUL (PostgreSQL refuses it) and an unpaired surrogate
+    (JSON's "\\ud800" alone, which is not Unicode and has no UTF-8 form)."""
+    if "\x00" in value:
+        raise ValidationError("Contains a NUL character, which cannot be stored.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Contains an unpaired surrogate, which is not valid Unicode.") from None
+
+
+def text(**kwargs: Any) -> fields.String:
+    """A string field of a request body, storable as it is."""
+    extra = kwargs.pop("validate", None)
+    return fields.String(validate=[_storable, *([extra] if extra else [])], **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 time, loaded as stored: naive UTC (a time without a zone is taken as UTC)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        found: datetime = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return naive_utc(found)
+        except OverflowError:  # 0001-01-01T00:00+05:00 has no UTC time
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+
+
 class ListArgs(Schema):
+    """A list's query: an unknown parameter is refused (422), so a misspelt `modified_since` cannot
+    silently return everything."""
+
+    class Meta:
+        unknown = RAISE
+
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT),
                            metadata={"description": "Items per page (1 to 100)."})
     cursor = fields.String(load_default=None, validate=validate.Length(max=200),
                            metadata={"description": "The `next_cursor` of the previous page."})
-    modified_since = fields.DateTime(load_default=None, metadata={
+    modified_since = UtcDateTime(load_default=None, metadata={
         "description": "Only items changed at or after this time (ISO 8601; UTC when no zone is given)."})
+    lang = fields.String(load_default=None, validate=validate.Length(max=20), metadata={
+        "description": "The language of error messages, a configured locale code (as on every page)."})
 
 
 class Link(Schema):
@@ -79,10 +116,10 @@ class SignatureOut(Schema):
 
 
 class SignatureIn(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    region = fields.String(load_default="", validate=validate.Length(max=60))
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    email = fields.Email(required=True, validate=[_storable, validate.Length(max=254)])
+    name = text(required=True, validate=validate.Length(min=1, max=80))
+    region = text(load_default="", validate=validate.Length(max=60))
+    comment = text(load_default="", validate=validate.Length(max=500))
     display = fields.String(load_default=Display.INITIALS.value,
                             validate=validate.OneOf([d.value for d in Display]))
     newsletter = fields.Boolean(load_default=False, metadata={

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from campaign.api.models import ApiKey
-from campaign.api.pagination import Page, page
+from campaign.api.pagination import MAX_ID, Page, page
 from campaign.api.payloads import (
     event_fields,
     iso,
@@ -26,6 +26,7 @@ from campaign.links import absolute_url
 from campaign.newsletter.models import Issue, IssueStatus, Subscriber, SubscriberStatus
 from campaign.petitions import services as petitions
 from campaign.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
+from campaign.volunteers.models import Status as VolunteerStatus
 from campaign.volunteers.models import Volunteer, WorkingGroup
 
 
@@ -69,11 +70,8 @@ def list_petitions(args: dict[str, Any]) -> Page:
     return page(stmt, Petition.updated_at, Petition.id, args, petition_fields)
 
 
-_MAX_ID = 2**31 - 1  # an id beyond any column's range names nothing (and SQLite cannot bind it)
-
-
 def get_petition(petition_id: int) -> Petition:
-    if not 0 < petition_id <= _MAX_ID:
+    if not 0 < petition_id <= MAX_ID:
         raise NotFound()
     petition = db.session.get(Petition, petition_id)
     if petition is None or petition.status == PetitionStatus.DRAFT.value:
@@ -135,9 +133,11 @@ def list_subscribers(key: ApiKey, args: dict[str, Any]) -> Page:
 
 
 def list_volunteers(key: ApiKey, args: dict[str, Any]) -> Page:
-    """Confirmed volunteers who agreed to be contacted; never their working groups."""
+    """Confirmed volunteers who agreed to be contacted, except those staff blocked (whom nothing
+    of ours contacts either); never their working groups."""
     stmt = select(Volunteer, Volunteer.updated_at).where(
-        Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True), Volunteer.erased_at.is_(None))
+        Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True), Volunteer.erased_at.is_(None),
+        Volunteer.status != VolunteerStatus.BLOCKED.value)
     found = page(stmt, Volunteer.updated_at, Volunteer.id, args, volunteer_fields)
     log_personal(key, "volunteers read", len(found.items))
     return found
@@ -173,7 +173,7 @@ def list_events(args: dict[str, Any]) -> Page:
 
 
 def get_event(event_id: int) -> Event:
-    found = public_event(event_id) if 0 < event_id <= _MAX_ID else None
+    found = public_event(event_id) if 0 < event_id <= MAX_ID else None
     if found is None:
         raise NotFound()
     return found

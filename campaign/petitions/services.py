@@ -267,7 +267,7 @@ def sign(
                 worker.notify_in(connection, Lane.MAIL)
     except IntegrityError:
         petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
-        raise _already_signed(petition_id or 0, address) from None
+        raise _already_signed(petition_id or 0, address, remind=send_mail) from None
     if inserted is None:
         petition = find_by_slug(slug)
         if petition is None or petition.status == PetitionStatus.DRAFT.value:
@@ -277,14 +277,17 @@ def sign(
     return int(inserted.id)
 
 
-def _already_signed(petition_id: int, address: str) -> AlreadySigned:
+def _already_signed(petition_id: int, address: str, remind: bool = True) -> AlreadySigned:
     """Ask the worker to mail the earlier signer again (rate-limited): the confirmation link if
-    still pending, "you have signed already" if confirmed. The page says neither."""
+    still pending, "you have signed already" if confirmed. The page says neither. Not when
+    `remind` is off (a trusted import run twice mails nobody)."""
     existing = db.session.scalar(
         select(Signature).where(Signature.petition_id == petition_id, Signature.email == address)
     )
     if existing is None:
         return AlreadySigned(confirmed=False, resent=False)
+    if not remind:
+        return AlreadySigned(confirmed=existing.status == SignatureStatus.CONFIRMED.value, resent=False)
     now = utcnow()
     resent = rowcount(db.session.execute(
         update(Signature)

@@ -10,6 +10,7 @@ REDIS_URL (else redis://127.0.0.1:6379/0). Everything listens on loopback, on fr
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -275,3 +276,122 @@ def test_visitors_and_a_caseworker_through_nginx_over_https(deployment: Deployme
     assert token not in log
     assert not re.search(r"\b\d{1,3}(\.\d{1,3}){3}\b", log), "an IPv4 address in the access log"
     assert "::1" not in log
+
+
+def test_a_partner_uses_the_api_through_nginx_over_https(deployment: Deployment) -> None:
+    """The JSON API behind the proxy, with plain HTTPS calls as a partner's script makes them: lists
+    link onwards to the public https address; a key writes with no cookie, Referer or CSRF token (the
+    CSRF check, strict over HTTPS, does not apply to it) while a visitor's cookies with a valid CSRF
+    token write nothing; the per-key limit is counted across both instances; a revoked key is
+    refused at once by both; a body too large for the app, or for nginx itself, gets a JSON 413."""
+    import http.cookiejar
+    import ssl
+    from urllib import request as urlrequest
+
+    from sqlalchemy import select
+
+    from campaign.api import keys
+    from campaign.auth import services as auth
+    from campaign.auth.models import Role, User
+    from campaign.extensions import db
+    from campaign.petitions.models import Petition, Signature
+    from tests.api_support import call
+
+    base = deployment.url
+    tls = ssl.create_default_context(cafile=str(deployment.stack.folder / "cert.pem"))
+    with deployment.control.app_context():
+        admin = auth.create_user("api-admin@example.org", [Role.ADMIN], password="deploy api admin 2026")
+        admin_id = admin.id
+        db.session.add(Petition(slug="deploy-second", status="open", goal=10, title={"zh_Hans": "第二份请愿"}))
+        db.session.commit()
+        key, token = keys.create("coalition", ["petitions:read", "signatures:write"], None, admin)
+        key_id = key.id
+        busy = keys.create("busy", ["petitions:read"], None, admin)[1]
+        petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == SLUG))
+
+    status, headers, body = call("GET", f"{base}/api/v1/petitions?limit=1", token, context=tls)
+    assert status == 200 and len(body["items"]) == 1, body
+    assert body["_links"]["next"]["href"].startswith(f"{base}/api/v1/petitions?"), body["_links"]
+    assert not any(name.lower() == "set-cookie" for name in headers)
+
+    # A key alone writes: no cookie, no Referer, no CSRF token.
+    path = f"{base}/api/v1/petitions/{petition_id}/signatures"
+    status, _headers, body = call("POST", path, token, {"email": "partner-signer@example.org", "name": "Lan"},
+                                  context=tls)
+    assert (status, body) == (202, {"status": "pending", "id": None}), body
+    link = next(x for x in Inbox.links(_mail_to(deployment.inbox, "partner-signer@example.org"))
+                if "/petition-confirm/" in x)
+    assert link.startswith(base)
+
+    # A visitor's cookies and a valid CSRF token from a page of the site authenticate nothing here.
+    jar = http.cookiejar.CookieJar()
+    browser_like = urlrequest.build_opener(urlrequest.HTTPCookieProcessor(jar), urlrequest.HTTPSHandler(context=tls))
+    with browser_like.open(f"{base}/petitions/{SLUG}?lang=en", timeout=30) as answer:
+        page = answer.read().decode()
+    csrf = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert csrf and len(jar) >= 1
+    forged = urlrequest.Request(  # noqa: S310  (the test's own https address)
+        path, method="POST", data=json.dumps({"email": "x@example.org", "name": "X"}).encode(),
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf.group(1),
+                 "Referer": f"{base}/petitions/{SLUG}", "Accept": "application/json"})
+    try:
+        browser_like.open(forged, timeout=30)
+        raise AssertionError("a cookie wrote through the API")
+    except urlrequest.HTTPError as refused:
+        assert refused.code == 401 and json.loads(refused.read())["code"] == 401
+
+    # Too large for the app (API_MAX_BODY_KB), and for nginx (client_max_body_size): JSON 413 both.
+    for size in (100 * 1024, 4 * 1024 * 1024):
+        status, headers, body = call("POST", path, token, raw=b'{"name": "' + b"x" * size + b'"}', context=tls)
+        assert status == 413 and isinstance(body, dict) and body["code"] == 413 and body["message"], (size, body)
+
+    # The per-key limit holds across both instances (counted in Redis); another key is unaffected.
+    answered: dict[int, set[str]] = {}
+    for _ in range(121):  # API_RATE_PER_MINUTE is 120 by default
+        status, headers, _body = call("GET", f"{base}/api/v1/petitions", busy, context=tls)
+        answered.setdefault(status, set()).add(headers.get("X-Test-Upstream", ""))
+    assert set(answered) == {200, 429} and len(answered[200]) == 2, answered
+    assert call("GET", f"{base}/api/v1/petitions", token, context=tls)[0] == 200
+
+    # Revoked in another process: both instances refuse the key on the next call.
+    with deployment.control.app_context():
+        keys.revoke(key_id, db.session.get(User, admin_id))
+        signers = set(db.session.scalars(select(Signature.email).where(Signature.petition_id == petition_id)))
+    assert "partner-signer@example.org" in signers and "x@example.org" not in signers
+    refusals: dict[int, set[str]] = {}
+    for _ in range(6):
+        status, headers, body = call("GET", f"{base}/api/v1/petitions", token, context=tls)
+        refusals.setdefault(status, set()).add(headers.get("X-Test-Upstream", ""))
+    assert set(refusals) == {401} and len(refusals[401]) == 2, refusals
+
+
+def test_nginx_answers_the_api_in_json_when_the_app_is_down(tmp_path: Path) -> None:
+    """With no app behind it, nginx answers /api/ with a JSON 503 (and Retry-After), as a partner's
+    script expects; a page keeps nginx's own error page."""
+    import ssl
+    import subprocess as sp
+
+    from tests.api_support import call
+    from tests.deploy.stack import _free_port, certificate, nginx_conf, nginx_site, stop, wait_for_port
+
+    if not Path(NGINX).exists():
+        _missing("Debian's nginx is not installed (apt-get install nginx)")
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "acme"):
+        (tmp_path / name).mkdir()
+    https_port, http_port, closed = _free_port(), _free_port(), _free_port()
+    cert, key = certificate(tmp_path)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_conf(tmp_path, nginx_site(tmp_path, https_port, http_port, [closed], cert, key)))
+    log = tmp_path / "nginx.out"
+    nginx = sp.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)], stdout=log.open("wb"), stderr=sp.STDOUT)
+    try:
+        wait_for_port(https_port, nginx, "nginx", log)
+        tls = ssl.create_default_context(cafile=str(cert))
+        base = f"https://127.0.0.1:{https_port}"
+        status, headers, body = call("GET", f"{base}/api/v1/petitions", "cmp_x_y", context=tls)
+        assert status == 503 and isinstance(body, dict) and body["code"] == 503 and body["message"], body
+        assert headers.get("Retry-After") == "60"
+        status, _headers, page = call("GET", f"{base}/petitions", context=tls)
+        assert status == 502 and "<html>" in page
+    finally:
+        stop([nginx])

@@ -56,7 +56,9 @@ def test_calls_without_a_valid_key_get_401_in_json(client, token):
     """No key, a made-up key, or a key with a wrong secret: 401 JSON with a Bearer challenge."""
     make_petition()
     good = token("petitions:read")
-    for tok in (None, "nonsense", "cmp_abc_def", good[:-2] + "xx"):
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 answers, as outside tests
+    odd = ("cmp_a\x00b_c", "cmp_\ud800_c", "cmp_éé_c", "cmp_" + "a" * 300 + "_c", good.replace("_", " ", 1))
+    for tok in (None, "nonsense", "cmp_abc_def", good[:-2] + "xx", *odd):
         response = _get(client, "/api/v1/petitions", tok)
         _error(response, 401)
         assert response.headers["WWW-Authenticate"] == "Bearer"
@@ -237,3 +239,144 @@ def test_a_signature_takes_any_configured_locale_and_no_other(client, token):
     refused = _post(client, f"/api/v1/petitions/{petition.id}/signatures", tok, {**body, "email": "x@example.org",
                                                                                    "locale": "fr"})
     _error(refused, 422)
+
+
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def test_bad_input_of_every_kind_is_a_json_error_never_a_500(client, token):
+    """Wrong types, unknown fields (in the body and the query), a body that is not an object, text
+    no column can hold (NUL, a lone surrogate), JSON nested too deeply, a cursor this API never made
+    and a modified_since with no UTC time: each is a JSON error with a code and message, on SQLite
+    and PostgreSQL alike, and nothing is stored."""
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 answers, as outside tests
+    petition = make_petition()
+    tok = token("petitions:read", "signatures:read", "signatures:write", "people:read")
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    sent = {
+        '{"email": 5, "name": ["Mei"]}': ("email", "name"),
+        '{"email": "mei@example.org", "name": "Mei", "extra": 1}': ("extra",),
+        '{"email": "mei@example.org", "name": "Mei", "confirmed": "perhaps"}': ("confirmed",),
+        '{"email": "mei@example.org", "name": "Mei\\u0000Chen"}': ("name",),
+        '{"email": "mei@example.org", "name": "Mei", "comment": "\\ud800"}': ("comment",),
+        '{"email": "mei@example.org", "name": "Mei", "region": 1e999}': ("region",),
+    }
+    for raw, named in sent.items():
+        body = _error(_post(client, path, tok, raw=raw), 422)
+        assert set(body["errors"]["json"]) == set(named), raw
+    for raw in ("[1, 2]", '"Mei"', "null"):
+        assert "_schema" in _error(_post(client, path, tok, raw=raw), 422)["errors"]["json"]
+    _error(_post(client, path, tok, raw="[" * 5000 + "]" * 5000), 400)
+
+    assert "modifed_since" in _error(_get(client, "/api/v1/petitions?modifed_since=2026-01-01", tok),
+                                     422)["errors"]["query"]
+    for since in ("0001-01-01T00:00:00%2B05:00", "9999-12-31T23:59:59-05:00"):
+        _error(_get(client, f"/api/v1/petitions?modified_since={since}", tok), 422)
+    for cursor in ("2026-01-01T00:00:00|99999999999999999999", "2026-01-01T00:00:00|-1",
+                   "2026-01-01T00:00:00+05:00|1", "2026-01-01T00:00:00", "not a time|1"):
+        for listing in ("/api/v1/petitions", path, "/api/v1/people/subscribers"):
+            _error(_get(client, f"{listing}?cursor={_cursor(cursor)}", tok), 400)
+    assert _get(client, "/api/v1/petitions?lang=en&limit=5", tok).status_code == 200  # known parameters pass
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 0
+
+
+def test_a_signed_in_session_does_not_authenticate_an_api_write_and_csrf_does_not_block_a_key(
+        app, login_as, token):
+    """An admin's session cookie (and its CSRF token) opens no API door: 401 without a key. A key
+    alone, with no cookie or CSRF token, writes (API views are exempt from CSRF: nothing rides on
+    a cookie there)."""
+    petition = make_petition()
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    body = json.dumps({"email": "mei@example.org", "name": "Mei"})
+    admin = login_as(Role.ADMIN)
+    assert admin.get("/staff/api/keys").status_code == 200  # the session is live
+    refused = admin.post(path, data=body, headers={"Content-Type": "application/json",
+                                                   "X-CSRFToken": admin.csrf_token()})
+    _error(refused, 401)
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 0
+    fresh = app.test_client()
+    accepted = fresh.post(path, data=body, headers={"Content-Type": "application/json",
+                                                    "Authorization": f"Bearer {token('signatures:write')}"})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(Signature.id))) == 1
+
+
+def test_people_never_show_a_confidential_groups_membership(client, token):
+    """A volunteer in a confidential group (and an open one) is listed as a volunteer; neither
+    group's name nor id appears, whatever scopes the key holds."""
+    from tests.integration.volunteer_factories import add_member, make_group, make_volunteer
+
+    secret = make_group(confidential=True, name={"zh_Hans": "幸存者互助组", "en": "Survivors circle"})
+    shown = make_group(name={"zh_Hans": "政策倡导组", "en": "Policy group"})
+    volunteer = make_volunteer(vetted=True, consent_contact=True)
+    add_member(secret, volunteer)
+    add_member(shown, volunteer)
+    everything = ("petitions:read", "signatures:read", "people:read", "events:read", "rsvps:read",
+                  "newsletters:read")
+    response = _get(client, "/api/v1/people/volunteers", token(*everything))
+    (item,) = response.get_json()["items"]
+    assert item["email"] == volunteer.email
+    text = response.get_data(as_text=True)
+    assert "Survivors circle" not in text and "幸存者互助组" not in text and "Policy group" not in text
+    assert not {"groups", "memberships", "interests", "tags"} & set(item)
+
+
+def test_every_list_walks_by_cursor_once_each_and_modified_since_keeps_later_changes(client, token):
+    """Signatures and subscribers (whose times are the confirmation's) walk by next_cursor, two at a
+    time, each item once; modified_since keeps those changed at or after the time given, in any zone."""
+    now = utcnow().replace(microsecond=0)
+    petition = make_petition()
+    for n in range(5):
+        at = now - timedelta(hours=5 - n)
+        db.session.add(Signature(petition_id=petition.id, email=f"s{n}@example.org", name=f"S{n}",
+                                 status="confirmed", confirmed_at=at))
+        db.session.add(Subscriber(email=f"r{n}@example.org", status=SubscriberStatus.CONFIRMED.value,
+                                  confirmed_at=at))
+    db.session.commit()
+    tok = token("signatures:read", "people:read")
+    for path in (f"/api/v1/petitions/{petition.id}/signatures", "/api/v1/people/subscribers"):
+        seen, url = [], f"{path}?limit=2"
+        while url:
+            body = _get(client, url, tok).get_json()
+            seen += [item["email"] for item in body["items"]]
+            nxt = body["_links"]["next"]
+            url = nxt["href"].replace("http://127.0.0.1:5000", "") if nxt else None
+        assert len(seen) == 5 and len(set(seen)) == 5, (path, seen)
+        since = (now - timedelta(hours=3)).isoformat() + "Z"
+        later = _get(client, f"{path}?modified_since={since.replace('+', '%2B')}", tok).get_json()["items"]
+        assert [item["email"][1] for item in later] == ["2", "3", "4"], path
+        shanghai = (now - timedelta(hours=3) + timedelta(hours=8)).isoformat() + "%2B08:00"
+        assert _get(client, f"{path}?modified_since={shanghai}", tok).get_json()["items"] == later
+
+
+def test_a_blocked_volunteer_is_never_handed_to_partners(client, token):
+    """Staff blocked them: nothing of ours contacts them, so no partner gets their address either."""
+    now = utcnow()
+    db.session.add_all([
+        Volunteer(email="ok@example.org", nickname="Ok", consent_contact=True, confirmed_at=now, status="active"),
+        Volunteer(email="blocked@example.org", nickname="B", consent_contact=True, confirmed_at=now, status="blocked"),
+    ])
+    db.session.commit()
+    items = _get(client, "/api/v1/people/volunteers", token("people:read")).get_json()["items"]
+    assert [v["email"] for v in items] == ["ok@example.org"]
+
+
+def test_conflicts_answer_409_and_a_repeated_import_mails_nobody(client, token, inbox, app):
+    """A trusted import of an address that signed already is a 409 (the import may be run again
+    safely: the signer gets no mail at all); a petition that is not open is a 409 too."""
+    from tests.petitions_support import send_mail
+
+    petition = make_petition()
+    closed = make_petition(slug="closed", status="closed")
+    tok = token("signatures:write", "signatures:import")
+    body = {"email": "lin@example.org", "name": "Lin", "confirmed": True}
+    path = f"/api/v1/petitions/{petition.id}/signatures"
+    assert _post(client, path, tok, body).status_code == 201
+    assert "signed this petition already" in _error(_post(client, f"{path}?lang=en", tok, body), 409)["message"]
+    send_mail(app)
+    assert inbox.to("lin@example.org") == []
+    _error(_post(client, f"/api/v1/petitions/{closed.id}/signatures", tok, {**body, "email": "x@example.org"}), 409)
+    assert db.session.get(Petition, petition.id).signature_count == 1

@@ -200,8 +200,8 @@ def test_send_a_test_delivers_a_signed_ping_listed_in_the_log(app, login_as):
 
 
 def test_volunteer_events_name_only_volunteers_who_agreed_to_be_contacted(app, admin):
-    """volunteer.confirmed carries the volunteer's profile only if they agreed to be contacted;
-    otherwise nothing is sent."""
+    """volunteer.confirmed carries the volunteer's profile only if they agreed to be contacted and
+    staff have not blocked them; otherwise nothing is sent."""
     from campaign.volunteers.models import Volunteer
 
     with receiver() as box:
@@ -209,11 +209,38 @@ def test_volunteer_events_name_only_volunteers_who_agreed_to_be_contacted(app, a
         now = utcnow()
         yes = Volunteer(email="yes@example.org", nickname="Yes", consent_contact=True, confirmed_at=now)
         no = Volunteer(email="no@example.org", nickname="No", consent_contact=False, confirmed_at=now)
-        db.session.add_all([yes, no])
+        blocked = Volunteer(email="blocked@example.org", nickname="B", consent_contact=True, confirmed_at=now,
+                            status="blocked")
+        db.session.add_all([yes, no, blocked])
         db.session.flush()
-        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", yes.id)
-        happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", no.id)
+        for volunteer in (yes, no, blocked):
+            happenings.record(happenings.VOLUNTEER_CONFIRMED, "volunteer", volunteer.id)
         db.session.commit()
         _run(app)
         assert [r.json["data"]["volunteer"]["email"] for r in box.got] == ["yes@example.org"]
         assert all(r.verified for r in box.got)
+
+
+def test_a_webhook_without_an_events_scope_is_sent_nothing_of_it(app, admin):
+    """signature.confirmed needs petitions:read (as the /api/v1/ page says): a webhook that asked
+    for the event without the scope gets no delivery at all, not even the petition's count; the log
+    says why. The one holding the scope gets the count and no signer."""
+    from campaign.petitions import services as petitions
+    from tests.petitions_support import make_petition
+
+    petition = make_petition()
+    with receiver() as bare, receiver() as counts:
+        bare_hook, bare.secret = hooks.create(bare.url, ["signature.confirmed"], ["people:read"], admin)
+        _hook, counts.secret = hooks.create(counts.url, ["signature.confirmed"], ["petitions:read"], admin)
+        ident = petitions.sign(petition.slug, email="mei@example.org", name="Mei", region="", comment="",
+                               display="initials", newsletter=False, locale="en", src="", send_mail=False)
+        from campaign.petitions.models import Signature
+
+        petitions.confirm(db.session.get(Signature, ident))
+        _run(app)
+        assert bare.got == []
+        logged = db.session.scalar(select(Delivery).where(Delivery.webhook_id == bare_hook.id))
+        assert logged.status == DeliveryStatus.FAILED.value and "scope" in logged.last_error
+        assert len(counts.got) == 1 and counts.got[0].verified
+        assert counts.got[0].json["data"]["petition"]["signature_count"] == 1
+        assert "mei@example.org" not in counts.got[0].body.decode()
