@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, select
+
 from campaign.content import written
 from campaign.events.models import Event, EventStatus, Rsvp
 from campaign.extensions import db
@@ -80,13 +82,23 @@ def volunteer_fields(found: Volunteer) -> dict[str, object]:
     }
 
 
+# Staff blocked them, or they left: nothing of ours contacts them, and no partner hears of them.
+_WITHHELD = (VolunteerStatus.BLOCKED.value, VolunteerStatus.LEFT.value)
+
+
+def shared_volunteers() -> tuple[ColumnElement[bool], ...]:
+    """Which volunteers a partner may see: confirmed, agreed to be contacted, neither erased,
+    blocked nor gone."""
+    return (Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True),
+            Volunteer.erased_at.is_(None), Volunteer.status.not_in(_WITHHELD))
+
+
 def volunteer(subject_id: str, scopes: frozenset[str]) -> dict[str, object] | None:
     ident = _int(subject_id)
-    found = db.session.get(Volunteer, ident) if ident is not None else None
-    if (found is None or found.erased_at is not None or not found.consent_contact
-            or found.status == VolunteerStatus.BLOCKED.value or "people:read" not in scopes):
+    if ident is None or "people:read" not in scopes:
         return None
-    return {"volunteer": volunteer_fields(found)}
+    found = db.session.scalar(select(Volunteer).where(Volunteer.id == ident, *shared_volunteers()))
+    return {"volunteer": volunteer_fields(found)} if found is not None else None
 
 
 def event_fields(found: Event) -> dict[str, object]:

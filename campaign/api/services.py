@@ -13,6 +13,7 @@ from campaign.api.payloads import (
     iso,
     public_event,
     rsvp_fields,
+    shared_volunteers,
     signature_fields,
     subscriber_fields,
     volunteer_fields,
@@ -26,7 +27,6 @@ from campaign.links import absolute_url
 from campaign.newsletter.models import Issue, IssueStatus, Subscriber, SubscriberStatus
 from campaign.petitions import services as petitions
 from campaign.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
-from campaign.volunteers.models import Status as VolunteerStatus
 from campaign.volunteers.models import Volunteer, WorkingGroup
 
 
@@ -133,11 +133,8 @@ def list_subscribers(key: ApiKey, args: dict[str, Any]) -> Page:
 
 
 def list_volunteers(key: ApiKey, args: dict[str, Any]) -> Page:
-    """Confirmed volunteers who agreed to be contacted, except those staff blocked (whom nothing
-    of ours contacts either); never their working groups."""
-    stmt = select(Volunteer, Volunteer.updated_at).where(
-        Volunteer.confirmed_at.is_not(None), Volunteer.consent_contact.is_(True), Volunteer.erased_at.is_(None),
-        Volunteer.status != VolunteerStatus.BLOCKED.value)
+    """Volunteers a partner may see (payloads.shared_volunteers); never their working groups."""
+    stmt = select(Volunteer, Volunteer.updated_at).where(*shared_volunteers())
     found = page(stmt, Volunteer.updated_at, Volunteer.id, args, volunteer_fields)
     log_personal(key, "volunteers read", len(found.items))
     return found

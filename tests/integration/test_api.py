@@ -352,16 +352,23 @@ def test_every_list_walks_by_cursor_once_each_and_modified_since_keeps_later_cha
         assert _get(client, f"{path}?modified_since={shanghai}", tok).get_json()["items"] == later
 
 
-def test_a_blocked_volunteer_is_never_handed_to_partners(client, token):
-    """Staff blocked them: nothing of ours contacts them, so no partner gets their address either."""
+def test_a_blocked_or_departed_volunteer_is_never_handed_to_partners(client, token):
+    """Staff blocked them, or they left: nothing of ours contacts them, so no partner gets their
+    address either, from a list or a webhook."""
+    from campaign.api import payloads
+
     now = utcnow()
-    db.session.add_all([
+    people = [
         Volunteer(email="ok@example.org", nickname="Ok", consent_contact=True, confirmed_at=now, status="active"),
         Volunteer(email="blocked@example.org", nickname="B", consent_contact=True, confirmed_at=now, status="blocked"),
-    ])
+        Volunteer(email="gone@example.org", nickname="G", consent_contact=True, confirmed_at=now, status="left"),
+    ]
+    db.session.add_all(people)
     db.session.commit()
     items = _get(client, "/api/v1/people/volunteers", token("people:read")).get_json()["items"]
     assert [v["email"] for v in items] == ["ok@example.org"]
+    scopes = frozenset({"people:read"})
+    assert [payloads.volunteer(str(p.id), scopes) is not None for p in people] == [True, False, False]
 
 
 def test_conflicts_answer_409_and_a_repeated_import_mails_nobody(client, token, inbox, app):
