@@ -103,6 +103,8 @@ def _unexpected_file(exc: UnexpectedFile) -> ResponseReturnValue:
 
 
 def _rate_limited(exc: RateLimitExceeded) -> ResponseReturnValue:
+    if exc.response is not None:
+        return exc.response  # the route's own answer (an embedded form's stays framable)
     limit = limiter.current_limit
     if limit is not None:
         when = format_datetime(datetime.fromtimestamp(limit.reset_at, UTC), "short")

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -206,10 +207,24 @@ def embed_page(slug: str) -> BaseResponse:
     return _framed(_render_embed(petition, EmbedSignForm(formdata=None)), petition)
 
 
+def _embed_flood(_limit: RequestLimit) -> Response | None:
+    """Too many posts from one address (many share one over Tor): say so inside the partner's
+    frame, with what was typed, since the site's own error page may not be framed and the
+    visitor would see nothing."""
+    petition = petitions.find_by_slug((request.view_args or {}).get("slug", ""))
+    if petition is None or petition.status == "draft":
+        return None
+    form = EmbedSignForm()
+    form.embed_token.errors = [_("Too many attempts. Please wait and try again.")]
+    response = Response(_render_embed(petition, form), status=429, mimetype="text/html")
+    _framed(response, petition)
+    return response
+
+
 @bp.post("/embed/petitions/<slug>/sign")
 @public
 @csrf.exempt  # no session cookie reaches a cross-site frame: the form's own token is checked below
-@limiter.limit(abuse.public_form_limit, methods=["POST"])
+@limiter.limit(abuse.public_form_limit, methods=["POST"], on_breach=_embed_flood)
 def embed_sign(slug: str) -> BaseResponse:
     petition = _published(slug)
     form = EmbedSignForm()

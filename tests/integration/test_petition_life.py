@@ -411,6 +411,26 @@ def test_embed_form_signs_without_any_session_cookie(app, inbox):
     assert any("/petition-confirm/" in link for link in Inbox.links(inbox.last_to("mei@example.org")))
 
 
+def test_too_many_posts_from_one_address_are_told_inside_the_frame(app):
+    """Many visitors share one address (Tor, a NAT): past the flood ceiling the answer is the
+    embedded form again, framable by the partner, saying to wait and keeping what was typed."""
+    make_petition(embed_origins="http://localhost:8080")
+    app.config.update(FORM_MIN_SECONDS=0, PUBLIC_FORM_PER_MINUTE=2)
+    framed = app.test_client(use_cookies=False)
+    page = framed.get("/embed/petitions/takedown?lang=en").get_data(as_text=True)
+    token = re.search(r'name="embed_token" type="hidden" value="([^"]+)"', page).group(1)
+    answers = [framed.post("/embed/petitions/takedown/sign?lang=en", data={
+        "name": "Mei Chen", "email": f"mei{n}@example.org", "display": "full", "embed_token": token})
+        for n in range(3)]
+    assert [a.status_code for a in answers] == [303, 303, 429]
+    refused = answers[2]
+    assert "frame-ancestors http://localhost:8080" in refused.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in refused.headers
+    body = refused.get_data(as_text=True)
+    assert "Too many attempts. Please wait and try again." in body and 'value="mei2@example.org"' in body
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 2
+
+
 def test_embed_form_sent_faster_than_a_person_types_saves_nothing(app):
     """The time-to-submit check reads the embed token's own time: a bot's instant post is dropped."""
     make_petition()
