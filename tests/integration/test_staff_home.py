@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
+from campaign import access
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake.demo import seed_intake, seed_takedowns
@@ -18,6 +19,7 @@ from campaign.newsletter.models import Issue, IssueStatus
 from campaign.timeutil import org_midnight, utcnow
 from campaign.volunteers.models import Invitation, Task
 from tests.integration.volunteer_factories import make_group, make_volunteer
+from tests.page_walk import seed_demo, walks
 from tests.petitions_support import make_petition, sign_and_confirm
 
 FIGURE = re.compile(r'<a href="([^"]+)"><span class="figure-value">([^<]*)</span> ([^<]+)</a>')
@@ -197,3 +199,25 @@ def test_staff_menu_on_staff_pages_marks_the_current_one(app, login_as):
     assert "staff-menu" not in client.get("/").get_data(as_text=True)
     caseworker = _menu(login_as(Role.CASEWORKER), "/cases")
     assert 'href="/cases" aria-current="page"' in caseworker and 'href="/staff/volunteers"' not in caseworker
+
+
+# Pages made to be printed or framed, without the site's header and menus.
+STANDALONE = {"petitions.sheet", "newsletter.issue_preview"}
+
+
+def test_every_staff_page_of_the_demo_carries_the_staff_menu(app):
+    """Every page a staff member reaches by following links from the staff home (with the demo data)
+    whose view is staff-only shows the staff menu, bar the print pages that stand alone."""
+    seed_demo(app)
+    missing = []
+    checked = 0
+    for w in walks(app, "zh-Hans"):
+        for visit in w.pages:
+            declared = access.declared(app.view_functions[visit.endpoint])
+            if declared is None or declared.kind != "staff" or visit.endpoint in STANDALONE:
+                continue
+            checked += 1
+            if not MENU.search(visit.text()):
+                missing.append(f"{w.who} {visit.url}")
+    assert checked > 60
+    assert missing == []
