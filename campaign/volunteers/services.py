@@ -560,11 +560,11 @@ class GroupTodos:
 def group_todos(group_ids: Iterable[int]) -> dict[int, GroupTodos]:
     """Per group: invitations not yet answered and overdue tasks (the staff home's to-dos, group by group)."""
     ids = list(group_ids)
-    invitations = dict(db.session.execute(
+    invitations: dict[int, int] = {gid: n for gid, n in db.session.execute(
         select(Invitation.group_id, func.count(Invitation.id)).where(
             Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(ids))
-        .group_by(Invitation.group_id)).tuples().all())
-    overdue = dict(db.session.execute(
+        .group_by(Invitation.group_id))}
+    overdue: dict[int, int] = {gid: n for gid, n in db.session.execute(
         select(Task.group_id, func.count(Task.id)).where(Task.group_id.in_(ids), _overdue())
-        .group_by(Task.group_id)).tuples().all())
+        .group_by(Task.group_id))}
     return {gid: GroupTodos(invitations.get(gid, 0), overdue.get(gid, 0)) for gid in ids}
