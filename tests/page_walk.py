@@ -41,7 +41,6 @@ NOT_WALKED = {
     "petitions.poster": "an image",
     "petitions.badge": "an image (the embeddable counter badge)",
     "admin.mailbox_message": "mail goes to the tests' SMTP server, so the mailbox holds none",
-    "newsletter.issue_edit": "the demo's issues are all sent; the same form is walked on the new-issue page",
 }
 # The JSON API is reached with a key (tests/integration/test_api*.py), not by walking pages.
 NOT_WALKED_BLUEPRINTS = ("api_v1.",)
@@ -204,13 +203,14 @@ WALK_ADDRESS = "walk.{}@example.net"
 def mailed_pages(app: Flask) -> list[str]:
     """The pages a person opens from a link in a mail, each link made as its mail makes it, for
     demo rows in the state the mail finds them in. Where the demo has no such row (a signature or
-    volunteer still to confirm, an invitation, an invited staff account) the walk adds one, once.
+    volunteer still to confirm, an invitation, an invited staff account, a draft issue for the staff
+    walks) the walk adds one, once.
     A link the page no longer accepts answers 400, which `not_covered` reports."""
     from campaign import tokens
     from campaign.auth.models import Role, User
     from campaign.newsletter import compose
     from campaign.newsletter import services as newsletter
-    from campaign.newsletter.models import Subscriber
+    from campaign.newsletter.models import Issue, IssueStatus, Subscriber
     from campaign.petitions import services as petitions
     from campaign.petitions.models import Signature
     from campaign.rights import services as rights
@@ -248,6 +248,10 @@ def mailed_pages(app: Flask) -> list[str]:
                 .order_by(Volunteer.id).limit(1)).one()
             invitation = Invitation(group_id=group.id, volunteer_id=guest.id)
             db.session.add(invitation)
+        if db.session.scalar(select(Issue).where(Issue.status == IssueStatus.DRAFT.value).limit(1)) is None:
+            # A draft, so the staff walks reach the editor of a saved issue (the demo's are all sent).
+            db.session.add(Issue(subject={"zh_Hans": "下周的行动", "en": "Next week's action"},
+                                 body={"zh_Hans": "{{name|朋友}}，你好。", "en": "Hello {{name|friend}}."}))
         invited = auth.find_user(WALK_ADDRESS.format("staff")) or auth.create_user(
             WALK_ADDRESS.format("staff"), [Role.ORGANISER])
         db.session.commit()
