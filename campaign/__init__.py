@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from campaign import access, assets, content, errors, i18n, paging, security, sessions, worker
+from campaign import access, assets, content, errors, i18n, paging, security, sessions, timeutil, worker
 from campaign import config as settings
 from campaign import features as house
 from campaign.extensions import csrf, db, limiter, login_manager, migrate
@@ -153,6 +153,7 @@ def _register_templating(app: Flask) -> None:
         }
 
     app.add_template_global(paging.page_url)
+    app.add_template_global(timeutil.org_today)
     app.add_template_filter(content.shown_in)
     app.add_template_global(content.fallback_note)
 

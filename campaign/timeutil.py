@@ -5,7 +5,7 @@ the edges, so nothing stored depends on where the server runs.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -28,3 +28,13 @@ def to_org(value: datetime) -> datetime:
 def from_org(value: datetime) -> datetime:
     """A naive time typed in the organisation's zone, as stored: naive UTC."""
     return value.replace(tzinfo=org_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def org_today() -> date:
+    """Today's date where the organisation is (in Shanghai the day starts eight hours before UTC's)."""
+    return datetime.now(org_zone()).date()
+
+
+def org_midnight() -> datetime:
+    """The start of the organisation's today, as stored: naive UTC."""
+    return from_org(datetime.combine(org_today(), datetime.min.time()))

@@ -90,7 +90,8 @@ def webhook_list() -> str:
             form.url.errors = [*form.url.errors, str(exc)]
         else:
             return render_template("api/webhook_created.html", hook=hook, secret=secret)
-    return render_template("api/webhooks.html", form=form, hooks=hooks.all_hooks())
+    return render_template("api/webhooks.html", form=form, hooks=hooks.all_hooks(),
+                           events=dict(hooks.event_choices()))
 
 
 def _hook_or_404(hook_id: int) -> Webhook:

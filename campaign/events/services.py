@@ -38,7 +38,7 @@ from campaign.markup import render_translations
 from campaign.newsletter.models import Subscriber
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.privacy import normalise_email
-from campaign.timeutil import to_org, utcnow
+from campaign.timeutil import org_midnight, to_org, utcnow
 from campaign.volunteers import visibility, work
 from campaign.volunteers.models import Priority, Task, Volunteer, WorkingGroup
 
@@ -641,7 +641,7 @@ def staff_figures() -> list[Figure]:
         mine, Event.status == EventStatus.PUBLISHED.value, Event.ends_at >= now)) or 0
     pending = db.session.scalar(select(func.count()).select_from(Rsvp).join(Event, Event.id == Rsvp.event_id)
                                 .where(mine, Rsvp.status == RsvpStatus.PENDING.value, Event.ends_at >= now)) or 0
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = org_midnight()  # "today" is the organisation's day
     arrived = db.session.scalar(select(func.count()).select_from(Rsvp).join(Event, Event.id == Rsvp.event_id)
                                 .where(mine, Rsvp.checked_in_at >= midnight)) or 0
     return [Figure(_l("Upcoming events"), int(upcoming_n), "events.staff_list"),

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,7 @@ from campaign.petitions.models import (
     SignatureStatus,
 )
 from campaign.privacy import normalise_email
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_midnight, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -652,17 +653,18 @@ def _iso(value: datetime | None) -> str:
 
 
 def staff_figures() -> list[Figure]:
-    """The staff home's petition figures: confirmed signatures today (UTC) and in the last 7 days,
-    and each open petition's count against its goal, each linking to its signature list."""
-    now = utcnow()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """The staff home's petition figures: confirmed signatures today and in the last 7 days (days
+    of the organisation's time zone), and each open petition's count against its goal under its
+    title, each linking to its signature list."""
+    midnight = org_midnight()
     confirmed = select(func.count(Signature.id)).where(Signature.status == SignatureStatus.CONFIRMED.value)
     today = db.session.scalar(confirmed.where(Signature.confirmed_at >= midnight)) or 0
     week = db.session.scalar(confirmed.where(Signature.confirmed_at >= midnight - timedelta(days=6))) or 0
     out = [Figure(_l("Signatures today"), today, "petitions.staff_list"),
            Figure(_l("Signatures this week"), week, "petitions.staff_list")]
+    locale = locale_code(get_locale())
     for petition in open_petitions():
-        out.append(Figure(petition.slug, str(_l("%(count)s of %(goal)s", count=petition.signature_count,
-                                                  goal=petition.goal)),
+        against = str(_l("%(count)s of %(goal)s", count=petition.signature_count, goal=petition.goal))
+        out.append(Figure(petition.text("title", locale), against,
                           "petitions.signatures", (("petition_id", str(petition.id)),)))
     return out

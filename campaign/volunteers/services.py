@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, delete, exists, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, false, func, or_, select, update
 
 from campaign import erasure, happenings, notices, sessions, tokens
 from campaign.audit import services as audit
@@ -27,7 +27,7 @@ from campaign.links import absolute_url
 from campaign.mail import services as mail
 from campaign.newsletter.services import subscribe_confirmed
 from campaign.privacy import normalise_email
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today, utcnow
 from campaign.volunteers import visibility
 from campaign.volunteers.models import (
     TRANSITIONS,
@@ -532,12 +532,39 @@ def staff_figures() -> list[Figure]:
         Volunteer.status == Status.NEW.value)) or 0
     invitations = db.session.scalar(select(func.count(Invitation.id)).where(
         Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(group_ids))) or 0
-    overdue = db.session.scalar(select(func.count(Task.id)).where(
-        Task.group_id.in_(group_ids), Task.due_on < utcnow().date(),
-        Task.status != TaskStatus.DONE.value)) or 0
+    overdue = db.session.scalar(select(func.count(Task.id)).where(Task.group_id.in_(group_ids), _overdue())) or 0
     return [
         Figure(_l("Volunteers awaiting review"), awaiting, "volunteers.review",
                (("status", Status.NEW.value),), todo=True),
-        Figure(_l("Unanswered invitations"), invitations, "volunteers.groups", todo=True),
-        Figure(_l("Overdue tasks"), overdue, "volunteers.groups", todo=True),
+        Figure(_l("Unanswered invitations"), invitations, "volunteers.groups", (("todo", TODO_INVITATIONS),),
+               todo=True),
+        Figure(_l("Overdue tasks"), overdue, "volunteers.groups", (("todo", TODO_OVERDUE),), todo=True),
     ]
+
+
+TODO_INVITATIONS = "invitations"
+TODO_OVERDUE = "overdue"
+
+
+def _overdue() -> ColumnElement[bool]:
+    """A WHERE clause on Task: due before the organisation's today and not done."""
+    return (Task.due_on < org_today()) & (Task.status != TaskStatus.DONE.value)
+
+
+@dataclass(frozen=True)
+class GroupTodos:
+    invitations: int = 0
+    overdue: int = 0
+
+
+def group_todos(group_ids: Iterable[int]) -> dict[int, GroupTodos]:
+    """Per group: invitations not yet answered and overdue tasks (the staff home's to-dos, group by group)."""
+    ids = list(group_ids)
+    invitations: dict[int, int] = {gid: n for gid, n in db.session.execute(
+        select(Invitation.group_id, func.count(Invitation.id)).where(
+            Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(ids))
+        .group_by(Invitation.group_id))}
+    overdue: dict[int, int] = {gid: n for gid, n in db.session.execute(
+        select(Task.group_id, func.count(Task.id)).where(Task.group_id.in_(ids), _overdue())
+        .group_by(Task.group_id))}
+    return {gid: GroupTodos(invitations.get(gid, 0), overdue.get(gid, 0)) for gid in ids}

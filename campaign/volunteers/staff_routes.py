@@ -219,8 +219,19 @@ def _group_or_404(group_id: int) -> WorkingGroup:
 @bp.route("/staff/groups")
 @organisers
 def groups() -> str:
-    rows = [(grp, work.member_count(grp)) for grp in _visible_groups()]
-    return render_template("volunteers/groups.html", rows=rows)
+    """The working groups; `?todo=invitations` or `?todo=overdue` (the staff home's to-dos) lists
+    only the groups with unanswered invitations or overdue tasks."""
+    visible = _visible_groups()
+    todos = services.group_todos(grp.id for grp in visible)
+    todo = request.args.get("todo", "")
+    if todo == services.TODO_INVITATIONS:
+        visible = [grp for grp in visible if todos[grp.id].invitations]
+    elif todo == services.TODO_OVERDUE:
+        visible = [grp for grp in visible if todos[grp.id].overdue]
+    else:
+        todo = ""
+    rows = [(grp, work.member_count(grp), todos[grp.id]) for grp in visible]
+    return render_template("volunteers/groups.html", rows=rows, todo=todo)
 
 
 def _group_fields(form: GroupForm) -> dict[str, object]:

@@ -61,3 +61,18 @@ def test_staff_lists_stack_into_labelled_cards_on_a_phone(staff_context: Any) ->
     assert figures["body"] / figures["rows"] < 150, figures  # a card of a few lines per person
     assert figures["tableTop"] < 2 * PHONE["height"], figures  # the list starts near the top: filters fold
     assert page.get_by_role("link", name="下一页").count() + page.locator("a[rel=next]").count() > 0
+
+
+def test_staff_home_cards_carry_no_stray_bullets(staff_context: Any) -> None:
+    """The staff home's cards are a list without markers, as wide as the page's text on a phone
+    (they were indented behind stray bullet points)."""
+    page = staff_context.new_page()
+    page.goto("/staff?lang=zh")
+    found = page.evaluate("""() => {
+      const cards = [...document.querySelectorAll('ul.grid > li.card')];
+      const main = document.querySelector('h1').getBoundingClientRect();
+      return {cards: cards.length, markers: cards.filter(c => getComputedStyle(c).listStyleType !== 'none').length,
+              indented: cards.filter(c => c.getBoundingClientRect().left > main.left + 1).length};
+    }""")
+    assert found["cards"] >= 5, found
+    assert found["markers"] == 0 and found["indented"] == 0, found

@@ -9,15 +9,17 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
+from campaign import access
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.intake.demo import seed_intake, seed_takedowns
 from campaign.intake.models import HelpRequest, Status
 from campaign.intake.takedowns.models import Response, Takedown
 from campaign.newsletter.models import Issue, IssueStatus
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_midnight, utcnow
 from campaign.volunteers.models import Invitation, Task
 from tests.integration.volunteer_factories import make_group, make_volunteer
+from tests.page_walk import seed_demo, walks
 from tests.petitions_support import make_petition, sign_and_confirm
 
 FIGURE = re.compile(r'<a href="([^"]+)"><span class="figure-value">([^<]*)</span> ([^<]+)</a>')
@@ -78,9 +80,56 @@ def test_petition_figures_count_confirmed_signatures(app, login_as, inbox, clien
     figures = _figures(organiser)
     assert figures["Signatures today"][1] == "1"
     assert figures["Signatures this week"][1] == "1"
-    href, value = figures[petition.slug]
+    href, value = figures[petition.text("title", "en")]  # under its title, not its slug
     assert value == f"1 of {petition.goal}"
     assert organiser.get(href).status_code == 200
+
+
+def test_today_is_the_organisations_day(app, login_as, inbox, client):
+    """"Signatures today" starts at midnight in ORG_TIMEZONE (Asia/Shanghai: 16:00 UTC the day
+    before), not at midnight UTC: one confirmed just after the organisation's midnight counts, one
+    just before does not (whatever the hour a UTC clock shows)."""
+    make_petition()
+    after = sign_and_confirm(app, client, inbox, "after@example.org")
+    before = sign_and_confirm(app, client, inbox, "before@example.org")
+    with app.test_request_context():
+        midnight = org_midnight()
+    assert midnight.hour == 16  # Shanghai's midnight, stored as naive UTC
+    after.confirmed_at = midnight + timedelta(minutes=1)
+    before.confirmed_at = midnight - timedelta(minutes=1)
+    db.session.commit()
+    figures = _figures(login_as(Role.ORGANISER))
+    assert figures["Signatures today"][1] == "1"
+    assert figures["Signatures this week"][1] == "2"
+
+
+def test_group_todos_lead_to_the_groups_concerned(app, login_as):
+    """"Unanswered invitations" and "Overdue tasks" open the working groups that have some, each
+    with its count; a group with neither is left out; its page marks the overdue task."""
+    quiet = make_group(name={"en": "Quiet group", "zh_Hans": "安静组"})
+    busy = make_group(name={"en": "Busy group", "zh_Hans": "忙碌组"})
+    someone = make_volunteer(status="vetted")
+    db.session.add(Invitation(group_id=busy.id, volunteer_id=someone.id))
+    db.session.add(Task(group_id=busy.id, title="Late flyers", due_on=utcnow().date() - timedelta(days=2)))
+    db.session.add(Task(group_id=quiet.id, title="Later", due_on=utcnow().date() + timedelta(days=5)))
+    db.session.commit()
+    client = login_as(Role.ORGANISER)
+    figures = _figures(client)
+    for label in ("Unanswered invitations", "Overdue tasks"):
+        href, value = figures[label]
+        assert value == "1"
+        listing = client.get(href)
+        assert listing.status_code == 200
+        text = listing.get_data(as_text=True)
+        assert "Busy group" in text and "Quiet group" not in text, label
+        assert '<span class="badge warn">1</span>' in text
+    everything = client.get("/staff/groups?lang=en").get_data(as_text=True)
+    assert "Busy group" in everything and "Quiet group" in everything
+    board = client.get(f"/staff/groups/{busy.id}?lang=en").get_data(as_text=True)
+    late = board[board.index("Late flyers"):]
+    assert 'class="badge warn">Overdue<' in late[:late.index("</li>")]
+    other = client.get(f"/staff/groups/{quiet.id}?lang=en").get_data(as_text=True)
+    assert "Later" in other and ">Overdue<" not in other
 
 
 def test_caseworker_sees_casework_todos_only(app, login_as):
@@ -150,3 +199,25 @@ def test_staff_menu_on_staff_pages_marks_the_current_one(app, login_as):
     assert "staff-menu" not in client.get("/").get_data(as_text=True)
     caseworker = _menu(login_as(Role.CASEWORKER), "/cases")
     assert 'href="/cases" aria-current="page"' in caseworker and 'href="/staff/volunteers"' not in caseworker
+
+
+# Pages made to be printed or framed, without the site's header and menus.
+STANDALONE = {"petitions.sheet", "newsletter.issue_preview"}
+
+
+def test_every_staff_page_of_the_demo_carries_the_staff_menu(app):
+    """Every page a staff member reaches by following links from the staff home (with the demo data)
+    whose view is staff-only shows the staff menu, bar the print pages that stand alone."""
+    seed_demo(app)
+    missing = []
+    checked = 0
+    for w in walks(app, "zh-Hans"):
+        for visit in w.pages:
+            declared = access.declared(app.view_functions[visit.endpoint])
+            if declared is None or declared.kind != "staff" or visit.endpoint in STANDALONE:
+                continue
+            checked += 1
+            if not MENU.search(visit.text()):
+                missing.append(f"{w.who} {visit.url}")
+    assert checked > 60
+    assert missing == []
