@@ -38,3 +38,9 @@ def org_today() -> date:
 def org_midnight() -> datetime:
     """The start of the organisation's today, as stored: naive UTC."""
     return from_org(datetime.combine(org_today(), datetime.min.time()))
+
+
+def org_offset_minutes() -> int:
+    """The organisation's offset from UTC today, in minutes (480 in Shanghai)."""
+    offset = datetime.now(org_zone()).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0

@@ -14,6 +14,7 @@ from campaign.extensions import db
 from campaign.reports import frames as fr
 from campaign.reports import raw
 from campaign.reports.exports import frame_csv, frames_xlsx, write_xlsx
+from campaign.reports.services import org_filter
 
 reports_cli = AppGroup("reports", help="Campaign reports and exports.")
 
@@ -35,8 +36,8 @@ def export(out: Path, since: datetime | None, until: datetime | None, no_persona
     The raw lists hold personal data: they are written readable by the owner only.
     """
     out.mkdir(parents=True, exist_ok=True)
-    f = fr.ReportFilter(since=since.date() if since else None, until=until.date() if until else None,
-                        include_confidential=True)
+    f = org_filter(since=since.date() if since else None, until=until.date() if until else None,
+                   include_confidential=True)
     lists = [] if no_personal else list(raw.LISTS)
     steps = len(fr.SECTIONS) + 1 + 2 * len(lists)
     written: list[Path] = []

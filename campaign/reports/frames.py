@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -30,18 +30,33 @@ class ReportFilter:
     group_id: int | None = None
     include_confidential: bool = False  # confidential working groups: admins only
     today: date | None = None  # for "overdue" and "went quiet"; defaults to the real today
+    # Days are the organisation's (ORG_TIMEZONE): its offset from UTC, as the zone has it today.
+    utc_offset_minutes: int = 0
 
-    def bounds(self, column: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
-        """WHERE clauses limiting a datetime (or date) column to the filter's dates."""
+    def bounds(self, column: sa.ColumnElement[Any], stored_utc: bool = True) -> list[sa.ColumnElement[bool]]:
+        """WHERE clauses limiting a column to the filter's days: a stored (naive UTC) time from the
+        organisation's midnight, or a date column (`stored_utc=False`) as it is."""
+        shift = timedelta(minutes=self.utc_offset_minutes if stored_utc else 0)
         clauses = []
         if self.since:
-            clauses.append(column >= datetime.combine(self.since, time.min))
+            clauses.append(column >= datetime.combine(self.since, time.min) - shift)
         if self.until:
-            clauses.append(column < datetime.combine(self.until + timedelta(days=1), time.min))
+            clauses.append(column < datetime.combine(self.until + timedelta(days=1), time.min) - shift)
         return clauses
 
     def day(self) -> date:
-        return self.today or date.today()
+        return self.today or (datetime.now(UTC) + timedelta(minutes=self.utc_offset_minutes)).date()
+
+    def day_of(self, conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        """The organisation's calendar day of a stored (naive UTC) time, in SQL, so the database
+        groups by it. The offset is our own integer, written into the SQL as a literal: a bound
+        parameter would differ between SELECT and GROUP BY, which PostgreSQL refuses."""
+        minutes = int(self.utc_offset_minutes)
+        if not minutes:
+            return sa.func.date(column)
+        if conn.dialect.name == "postgresql":
+            return sa.func.date(column + sa.literal_column(f"interval '{minutes} minutes'"))
+        return sa.func.date(column, sa.literal_column(f"'{minutes:+d} minutes'"))
 
 
 def _frame(conn: Connection, stmt: sa.Select[*tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
@@ -72,7 +87,7 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
     confirmed = [s.c.status == "confirmed", *f.bounds(s.c.confirmed_at)]
     scope = [s.c.petition_id == f.petition_id] if f.petition_id else []
 
-    daily = _days(_frame(conn, sa.select(sa.func.date(s.c.confirmed_at).label("day"), sa.func.count())
+    daily = _days(_frame(conn, sa.select(f.day_of(conn, s.c.confirmed_at).label("day"), sa.func.count())
                          .where(*confirmed, *scope).group_by("day").order_by("day"), ["day", "signatures"]))
     daily["cumulative"] = daily["signatures"].cumsum() if not daily.empty else pd.Series(dtype="int64")
     goal_stmt = sa.select(sa.func.coalesce(sa.func.sum(t.petitions.c.goal), 0))
@@ -230,7 +245,7 @@ def group_frames(conn: Connection, f: ReportFilter) -> Frames:
     ).round(2)
 
     e = t.task_events
-    done_daily = _days(_frame(conn, sa.select(sa.func.date(e.c.at).label("day"), sa.func.count())
+    done_daily = _days(_frame(conn, sa.select(f.day_of(conn, e.c.at).label("day"), sa.func.count())
                               .join(k, k.c.id == e.c.task_id).join(g, g.c.id == k.c.group_id)
                               .where(e.c.kind == "status", e.c.detail == "done", *visible, *f.bounds(e.c.at))
                               .group_by("day").order_by("day"), ["day", "done"]))
@@ -248,9 +263,9 @@ def group_frames(conn: Connection, f: ReportFilter) -> Frames:
 
 def newsletter_frames(conn: Connection, f: ReportFilter) -> Frames:
     s, i, o = t.subscribers, t.issues, t.outbox
-    joined = _days(_frame(conn, sa.select(sa.func.date(s.c.created_at).label("day"), sa.func.count())
+    joined = _days(_frame(conn, sa.select(f.day_of(conn, s.c.created_at).label("day"), sa.func.count())
                           .where(*f.bounds(s.c.created_at)).group_by("day").order_by("day"), ["day", "joined"]))
-    left = _days(_frame(conn, sa.select(sa.func.date(s.c.unsubscribed_at).label("day"), sa.func.count())
+    left = _days(_frame(conn, sa.select(f.day_of(conn, s.c.unsubscribed_at).label("day"), sa.func.count())
                         .where(s.c.unsubscribed_at.is_not(None), *f.bounds(s.c.unsubscribed_at))
                         .group_by("day").order_by("day"), ["day", "unsubscribed"]))
     over_time = pd.merge(joined, left, on="day", how="outer").fillna(0).sort_values("day", ignore_index=True)
@@ -280,7 +295,8 @@ def newsletter_frames(conn: Connection, f: ReportFilter) -> Frames:
         counts["unsubscribed_within_7_days"] = unsubscribed
         attempted = counts["sent"] + counts["failed"]
         counts["delivery_rate"] = (counts["sent"] / attempted.where(attempted > 0)).round(4)
-        counts["started_at"] = pd.to_datetime(counts["started_at"]).dt.date
+        local = pd.to_datetime(counts["started_at"]) + pd.Timedelta(minutes=f.utc_offset_minutes)
+        counts["started_at"] = local.dt.date
     return {"subscribers_over_time": over_time, "subscribers_by_status": by_status, "issues": counts}
 
 
@@ -296,7 +312,7 @@ def event_frames(conn: Connection, f: ReportFilter) -> Frames:
         visible.append(e.c.group_id == f.group_id)
     show_rate = sa.cast(e.c.checked_in_count, sa.Float) / sa.func.nullif(e.c.confirmed_count, 0)
     per_event = _frame(conn, sa.select(
-        sa.func.date(e.c.starts_at).label("day"), e.c.title, e.c.capacity, e.c.rsvp_count,
+        f.day_of(conn, e.c.starts_at).label("day"), e.c.title, e.c.capacity, e.c.rsvp_count,
         e.c.confirmed_count, e.c.checked_in_count, e.c.walk_in_count, show_rate, e.c.new_people_count,
     ).join(g, g.c.id == e.c.group_id).where(e.c.status != "draft", *visible, *f.bounds(e.c.starts_at))
         .order_by(e.c.starts_at, e.c.id),
@@ -313,8 +329,8 @@ def event_frames(conn: Connection, f: ReportFilter) -> Frames:
 
 def intake_frames(conn: Connection, f: ReportFilter) -> Frames:
     r, d = t.help_requests, t.takedowns
-    requests = _frame(conn, sa.select(r.c.received_week, r.c.kinds).where(*f.bounds(r.c.received_week)),
-                      ["week", "kinds"])
+    requests = _frame(conn, sa.select(r.c.received_week, r.c.kinds)
+                      .where(*f.bounds(r.c.received_week, stored_utc=False)), ["week", "kinds"])
     if requests.empty:
         weekly = pd.DataFrame(columns=["week", "kind", "requests"])
     else:
@@ -325,7 +341,8 @@ def intake_frames(conn: Connection, f: ReportFilter) -> Frames:
         weekly = exploded.groupby(["week", "kind"]).size().reset_index(name="requests")
 
     rows = _frame(conn, sa.select(d.c.platform, d.c.response, d.c.reported_on, d.c.removed_on)
-                  .where(*f.bounds(d.c.reported_on)), ["platform", "response", "reported_on", "removed_on"])
+                  .where(*f.bounds(d.c.reported_on, stored_utc=False)),
+                  ["platform", "response", "reported_on", "removed_on"])
     if rows.empty:
         platforms = pd.DataFrame(columns=["platform", "filed", "answered", "response_rate", "removed",
                                           "median_days_to_removal", "still_online"])

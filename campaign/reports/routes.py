@@ -61,13 +61,12 @@ def _chart(key: str, frame: pd.DataFrame, today: date) -> str | None:
 def _filter(form: ReportFilterForm) -> ReportFilter:
     valid = form.validate()
     data = form.data if valid else {}
-    return ReportFilter(
+    return reports.org_filter(
         since=data.get("since"),
         until=data.get("until"),
         petition_id=data.get("petition") or None,
         group_id=data.get("group") or None,
         include_confidential=visibility.sees_confidential_groups(current_user),
-        today=date.today(),
     )
 
 
@@ -81,8 +80,9 @@ def _form() -> ReportFilterForm:
 
 def _page(key: str) -> str:
     form = _form()
-    frames = reports.section(key, _filter(form))
-    today = date.today()
+    report_filter = _filter(form)
+    frames = reports.section(key, report_filter)
+    today = report_filter.day()
     tables = []
     for name, frame in frames.items():
         header, rows = reports.frame_table(labelled(name, frame))

@@ -24,7 +24,7 @@ from campaign.reports import tables as t
 from campaign.reports.exports import write_xlsx
 from campaign.reports.labels import RAW_LIST_TITLES
 from campaign.reports.labels import raw_export as raw_labels
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_offset_minutes, org_today, utcnow
 from campaign.volunteers import visibility
 
 SUMMARY_ACTION = "reports.weekly_summary"
@@ -77,6 +77,11 @@ def raw_export(
     return buffer
 
 
+def org_filter(**values: Any) -> fr.ReportFilter:
+    """A report filter whose days are the organisation's (ORG_TIMEZONE), today included."""
+    return fr.ReportFilter(**{"today": org_today(), **values}, utc_offset_minutes=org_offset_minutes())
+
+
 def weekly_summary() -> int:
     """Mail organisers last week's key figures, once a week, when REPORTS_WEEKLY_SUMMARY is on."""
     if not current_app.config["REPORTS_WEEKLY_SUMMARY"]:
@@ -87,7 +92,8 @@ def weekly_summary() -> int:
     now = utcnow()
     if last is not None and now - last < timedelta(days=7):
         return 0
-    week = fr.ReportFilter(since=(now - timedelta(days=7)).date(), until=now.date())
+    today = org_today()
+    week = org_filter(since=today - timedelta(days=7), until=today)
     with db.engine.connect() as conn:
         petitions = fr.petition_frames(conn, week)
         newsletter = fr.newsletter_frames(conn, week)

@@ -142,3 +142,25 @@ def test_group_names_and_titles_are_shown_in_the_readers_language_with_the_fallb
         assert labelled("by_group", frame)["group"].tolist() == ["Policy", "Survivor support"]
         assert isinstance(labelled("events", pd.DataFrame({"title": [policy]}))["title"][0], Shown)
         assert for_export("by_group", frame).columns[0] == "Working group"
+
+
+def test_days_are_the_organisations_days(app, login_as):
+    """In Shanghai a day starts at 16:00 UTC the day before: a signature confirmed at 07:30 there
+    counts on that morning's date, in the chart's table and under a date filter, on SQLite and
+    PostgreSQL alike."""
+    from datetime import datetime
+
+    from campaign.petitions.models import Signature
+    from tests.petitions_support import make_petition
+
+    app.config["ORG_TIMEZONE"] = "Asia/Shanghai"
+    petition = make_petition()
+    for n, confirmed in enumerate([datetime(2026, 3, 10, 10, 0), datetime(2026, 3, 10, 23, 30)]):
+        db.session.add(Signature(petition_id=petition.id, email=f"s{n}@example.org", name="S", status="confirmed",
+                                 created_at=confirmed, confirmed_at=confirmed))
+    db.session.commit()
+    client = login_as(Role.ORGANISER)
+    per_day = client.get("/reports/petitions/signatures_per_day.csv").get_data(as_text=True).splitlines()[1:]
+    assert [row.split(",")[:2] for row in per_day] == [["2026-03-10", "1"], ["2026-03-11", "1"]]
+    morning = client.get("/reports/petitions/signatures_per_day.csv?since=2026-03-11&until=2026-03-11")
+    assert [row.split(",")[:2] for row in morning.get_data(as_text=True).splitlines()[1:]] == [["2026-03-11", "1"]]
