@@ -41,7 +41,7 @@ from campaign.intake.models import HelpRequest
 from campaign.intake.takedowns import services as takedowns
 from campaign.links import absolute_url
 from campaign.paging import paginate
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today
 
 caseworker = staff(Role.CASEWORKER, hide=True)
 
@@ -58,7 +58,7 @@ _register_label_filters()
 
 
 def _today() -> date:
-    return utcnow().date()
+    return org_today()
 
 
 # --- public -----------------------------------------------------------------------------------

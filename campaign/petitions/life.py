@@ -43,7 +43,7 @@ from campaign.petitions.models import (
 )
 from campaign.petitions.services import petition_changed
 from campaign.privacy import normalise_email
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def add_paper_signature(petition: Petition, row: PaperRow, actor: User) -> Signa
 
     Raises PaperDuplicate if its email has signed this petition already. Paper signers get no
     mail: their consent to mail was not given to us in a way we can check."""
-    reason = check_paper_row(row, utcnow().date())
+    reason = check_paper_row(row, org_today())
     if reason is not None:
         raise ValueError(str(reason))
     values = _paper_values(petition.id, row, utcnow())
@@ -306,7 +306,7 @@ def import_paper_csv(petition: Petition, text: str, actor: User) -> PaperImport:
 def _import_paper_rows(petition: Petition, text: str, actor: User) -> PaperImport:
     rows, rejected = parse_paper_csv(text)
     result = PaperImport(rejected=list(rejected))
-    today = utcnow().date()
+    today = org_today()
     now = utcnow()
     good: list[tuple[int, dict[str, Any], bool]] = []
     for line, row in rows:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.content import Shown, Translatable, translated_column
 from campaign.extensions import Model
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today, utcnow
 
 
 class PetitionStatus(str, enum.Enum):
@@ -94,7 +94,7 @@ class Petition(Translatable, Model):
     def is_open(self) -> bool:
         if self.status != PetitionStatus.OPEN.value:
             return False
-        return self.closes_on is None or self.closes_on >= utcnow().date()
+        return self.closes_on is None or self.closes_on >= org_today()
 
     @property
     def progress_percent(self) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -30,6 +29,7 @@ from campaign.petitions.forms import (
 )
 from campaign.petitions.models import Petition
 from campaign.security import accepts_files
+from campaign.timeutil import org_today
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def delivery_pdf(petition_id: int) -> Response | tuple[str, int]:
     try:
         with force_locale(lang):
             body = pdf.delivery_pdf({"petition": petition, "lang": lang, "sources": life.source_counts(petition.id),
-                                     "made_on": date.today()}, petitions.delivery_rows(petition))
+                                     "made_on": org_today()}, petitions.delivery_rows(petition))
     except pdf.PdfUnavailable:
         logger.warning("delivery PDF asked for, but WeasyPrint cannot run here")
         return render_template("core/message.html", title=_("PDF not available"), message=_(

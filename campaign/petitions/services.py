@@ -34,7 +34,7 @@ from campaign.petitions.models import (
     SignatureStatus,
 )
 from campaign.privacy import normalise_email
-from campaign.timeutil import org_midnight, utcnow
+from campaign.timeutil import org_midnight, org_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +95,15 @@ class PageState:
     goal: int
     signature_count: int
     milestone_reached: int
+    # The organisation's date when the row was read: the rush path answers outside any app
+    # context, and a state is re-read every PETITION_PAGE_SECONDS, so it is never stale by more.
+    today: date
 
     @property
     def is_open(self) -> bool:
         if self.status != PetitionStatus.OPEN.value:
             return False
-        return self.closes_on is None or self.closes_on >= utcnow().date()
+        return self.closes_on is None or self.closes_on >= self.today
 
 
 _PETITIONS = Petition.__table__
@@ -114,7 +117,7 @@ _PAGE_STATE = select(
 def page_state(slug: str) -> PageState | None:
     """The petition's id, state, edit time, goal and count, in one small query."""
     row = db.session.connection().execute(_PAGE_STATE, {"slug": slug}).first()
-    return PageState(*row) if row is not None else None
+    return PageState(*row, today=org_today()) if row is not None else None
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def sign(
     now = utcnow()
     params = {
         "slug": slug,
-        "today": now.date(),
+        "today": org_today(),
         "email": address,
         "name": name.strip(),
         "region": region.strip(),

@@ -16,7 +16,7 @@ from campaign.auth.models import Role, User
 from campaign.extensions import db, rowcount
 from campaign.links import absolute_url
 from campaign.mail import services as mail
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today, utcnow
 from campaign.volunteers.models import (
     Invitation,
     InvitationState,
@@ -430,7 +430,7 @@ def tasks_of(volunteer: Volunteer, open_only: bool = False) -> list[Task]:
 
 def send_digests(today: date | None = None) -> int:
     """Worker: once a day, each volunteer with open tasks due soon or overdue gets one mail."""
-    today = today or utcnow().date()
+    today = today or org_today()
     horizon = today + timedelta(days=DUE_SOON_DAYS)
     rows = db.session.execute(
         select(task_assignees.c.volunteer_id, Task.id)

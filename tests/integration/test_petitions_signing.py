@@ -365,3 +365,18 @@ def test_data_rights_copy_and_erasure_cover_signatures(app, client, inbox):
     assert "@" not in left.email
     assert count(petition.id) == 1
     assert "Ann Lee" not in client.get("/petitions/takedown").get_data(as_text=True)
+
+
+def test_a_petition_closes_at_the_end_of_its_last_day_where_the_organisation_is(app, client):
+    """`closes_on` is the organisation's date (ORG_TIMEZONE), not UTC's: at any moment it is
+    already the next day at UTC+14 while it is still this day at UTC-12."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    last_day = datetime.now(ZoneInfo("Etc/GMT+12")).date()  # UTC-12: the latest date on Earth now
+    make_petition(slug="ends", closes_on=last_day)
+    app.config["ORG_TIMEZONE"] = "Etc/GMT+12"
+    assert "signed=new" in sign(client, slug="ends", email="early@example.org").location
+    app.config["ORG_TIMEZONE"] = "Etc/GMT-14"  # UTC+14: that day is over there
+    assert "signed=closed" in sign(client, slug="ends", email="late@example.org").location
+    assert _rows() == 1

@@ -18,7 +18,7 @@ from campaign.intake.takedowns import bp
 from campaign.intake.takedowns import services as tracker
 from campaign.intake.takedowns.forms import RESPONSE_LABELS, TakedownForm
 from campaign.intake.takedowns.models import Takedown
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today
 
 caseworker = staff(Role.CASEWORKER, hide=True)
 
@@ -77,7 +77,7 @@ def new() -> Response | str:
         abort(404)
     form = TakedownForm()
     if request.method == "GET":
-        form.reported_on.data = utcnow().date()
+        form.reported_on.data = org_today()
     if form.validate_on_submit():
         tracker.create(team_keyring(), _entry(form), current_user, case_id)
         flash(_("Report saved."), "info")
