@@ -200,7 +200,10 @@ def test_organiser_posts_news_enters_paper_signatures_and_sees_a_milestone(
 
     page.goto(f"/staff/petitions/{petition_id}/sheet")
     # In each language the petition is written in (Simplified Chinese and English).
-    expect(page.get_by_alt_text("扫码在线签名 · Scan to sign online")).to_be_visible()
+    # The QR code's alt text is in the sheet's own language (its first, Simplified Chinese): a screen
+    # reader reads an attribute in one voice; the caption beside it gives every language.
+    expect(page.get_by_alt_text("扫码在线签名", exact=True)).to_be_visible()
+    expect(page.locator("figcaption")).to_contain_text("扫码在线签名 · Scan to sign online")
     expect(page.get_by_role("columnheader", name="签名 Signature")).to_be_visible()
     from pypdf import PdfReader
 
