@@ -11,7 +11,12 @@ from webargs.flaskparser import FlaskParser
 
 class Parser(FlaskParser):
     """Python's JSON decoder recurses per level of nesting: `[[[[...]]]]` a few thousand deep, well
-    within the body-size cap, raises RecursionError. That is a body we cannot read (400), not a bug."""
+    within the body-size cap, raises RecursionError. That is a body we cannot read (400), not a bug.
+
+    A query's unknown parameters follow the schema (ListArgs refuses them), not webargs' default of
+    dropping them in silence."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None}
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         try:

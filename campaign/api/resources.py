@@ -61,7 +61,7 @@ def _paged(call: Any, *args: Any) -> Page:
 
 @v1.route("/petitions")
 @api(scopes.PETITIONS_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, PetitionPage)
 @v1.doc(security=_SECURITY)
 def petitions(args: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def petition(petition_id: int) -> dict[str, Any]:
 
 @v1.route("/petitions/<int:petition_id>/signatures")
 @api(scopes.SIGNATURES_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, SignaturePage)
 @v1.doc(security=_SECURITY)
 def signatures(args: dict[str, Any], petition_id: int) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, A
 
 @v1.route("/people/subscribers")
 @api(scopes.PEOPLE_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, SubscriberPage)
 @v1.doc(security=_SECURITY)
 def subscribers(args: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def subscribers(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/people/volunteers")
 @api(scopes.PEOPLE_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, VolunteerPage)
 @v1.doc(security=_SECURITY)
 def volunteers(args: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def volunteers(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/newsletters")
 @api(scopes.NEWSLETTERS_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, IssuePage)
 @v1.doc(security=_SECURITY)
 def newsletters(args: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def newsletters(args: dict[str, Any]) -> dict[str, Any]:
 
 @v1.route("/events")
 @api(scopes.EVENTS_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, EventPage)
 @v1.doc(security=_SECURITY)
 def events(args: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def event(event_id: int) -> dict[str, Any]:
 
 @v1.route("/events/<int:event_id>/rsvps")
 @api(scopes.RSVPS_READ)
-@v1.arguments(ListArgs, location="query", unknown=None)
+@v1.arguments(ListArgs, location="query")
 @v1.response(200, RsvpPage)
 @v1.doc(security=_SECURITY)
 def rsvps(args: dict[str, Any], event_id: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from campaign.audit import services as audit
 from campaign.auth.models import User
 from campaign.content import written
 from campaign.extensions import db
-from campaign.features import Figure, Lane
+from campaign.features import Figure, Lane, Leave
 from campaign.i18n import languages, locale_code
 from campaign.links import absolute_url
 from campaign.mail import services as mail
@@ -184,7 +184,9 @@ class Leaving:
     """What an unsubscribe link from mail to a leavable audience (a petition's news) leaves."""
 
     subscriber: Subscriber
-    audience: str
+    audience: str  # as stored on its issues
+    leave: Leave
+    value: str | None  # the audience's choice (a petition's id)
     description: str
     everything_token: str  # the subscriber's own token, to leave the whole list instead
 
@@ -204,16 +206,13 @@ def leaving_for_link(token: str) -> Leaving | None:
     if found is None:  # the feature is gone: leave the list, as a plain link would
         return None
     leave, value = found
-    return Leaving(subscriber, stored, leave.describe(value), compose.manage_token(subscriber.id))
+    return Leaving(subscriber, stored, leave, value, leave.describe(value), compose.manage_token(subscriber.id))
 
 
 def leave_audience(leaving: Leaving) -> None:
     """Stop mail to one audience for this subscriber, at once; the rest of their subscription
     stays. Their rows of issues to that audience not yet handed to a worker are skipped."""
-    found = segments.leave_of(leaving.audience)
-    if found is not None:
-        leave, value = found
-        leave.withdraw(value, leaving.subscriber.email)
+    leaving.leave.withdraw(leaving.value, leaving.subscriber.email)
     db.session.execute(
         update(OutboxRow)
         .where(OutboxRow.subscriber_id == leaving.subscriber.id, OutboxRow.status == OutboxStatus.PENDING.value,
@@ -307,7 +306,7 @@ def subscriber_search(search: str, status: str = "") -> Select[Subscriber]:
     if len(text) < SEARCH_MIN:
         raise NewsletterError(_l("Type at least %(n)d characters of the address.", n=SEARCH_MIN))
     stmt = select(Subscriber).where(Subscriber.email.contains(text, autoescape=True))
-    if status in SubscriberStatus._value2member_map_:
+    if status:
         stmt = stmt.where(Subscriber.status == status)
     return stmt.order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
 

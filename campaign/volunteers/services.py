@@ -530,9 +530,9 @@ def staff_figures() -> list[Figure]:
     awaiting = db.session.scalar(select(func.count(Volunteer.id)).where(
         Volunteer.confirmed_at.is_not(None), Volunteer.erased_at.is_(None),
         Volunteer.status == Status.NEW.value)) or 0
-    invitations = db.session.scalar(select(func.count(Invitation.id)).where(
-        Invitation.state == InvitationState.PENDING.value, Invitation.group_id.in_(group_ids))) or 0
-    overdue = db.session.scalar(select(func.count(Task.id)).where(Task.group_id.in_(group_ids), _overdue())) or 0
+    todos = group_todos(group_ids).values()
+    invitations = sum(t.invitations for t in todos)
+    overdue = sum(t.overdue for t in todos)
     return [
         Figure(_l("Volunteers awaiting review"), awaiting, "volunteers.review",
                (("status", Status.NEW.value),), todo=True),
