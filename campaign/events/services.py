@@ -83,8 +83,11 @@ class LinkInvalid(EventError):
 def visible_filter(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on Event: events of groups that are not confidential, and of confidential
     groups only for those the visibility policy lets see the group (its members, admins)."""
-    open_groups = select(WorkingGroup.id).where(WorkingGroup.confidential.is_(False))
-    return or_(Event.group_id.in_(open_groups), Event.group_id.in_(visibility.visible_group_ids(viewer)))
+    return or_(_of_open_group(), Event.group_id.in_(visibility.visible_group_ids(viewer)))
+
+
+def _of_open_group() -> ColumnElement[bool]:
+    return Event.group_id.in_(select(WorkingGroup.id).where(WorkingGroup.confidential.is_(False)))
 
 
 def upcoming(viewer: Viewer, now: datetime | None = None) -> Sequence[Event]:
@@ -350,11 +353,18 @@ def cancel(rsvp: Rsvp) -> None:
 
 def _remove(rsvp_id: int, event_id: int) -> None:
     status = db.session.execute(delete(Rsvp).where(Rsvp.id == rsvp_id).returning(Rsvp.status)).scalar()
-    if status in (RsvpStatus.CONFIRMED.value, RsvpStatus.WAITING.value):
+    if status in (RsvpStatus.CONFIRMED.value, RsvpStatus.WAITING.value) and _announced(event_id):
         happenings.record(happenings.RSVP_CANCELLED, "rsvp", rsvp_id)
     if status == RsvpStatus.CONFIRMED.value:
         _release_place(event_id)
         _promote_waiting(event_id)
+
+
+def _announced(event_id: int) -> bool:
+    """Whether partners may hear that a reply to this event went: never for a confidential group's
+    event, whose replies they were never told of (the reply is gone by the time a webhook is sent,
+    so this is decided now)."""
+    return bool(db.session.scalar(select(exists().where(Event.id == event_id, _of_open_group()))))
 
 
 def waiting_position(rsvp: Rsvp) -> int:

@@ -13,7 +13,7 @@ from campaign.extensions import db
 from campaign.worker import run_once
 from tests.api_support import receiver
 from tests.integration.test_events import make_event, reply_and_confirm
-from tests.integration.volunteer_factories import make_group
+from tests.integration.volunteer_factories import add_member, make_group, make_volunteer, volunteer_client
 
 
 @pytest.fixture()
@@ -73,3 +73,20 @@ def test_a_confirmed_and_a_cancelled_reply_reach_a_webhook_signed(app, client, i
         run_once(app, {"api.fan_out", "api.deliver"})
         assert len(got.got) == 2 and got.got[1].verified
         assert got.got[1].json["data"] == {"rsvp": {"id": data["rsvp"]["id"]}}
+
+
+def test_replies_to_a_confidential_groups_event_reach_no_webhook(app, inbox, admin):
+    app.config["API_WEBHOOK_ALLOW_PRIVATE"] = True
+    secret = make_group(confidential=True)
+    event = make_event(capacity=5, group_id=secret.id)
+    member = make_volunteer(vetted=True)
+    add_member(secret, member)
+    client = volunteer_client(app, member)
+    with receiver() as got:
+        _hook, got.secret = hooks.create(got.url, ["rsvp.confirmed", "rsvp.cancelled"],
+                                         ["events:read", "rsvps:read"], admin)
+        own_page = reply_and_confirm(client, inbox, event, "lu@example.org", nickname="小陆")
+        assert client.post(own_page.split("127.0.0.1:5000")[-1] + "/cancel", data={}).status_code == 303
+        run_once(app, {"api.fan_out", "api.deliver"})
+        # Not even the id of the cancelled reply: the partner must not learn the event has replies.
+        assert got.got == []
