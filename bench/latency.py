@@ -49,9 +49,11 @@ def _sink(port: int, log: str) -> None:
     """Run an SMTP sink until killed, writing `recipient<TAB>arrival time` per message."""
     from aiosmtpd.controller import Controller
 
+    from tests.smtp_support import Pipelining
+
     out = open(log, "a", buffering=1)  # noqa: SIM115  (open for the life of the process)
 
-    class Note:
+    class Note(Pipelining):
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             now = time.time()
             for rcpt in envelope.rcpt_tos:

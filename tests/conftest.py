@@ -28,6 +28,7 @@ from campaign.auth.models import Role, User
 from campaign.extensions import db, limiter
 from campaign.features import Feature
 from campaign.worker import run_once
+from tests.smtp_support import Pipelining
 
 TEST_SECRET = "test-secret-" + "x" * 32
 
@@ -41,7 +42,7 @@ def free_port() -> int:
 # --- mail -------------------------------------------------------------------------------------
 
 
-class Inbox:
+class Inbox(Pipelining):
     """What the app sent to the loopback SMTP server, parsed."""
 
     def __init__(self) -> None:

@@ -1,16 +1,29 @@
-"""Getting bytes to the mail server, or to .eml files when no server is configured."""
+"""Getting bytes to the mail server, or to .eml files when no server is configured.
+
+Where the server offers PIPELINING (RFC 2920: Postfix, Exim and the large providers do), a
+message takes two round trips instead of four: MAIL FROM, RCPT TO and DATA go in one write and
+their three answers are read together, then the content. smtplib.sendmail waits for each answer
+in turn and parses both addresses again; on loopback that was about half of a sender's CPU per
+message (bench/dispatch.py).
+"""
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 import flask_mail
 from flask import current_app
 
 from campaign.timeutil import utcnow
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+# What smtplib would quote or refuse: such addresses take its path.
+_UNUSUAL = re.compile(r"[\x00-\x20<>\"\\()]")
 
 
 class TemporaryFailure(Exception):
@@ -86,11 +99,13 @@ class Transport:
         try:
             host = self._host()
             options: list[str] = []
+            host.ehlo_or_helo_if_needed()
             if utf8:
-                host.ehlo_or_helo_if_needed()
                 if not host.has_extn("smtputf8"):
                     raise PermanentFailure("the server does not offer SMTPUTF8 for this address")
                 options = ["SMTPUTF8"]
+            if host.does_esmtp and host.has_extn("pipelining") and not _UNUSUAL.search(sender + recipient):
+                return self._pipelined(host, sender, recipient, message, options)
             refused = host.sendmail(sender, [recipient], message, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
@@ -107,8 +122,41 @@ class Transport:
             self._raise_for(code, answer)
         return "250 accepted"
 
+    def _pipelined(self, host: smtplib.SMTP, sender: str, recipient: str, message: bytes, options: list[str]) -> str:
+        """MAIL, RCPT and DATA in one write, then the content: two round trips a message."""
+        extra = [*options, f"SIZE={len(message)}"] if host.has_extn("size") else options
+        envelope = f"MAIL FROM:<{sender}>{''.join(' ' + o for o in extra)}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n"
+        host.send(envelope.encode("utf-8" if options else "ascii"))
+        answers = [host.getreply() for _ in range(3)]
+        for (code, answer), accepted in zip(answers, ((250,), (250, 251), (354,)), strict=True):
+            if code not in accepted:
+                if answers[2][0] == 354:
+                    # DATA was opened although the sender or the recipient was refused: end it empty.
+                    host.send(b".\r\n")
+                    host.getreply()
+                self._refused(host, code, answer)
+        content = _LEADING_DOT.sub(b"..", message)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        host.send(content + b".\r\n")
+        code, answer = host.getreply()
+        if code != 250:
+            self._refused(host, code, answer)
+        return "250 accepted"
+
+    def _refused(self, host: smtplib.SMTP, code: int, answer: bytes) -> NoReturn:
+        """Leave the connection ready for the next message (RSET; dropped on 421), then raise."""
+        if code == 421:
+            self.close()
+        else:
+            try:
+                host.rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
+        self._raise_for(code, answer)
+
     @staticmethod
-    def _raise_for(code: int, answer: bytes | str) -> None:
+    def _raise_for(code: int, answer: bytes | str) -> NoReturn:
         text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
         if 500 <= code < 600:
             raise PermanentFailure(f"{code} {text}")

@@ -16,9 +16,10 @@ from campaign.newsletter import services
 from campaign.newsletter.models import Subscriber
 from campaign.timeutil import utcnow
 from tests.conftest import free_port
+from tests.smtp_support import Pipelining
 
 
-class CountingSink:
+class CountingSink(Pipelining):
     """An SMTP server that only counts messages per recipient; it can refuse the first N."""
 
     def __init__(self) -> None:
