@@ -216,7 +216,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
 
     https = parts.scheme == "https"
     cfg.update(
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # A pooled PostgreSQL connection can die with a server restart: test it before use. A
+        # SQLite file cannot, and the test was a statement on every checkout of the signing path.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")},
         PREFERRED_URL_SCHEME=parts.scheme,
         MAX_CONTENT_LENGTH=cfg["MAX_UPLOAD_MB"] * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,

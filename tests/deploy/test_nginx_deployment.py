@@ -365,6 +365,28 @@ def test_a_partner_uses_the_api_through_nginx_over_https(deployment: Deployment)
     assert set(refusals) == {401} and len(refusals[401]) == 2, refusals
 
 
+def test_static_files_under_hashed_urls_are_kept_a_year_through_nginx(deployment: Deployment) -> None:
+    """nginx serves /static/ itself: a URL carrying its file's content hash (every page links them so)
+    may be kept a year without asking again; the same file without the hash, an hour."""
+    import re
+    import ssl
+    from urllib import request as urlrequest
+
+    tls = ssl.create_default_context(cafile=str(deployment.stack.folder / "cert.pem"))
+    with urlrequest.urlopen(f"{deployment.url}/petitions/{SLUG}?lang=en", timeout=30, context=tls) as answer:
+        page = answer.read().decode()
+    linked = re.findall(r'(/static/[^"?]+)\?v=([0-9a-f]+)"', page)
+    assert linked, "the page links no static file by its hash"
+    for path, digest in linked:
+        with urlrequest.urlopen(f"{deployment.url}{path}?v={digest}", timeout=30, context=tls) as answer:
+            kept = answer.headers["Cache-Control"]
+            assert answer.status == 200 and answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert "max-age=31536000" in kept and "immutable" in kept, (path, kept)
+        with urlrequest.urlopen(f"{deployment.url}{path}", timeout=30, context=tls) as answer:
+            plain = answer.headers["Cache-Control"]
+        assert "immutable" not in plain and "max-age=3600" in plain, (path, plain)
+
+
 def test_nginx_answers_the_api_in_json_when_the_app_is_down(tmp_path: Path) -> None:
     """With no app behind it, nginx answers /api/ with a JSON 503 (and Retry-After), as a partner's
     script expects; a page keeps nginx's own error page."""
