@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -52,11 +53,26 @@ def _json_wanted() -> bool:
     return bool(prefixes) and request.path.startswith(tuple(prefixes))
 
 
-def _json(code: int, detail: str | None = None, fields: object = None) -> tuple[Response, int]:
-    """An API error: the HTTP status as `code`, its name, a message, and field messages if any."""
+def api_refusal(exc: type[HTTPException], reason: str, message: object) -> NoReturn:
+    """Raise `exc` for an API call, with a message in the caller's language and a `reason` that
+    stays the same in every language and release, for scripts to act on ("already_signed")."""
+    error: Any = exc()
+    error.data = {"message": str(message), "reason": reason}
+    raise error
+
+
+def status_reason(code: int) -> str:
+    """The `reason` of an API error nobody named: its HTTP status, as in "not_found"."""
+    return HTTP_STATUS_CODES.get(code, "error").lower().replace("'", "").replace(" ", "_")
+
+
+def _json(code: int, detail: str | None = None, fields: object = None, reason: str | None = None
+          ) -> tuple[Response, int]:
+    """An API error: the HTTP status as `code`, its name, a stable `reason`, a message in the
+    caller's language, and field messages if any."""
     _title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
-                               "message": str(detail or message)}
+                               "reason": reason or status_reason(code), "message": str(detail or message)}
     if fields:
         body["errors"] = fields
     return jsonify(body), code
@@ -78,8 +94,9 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
         data = getattr(exc, "data", None) or {}
         fields = data.get("messages") if isinstance(data, dict) else None
         detail = data.get("message") if isinstance(data, dict) else None
+        reason = data.get("reason") if isinstance(data, dict) else None
         # Any client or server error keeps its status (409 for a conflict, say): a client reads it.
-        body, status = _json(code if code in HTTP_STATUS_CODES and code >= 400 else 400, detail, fields)
+        body, status = _json(code if code in HTTP_STATUS_CODES and code >= 400 else 400, detail, fields, reason)
         if status == 401:
             return body, status, {"WWW-Authenticate": "Bearer"}
         return body, status

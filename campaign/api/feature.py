@@ -15,6 +15,7 @@ from campaign.api import routes as _routes
 from campaign.api.demo import seed_api
 from campaign.api.models import ApiKey, Delivery, DeliveryStatus, Webhook
 from campaign.api.resources import v1
+from campaign.api.schemas import ErrorOut
 from campaign.auth.models import Role
 from campaign.extensions import csrf, db
 from campaign.features import Feature, Figure, Job, Lane, StaffCard, registry
@@ -24,6 +25,8 @@ from campaign.timeutil import utcnow
 class _Api(Api):
     """flask-smorest's Api without its app-wide error handler: campaign/errors.py answers errors,
     in JSON under /api/ and as pages elsewhere."""
+
+    ERROR_SCHEMA = ErrorOut
 
     def _register_error_handlers(self) -> None:
         return None

@@ -9,10 +9,11 @@ from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItemPerMinute
-from werkzeug.exceptions import Forbidden, HTTPException, TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 
 from campaign.api import keys
 from campaign.api.models import ApiKey
+from campaign.errors import api_refusal
 from campaign.extensions import limiter
 
 if TYPE_CHECKING:
@@ -32,24 +33,17 @@ def _token() -> str:
     return request.headers.get("OSDI-API-Token", "").strip()
 
 
-def _refuse(exc: type[HTTPException], message: object) -> None:
-    error: Any = exc()
-    error.data = {"message": str(message)}  # campaign/errors.py puts it in the JSON answer
-    raise error
-
-
 def check(access: Access) -> ResponseReturnValue | None:
     """The access checker for kind "api": a live key holding the view's scope, within its limit."""
     request.max_content_length = current_app.config["API_MAX_BODY_KB"] * 1024
     key = keys.authenticate(_token())
     if key is None:
-        _refuse(Unauthorized, _l("A valid API key is needed (Authorization: Bearer <key>)."))
-        return None
+        api_refusal(Unauthorized, "key_invalid", _l("A valid API key is needed (Authorization: Bearer <key>)."))
     if access.scope and access.scope not in key.scope_list:
-        _refuse(Forbidden, _l("This key does not hold the scope %(scope)s.", scope=access.scope))
+        api_refusal(Forbidden, "scope_missing", _l("This key does not hold the scope %(scope)s.", scope=access.scope))
     item = RateLimitItemPerMinute(current_app.config["API_RATE_PER_MINUTE"])
     if not limiter.limiter.hit(item, "api-key", str(key.id)):
-        _refuse(TooManyRequests, _l("Too many calls with this key. Please wait a minute."))
+        api_refusal(TooManyRequests, "rate_limited", _l("Too many calls with this key. Please wait a minute."))
     g.api_key = key
     return None
 

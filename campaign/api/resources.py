@@ -2,11 +2,11 @@
 validated by their schema, a service does the work, errors become JSON with a code and message."""
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound, UnprocessableEntity
+from werkzeug.exceptions import BadRequest, Conflict, NotFound, UnprocessableEntity
 
 from campaign.access import api
 from campaign.api import scopes, services
@@ -28,17 +28,12 @@ from campaign.api.schemas import (
     SubscriberPage,
     VolunteerPage,
 )
+from campaign.errors import api_refusal
 
 v1 = ApiBlueprint("api_v1", __name__, url_prefix="/api/v1",
                description="Petitions, signatures, people, events and the newsletter archive.")
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
-
-
-def _fail(exc: type[HTTPException], message: object) -> NoReturn:
-    error: Any = exc()
-    error.data = {"message": str(message)}  # campaign/errors.py puts it in the JSON answer
-    raise error
 
 
 def _listed(found: Page, endpoint: str, **values: Any) -> dict[str, Any]:
@@ -53,9 +48,10 @@ def _paged(call: Any, *args: Any) -> Page:
     try:
         result: Page = call(*args)
     except BadCursor:
-        _fail(BadRequest, _l("The cursor is not valid: use next_cursor from the previous page."))
+        api_refusal(BadRequest, "invalid_cursor",
+                    _l("The cursor is not valid: use next_cursor from the previous page."))
     except services.NotFound:
-        _fail(NotFound, _l("There is no such record."))
+        api_refusal(NotFound, "not_found", _l("There is no such record."))
     return result
 
 
@@ -78,7 +74,7 @@ def petition(petition_id: int) -> dict[str, Any]:
     try:
         return services.petition_fields(services.get_petition(petition_id))
     except services.NotFound:
-        _fail(NotFound, _l("There is no such record."))
+        api_refusal(NotFound, "not_found", _l("There is no such record."))
 
 
 @v1.route("/petitions/<int:petition_id>/signatures")
@@ -106,15 +102,16 @@ def add_signature(fields: dict[str, Any], petition_id: int) -> tuple[dict[str, A
     key = current_key()
     trusted = bool(fields.pop("confirmed"))
     if trusted and scopes.SIGNATURES_IMPORT not in key.scope_list:
-        _fail(UnprocessableEntity, _l("Importing confirmed signatures needs the signatures:import scope."))
+        api_refusal(UnprocessableEntity, "import_scope_missing",
+                    _l("Importing confirmed signatures needs the signatures:import scope."))
     try:
         ident = services.add_signature(key, petition_id, fields, trusted)
     except services.NotFound:
-        _fail(NotFound, _l("There is no such record."))
+        api_refusal(NotFound, "not_found", _l("There is no such record."))
     except services.Closed:
-        _fail(Conflict, _l("This petition is not open for signing."))
+        api_refusal(Conflict, "petition_closed", _l("This petition is not open for signing."))
     except services.AlreadySigned:
-        _fail(Conflict, _l("This address has signed this petition already."))
+        api_refusal(Conflict, "already_signed", _l("This address has signed this petition already."))
     if trusted:
         return {"status": "confirmed", "id": ident}, 201
     return {"status": "pending", "id": None}, 202
@@ -169,7 +166,7 @@ def event(event_id: int) -> dict[str, Any]:
     try:
         return event_fields(services.get_event(event_id))
     except services.NotFound:
-        _fail(NotFound, _l("There is no such record."))
+        api_refusal(NotFound, "not_found", _l("There is no such record."))
 
 
 @v1.route("/events/<int:event_id>/rsvps")

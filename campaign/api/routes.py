@@ -13,6 +13,7 @@ from campaign.api import bp, hooks, keys, scopes
 from campaign.api.forms import ButtonForm, KeyForm, WebhookForm
 from campaign.api.labels import DELIVERY_STATUS_LABELS
 from campaign.api.models import Webhook
+from campaign.api.schemas import REASONS
 from campaign.auth.models import Role
 from campaign.extensions import db
 from campaign.forms import choice_list
@@ -45,7 +46,8 @@ def docs() -> str:
             endpoints.append((rule.rule, method, access.scope, labels.get(access.scope, "")))
     endpoints.sort()
     events = [(kind, event.scope, event.label) for kind, event in sorted(scopes.hook_events().items())]
-    return render_template("api/docs.html", endpoints=endpoints, events=events, scopes=scopes.all_scopes())
+    return render_template("api/docs.html", endpoints=endpoints, events=events, scopes=scopes.all_scopes(),
+                           reasons=REASONS)
 
 
 def _scope_choices() -> list[tuple[str, object]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from campaign.api.pagination import MAX_LIMIT, naive_utc
@@ -198,3 +199,18 @@ SignaturePage = page_schema("SignaturePage", SignatureOut)
 SubscriberPage = page_schema("SubscriberPage", SubscriberOut)
 VolunteerPage = page_schema("VolunteerPage", VolunteerOut)
 IssuePage = page_schema("IssuePage", IssueOut)
+
+
+# The named reasons; any other error's reason is its HTTP status in snake case ("not_found").
+REASONS = ("key_invalid", "scope_missing", "rate_limited", "invalid_cursor", "import_scope_missing",
+           "petition_closed", "already_signed")
+
+
+class ErrorOut(ErrorSchema):
+    """Every error answer under /api/ (campaign/errors.py writes it; this documents it)."""
+
+    reason = fields.String(metadata={"description": (
+        "What went wrong, in a name that stays the same in every language and release: "
+        + ", ".join(REASONS) + "; otherwise the HTTP status in snake case, as in not_found. "
+        "`message` says the same for a person, in the language asked for."
+    )})

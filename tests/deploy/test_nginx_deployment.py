@@ -344,6 +344,7 @@ def test_a_partner_uses_the_api_through_nginx_over_https(deployment: Deployment)
     for size in (100 * 1024, 4 * 1024 * 1024):
         status, headers, body = call("POST", path, token, raw=b'{"name": "' + b"x" * size + b'"}', context=tls)
         assert status == 413 and isinstance(body, dict) and body["code"] == 413 and body["message"], (size, body)
+        assert body["reason"] == "request_entity_too_large", body  # the app's and nginx's alike
 
     # The per-key limit holds across both instances (counted in Redis); another key is unaffected.
     answered: dict[int, set[str]] = {}
@@ -373,16 +374,17 @@ def test_static_files_under_hashed_urls_are_kept_a_year_through_nginx(deployment
     from urllib import request as urlrequest
 
     tls = ssl.create_default_context(cafile=str(deployment.stack.folder / "cert.pem"))
-    with urlrequest.urlopen(f"{deployment.url}/petitions/{SLUG}?lang=en", timeout=30, context=tls) as answer:
+    https = urlrequest.build_opener(urlrequest.HTTPSHandler(context=tls))
+    with https.open(f"{deployment.url}/petitions/{SLUG}?lang=en", timeout=30) as answer:
         page = answer.read().decode()
     linked = re.findall(r'(/static/[^"?]+)\?v=([0-9a-f]+)"', page)
     assert linked, "the page links no static file by its hash"
     for path, digest in linked:
-        with urlrequest.urlopen(f"{deployment.url}{path}?v={digest}", timeout=30, context=tls) as answer:
+        with https.open(f"{deployment.url}{path}?v={digest}", timeout=30) as answer:
             kept = answer.headers["Cache-Control"]
             assert answer.status == 200 and answer.headers["X-Content-Type-Options"] == "nosniff"
         assert "max-age=31536000" in kept and "immutable" in kept, (path, kept)
-        with urlrequest.urlopen(f"{deployment.url}{path}", timeout=30, context=tls) as answer:
+        with https.open(f"{deployment.url}{path}", timeout=30) as answer:
             plain = answer.headers["Cache-Control"]
         assert "immutable" not in plain and "max-age=3600" in plain, (path, plain)
 
@@ -412,6 +414,7 @@ def test_nginx_answers_the_api_in_json_when_the_app_is_down(tmp_path: Path) -> N
         base = f"https://127.0.0.1:{https_port}"
         status, headers, body = call("GET", f"{base}/api/v1/petitions", "cmp_x_y", context=tls)
         assert status == 503 and isinstance(body, dict) and body["code"] == 503 and body["message"], body
+        assert body["reason"] == "service_unavailable", body
         assert headers.get("Retry-After") == "60"
         status, _headers, page = call("GET", f"{base}/petitions", context=tls)
         assert status == 502 and "<html>" in page

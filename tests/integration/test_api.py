@@ -3,6 +3,7 @@ pages, people who opted in, the audit log, and no cookies under /api/."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -44,11 +45,16 @@ def _post(client, path, tok, body=None, raw=None, **kw):
     return client.post(path, headers=headers, data=data, **kw)
 
 
-def _error(response, code):
+def _error(response, code, reason=None):
+    """The JSON error answer: the status as `code`, a message, and a stable snake_case `reason`
+    (the one the API names for this case, when given)."""
     assert response.status_code == code, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
     assert body["code"] == code and body["message"]
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", body["reason"]), body
+    if reason is not None:
+        assert body["reason"] == reason, body
     return body
 
 
@@ -60,7 +66,7 @@ def test_calls_without_a_valid_key_get_401_in_json(client, token):
     odd = ("cmp_a\x00b_c", "cmp_\ud800_c", "cmp_éé_c", "cmp_" + "a" * 300 + "_c", good.replace("_", " ", 1))
     for tok in (None, "nonsense", "cmp_abc_def", good[:-2] + "xx", *odd):
         response = _get(client, "/api/v1/petitions", tok)
-        _error(response, 401)
+        _error(response, 401, "key_invalid")
         assert response.headers["WWW-Authenticate"] == "Bearer"
     assert _get(client, "/api/v1/petitions", good).status_code == 200
     # OSDI's header is accepted too.
@@ -70,7 +76,7 @@ def test_calls_without_a_valid_key_get_401_in_json(client, token):
 def test_a_key_reaches_only_its_scopes(client, token):
     """A key without people:read cannot list people (403), whatever else it holds."""
     tok = token("petitions:read", "signatures:write")
-    body = _error(_get(client, "/api/v1/people/subscribers", tok), 403)
+    body = _error(_get(client, "/api/v1/people/subscribers", tok), 403, "scope_missing")
     assert "people:read" in body["message"]
 
 
@@ -106,7 +112,7 @@ def test_each_key_has_its_own_rate_limit(make_app, client, token):
     busy, calm = token("petitions:read"), token("petitions:read")
     codes = [_get(client, "/api/v1/petitions", busy).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
-    _error(_get(client, "/api/v1/petitions", busy), 429)
+    _error(_get(client, "/api/v1/petitions", busy), 429, "rate_limited")
     assert _get(client, "/api/v1/petitions", calm).status_code == 200
 
 
@@ -114,17 +120,18 @@ def test_errors_under_api_are_json_never_html(client, token):
     """404, 405, 400 (bad JSON), 413 (large body), 422 (field messages): all JSON with a code."""
     petition = make_petition()
     tok = token("petitions:read", "signatures:write")
-    _error(_get(client, "/api/v1/nothing-here", tok), 404)
-    _error(_get(client, "/api/v1/petitions/99999", tok), 404)
-    _error(client.delete("/api/v1/petitions", headers={"Authorization": f"Bearer {tok}"}), 405)
+    _error(_get(client, "/api/v1/nothing-here", tok), 404, "not_found")
+    _error(_get(client, "/api/v1/petitions/99999", tok), 404, "not_found")
+    _error(client.delete("/api/v1/petitions", headers={"Authorization": f"Bearer {tok}"}), 405, "method_not_allowed")
     path = f"/api/v1/petitions/{petition.id}/signatures"
-    _error(_post(client, path, tok, raw="{not json"), 400)
-    _error(_post(client, path, tok, raw=json.dumps({"name": "x" * 200_000, "email": "a@example.org"})), 413)
-    body = _error(_post(client, path, tok, {"email": "not an address", "display": "<b>"}), 422)
+    _error(_post(client, path, tok, raw="{not json"), 400, "bad_request")
+    _error(_post(client, path, tok, raw=json.dumps({"name": "x" * 200_000, "email": "a@example.org"})), 413,
+           "request_entity_too_large")
+    body = _error(_post(client, path, tok, {"email": "not an address", "display": "<b>"}), 422, "unprocessable_entity")
     assert set(body["errors"]["json"]) >= {"email", "name", "display"}
     _error(_get(client, "/api/v1/petitions?limit=0", tok), 422)
     _error(_get(client, "/api/v1/petitions?modified_since=yesterday", tok), 422)
-    _error(_get(client, "/api/v1/petitions?cursor=%%%", tok), 400)
+    _error(_get(client, "/api/v1/petitions?cursor=%%%", tok), 400, "invalid_cursor")
     assert db.session.scalar(select(db.func.count(Signature.id))) == 0
 
 
@@ -382,8 +389,12 @@ def test_conflicts_answer_409_and_a_repeated_import_mails_nobody(client, token, 
     body = {"email": "lin@example.org", "name": "Lin", "confirmed": True}
     path = f"/api/v1/petitions/{petition.id}/signatures"
     assert _post(client, path, tok, body).status_code == 201
-    assert "signed this petition already" in _error(_post(client, f"{path}?lang=en", tok, body), 409)["message"]
+    assert "signed this petition already" in _error(_post(client, f"{path}?lang=en", tok, body), 409,
+                                                    "already_signed")["message"]
+    # The reason is the same whatever the language of the message: a script acts on it.
+    assert "已" in _error(_post(client, f"{path}?lang=zh", tok, body), 409, "already_signed")["message"]
     send_mail(app)
     assert inbox.to("lin@example.org") == []
-    _error(_post(client, f"/api/v1/petitions/{closed.id}/signatures", tok, {**body, "email": "x@example.org"}), 409)
+    _error(_post(client, f"/api/v1/petitions/{closed.id}/signatures", tok, {**body, "email": "x@example.org"}), 409,
+           "petition_closed")
     assert db.session.get(Petition, petition.id).signature_count == 1

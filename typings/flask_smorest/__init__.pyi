@@ -4,6 +4,7 @@ from typing import Any, TypeVar
 
 import flask
 from apispec import APISpec
+from marshmallow import Schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,6 +20,7 @@ class Blueprint(flask.Blueprint):
 
 class Api:
     spec: APISpec
+    ERROR_SCHEMA: type[Schema]
     def __init__(self, app: flask.Flask | None = ..., *, spec_kwargs: Mapping[str, Any] | None = ...,
                  config_prefix: str = ...) -> None: ...
     def register_blueprint(self, blp: flask.Blueprint, *, parameters: list[Any] | None = ...,
