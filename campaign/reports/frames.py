@@ -71,11 +71,13 @@ def _days(frame: pd.DataFrame, column: str = "day") -> pd.DataFrame:
     return frame
 
 
-def _explode_counts(values: pd.Series, name: str) -> pd.DataFrame:
-    """Count the keys of comma-separated lists (skills, languages, kinds)."""
-    keys = values.fillna("").str.split(",").explode().str.strip()
-    keys = keys[keys != ""]
-    counts = keys.value_counts().rename_axis(name).reset_index(name="count")
+def _explode_counts(values: pd.Series, weights: pd.Series, name: str) -> pd.DataFrame:
+    """Count the keys of comma-separated lists (skills, languages), each list standing for
+    `weights` people: the database groups people by their list, so only distinct lists are split."""
+    keys = pd.DataFrame({name: values.fillna("").str.split(","), "count": weights}).explode(name)
+    keys[name] = keys[name].str.strip()
+    keys = keys[keys[name] != ""]
+    counts = keys.groupby(name)["count"].sum().astype(int).reset_index()
     return counts.sort_values(["count", name], ascending=[False, True], ignore_index=True)
 
 
@@ -175,7 +177,8 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         contact = pd.DataFrame([{"contacted": len(days), "median_days": round(float(days.median()), 1),
                                  "mean_days": round(float(days.mean()), 1)}])
 
-    lists = _frame(conn, sa.select(v.c.skills, v.c.languages).where(*people), ["skills", "languages"])
+    lists = _frame(conn, sa.select(v.c.skills, v.c.languages, sa.func.count()).where(*people)
+                   .group_by(v.c.skills, v.c.languages), ["skills", "languages", "people"])
     g, m = t.groups, t.memberships
     # Grouped by the key alone: the name (JSON, {locale code: text}) depends on it, and PostgreSQL
     # cannot compare json values.
@@ -204,10 +207,10 @@ def volunteer_frames(conn: Connection, f: ReportFilter) -> Frames:
         "funnel": funnel,
         "time_to_first_contact": contact,
         "by_group": by_group,
-        "by_skill": _explode_counts(lists["skills"], "skill")
+        "by_skill": _explode_counts(lists["skills"], lists["people"], "skill")
         if not lists.empty
         else pd.DataFrame(columns=["skill", "count"]),
-        "by_language": _explode_counts(lists["languages"], "language")
+        "by_language": _explode_counts(lists["languages"], lists["people"], "language")
         if not lists.empty
         else pd.DataFrame(columns=["language", "count"]),
         "went_quiet": pd.DataFrame([{"active_without_activity_30_days": quiet}]),
