@@ -114,26 +114,35 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
     )
 
     # The comment count rides on the region scan instead of a scan of its own.
-    with_comment = sa.func.sum(sa.case((s.c.comment != "", 1), else_=0))
-
-    def by(column: sa.ColumnElement[Any], name: str, extra: list[sa.ColumnElement[Any]] | None = None,
-           only: tuple[sa.ColumnElement[bool], ...] = ()) -> pd.DataFrame:
-        key = sa.func.coalesce(sa.func.nullif(column, ""), "—").label(name)
-        query = (sa.select(key, sa.func.count().label("signatures"), *(extra or [])).where(*confirmed, *scope, *only)
-                 .group_by(key).order_by(sa.func.count().desc(), key))
-        return _frame(conn, query, [name, "signatures", *(["comments"] if extra else [])])
-
-    by_region = by(s.c.region, "region", [with_comment])
+    region = _or_dash(s.c.region).label("region")
+    by_region = _frame(conn, sa.select(region, sa.func.count(), sa.func.sum(sa.case((s.c.comment != "", 1), else_=0)))
+                       .where(*confirmed, *scope).group_by(region).order_by(sa.func.count().desc(), region),
+                       ["region", "signatures", "comments"])
     comments = int(by_region.pop("comments").sum()) if not by_region.empty else 0
+    # Channel and source in one scan, summed here each way.
+    pairs = _frame(conn, sa.select(_or_dash(s.c.src).label("channel"), _or_dash(s.c.source).label("source"),
+                                   sa.func.count()).where(*confirmed, *scope).group_by("channel", "source"),
+                   ["channel", "source", "signatures"])
     return {
         "signatures_per_day": daily,
         "confirmation": confirmation,
         "by_region": by_region,
         # Paper signatures came through no share channel: they are counted by source instead.
-        "by_channel": by(s.c.src, "channel", only=(s.c.source == "online",)),
-        "by_source": by(s.c.source, "source"),
+        "by_channel": _summed(pairs[pairs["source"] == "online"], "channel"),
+        "by_source": _summed(pairs, "source"),
         "comments": pd.DataFrame([{"comments": comments}]),
     }
+
+
+def _or_dash(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The value, or "—" where it is empty or missing."""
+    return sa.func.coalesce(sa.func.nullif(column, ""), "—")
+
+
+def _summed(pairs: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Signatures per `key`, most first."""
+    counts = pairs.groupby(key)["signatures"].sum().astype(int).reset_index()
+    return counts.sort_values(["signatures", key], ascending=[False, True], ignore_index=True)
 
 
 # --- volunteers --------------------------------------------------------------------------------
