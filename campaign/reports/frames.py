@@ -113,36 +113,31 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
         [{"signed": total, "confirmed": done, "rate": round(done / total, 4) if total else 0.0}]
     )
 
-    # The comment count rides on the region scan instead of a scan of its own.
-    region = _or_dash(s.c.region).label("region")
-    by_region = _frame(conn, sa.select(region, sa.func.count(), sa.func.sum(sa.case((s.c.comment != "", 1), else_=0)))
-                       .where(*confirmed, *scope).group_by(region).order_by(sa.func.count().desc(), region),
-                       ["region", "signatures", "comments"])
+    # Grouped by the stored values: "—" stands for an empty one on the few groups here, not in SQL
+    # on every row. The comment count rides on the region scan; channel and source share one.
+    with_comment = sa.func.sum(sa.case((s.c.comment != "", 1), else_=0))
+    regions = _frame(conn, sa.select(s.c.region, sa.func.count(), with_comment).where(*confirmed, *scope)
+                     .group_by(s.c.region), ["region", "signatures", "comments"])
+    by_region = _summed(regions, "region", ["signatures", "comments"])
     comments = int(by_region.pop("comments").sum()) if not by_region.empty else 0
-    # Channel and source in one scan, summed here each way.
-    pairs = _frame(conn, sa.select(_or_dash(s.c.src).label("channel"), _or_dash(s.c.source).label("source"),
-                                   sa.func.count()).where(*confirmed, *scope).group_by("channel", "source"),
-                   ["channel", "source", "signatures"])
+    pairs = _frame(conn, sa.select(s.c.src, s.c.source, sa.func.count()).where(*confirmed, *scope)
+                   .group_by(s.c.src, s.c.source), ["channel", "source", "signatures"])
     return {
         "signatures_per_day": daily,
         "confirmation": confirmation,
         "by_region": by_region,
         # Paper signatures came through no share channel: they are counted by source instead.
-        "by_channel": _summed(pairs[pairs["source"] == "online"], "channel"),
-        "by_source": _summed(pairs, "source"),
+        "by_channel": _summed(pairs[pairs["source"] == "online"], "channel", ["signatures"]),
+        "by_source": _summed(pairs, "source", ["signatures"]),
         "comments": pd.DataFrame([{"comments": comments}]),
     }
 
 
-def _or_dash(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """The value, or "—" where it is empty or missing."""
-    return sa.func.coalesce(sa.func.nullif(column, ""), "—")
-
-
-def _summed(pairs: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Signatures per `key`, most first."""
-    counts = pairs.groupby(key)["signatures"].sum().astype(int).reset_index()
-    return counts.sort_values(["signatures", key], ascending=[False, True], ignore_index=True)
+def _summed(groups: pd.DataFrame, key: str, counts: list[str]) -> pd.DataFrame:
+    """`counts` summed per `key` ("—" for an empty or missing one), most signatures first."""
+    named = groups.assign(**{key: groups[key].fillna("").replace("", "—")})
+    summed = named.groupby(key)[counts].sum().astype(int).reset_index()
+    return summed.sort_values(["signatures", key], ascending=[False, True], ignore_index=True)
 
 
 # --- volunteers --------------------------------------------------------------------------------

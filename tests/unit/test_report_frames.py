@@ -147,6 +147,11 @@ def test_petition_figures(conn):
     assert frames["by_region"].values.tolist() == [["北京", 2], ["上海", 1]]
     assert frames["by_channel"].values.tolist() == [["weibo", 2], ["telegram", 1]]
     assert frames["comments"].iloc[0, 0] == 2
+    # No region or channel given: counted under "—".
+    unnamed = fr.petition_frames(conn, fr.ReportFilter(petition_id=2))
+    assert unnamed["by_region"].values.tolist() == [["—", 1]]
+    assert unnamed["by_channel"].values.tolist() == [["—", 1]]
+    assert unnamed["by_source"].values.tolist() == [["online", 1]]
 
 
 def test_petition_date_filter_and_all_petitions(conn):
