@@ -3,8 +3,8 @@
 Where the server offers PIPELINING (RFC 2920: Postfix, Exim and the large providers do), a
 message takes two round trips instead of four: MAIL FROM, RCPT TO and DATA go in one write and
 their three answers are read together, then the content. smtplib.sendmail waits for each answer
-in turn and parses both addresses again; on loopback that was about half of a sender's CPU per
-message (bench/dispatch.py).
+in turn and parses both addresses again: on loopback it costs about 0.15 ms of CPU a message, this
+about 0.06 ms (the newsletter engine went from 0.30 to 0.21 ms a message, bench/dispatch.py).
 """
 from __future__ import annotations
 
