@@ -61,7 +61,7 @@ def api_refusal(exc: type[HTTPException], reason: str, message: object) -> NoRet
     raise error
 
 
-def status_reason(code: int) -> str:
+def _status_reason(code: int) -> str:
     """The `reason` of an API error nobody named: its HTTP status, as in "not_found"."""
     return HTTP_STATUS_CODES.get(code, "error").lower().replace("'", "").replace(" ", "_")
 
@@ -72,7 +72,7 @@ def _json(code: int, detail: str | None = None, fields: object = None, reason: s
     caller's language, and field messages if any."""
     _title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     body: dict[str, object] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
-                               "reason": reason or status_reason(code), "message": str(detail or message)}
+                               "reason": reason or _status_reason(code), "message": str(detail or message)}
     if fields:
         body["errors"] = fields
     return jsonify(body), code
