@@ -76,9 +76,7 @@ def _explode_counts(values: pd.Series, weights: pd.Series, name: str) -> pd.Data
     `weights` people: the database groups people by their list, so only distinct lists are split."""
     keys = pd.DataFrame({name: values.fillna("").str.split(","), "count": weights}).explode(name)
     keys[name] = keys[name].str.strip()
-    keys = keys[keys[name] != ""]
-    counts = keys.groupby(name)["count"].sum().astype(int).reset_index()
-    return counts.sort_values(["count", name], ascending=[False, True], ignore_index=True)
+    return _summed(keys[keys[name] != ""], name, ["count"])
 
 
 # --- petitions ---------------------------------------------------------------------------------
@@ -134,10 +132,10 @@ def petition_frames(conn: Connection, f: ReportFilter) -> Frames:
 
 
 def _summed(groups: pd.DataFrame, key: str, counts: list[str]) -> pd.DataFrame:
-    """`counts` summed per `key` ("—" for an empty or missing one), most signatures first."""
+    """`counts` summed per `key` ("—" for an empty or missing one), the largest first count first."""
     named = groups.assign(**{key: groups[key].fillna("").replace("", "—")})
     summed = named.groupby(key)[counts].sum().astype(int).reset_index()
-    return summed.sort_values(["signatures", key], ascending=[False, True], ignore_index=True)
+    return summed.sort_values([counts[0], key], ascending=[False, True], ignore_index=True)
 
 
 # --- volunteers --------------------------------------------------------------------------------

@@ -160,6 +160,18 @@ def test_petition_date_filter_and_all_petitions(conn):
     assert set(fr.petition_frames(conn, fr.ReportFilter())["signatures_per_day"]["goal"]) == {15}
 
 
+def test_people_sharing_one_list_each_count(conn):
+    """The database groups people by their skill and language lists: a list held by two people counts
+    twice for each of its keys."""
+    conn.execute(t.volunteers.insert(), [{
+        "id": 90, "email": "v90@x.org", "nickname": "z", "status": "new", "skills": "law", "languages": "zh",
+        "created_at": D(2026, 3, 1), "confirmed_at": D(2026, 3, 1),
+    }])
+    frames = fr.volunteer_frames(conn, fr.ReportFilter(today=date(2026, 3, 10)))
+    assert frames["by_skill"].values.tolist() == [["law", 3], ["design", 1]]
+    assert frames["by_language"].values.tolist() == [["zh", 3], ["en", 2]]
+
+
 def test_volunteer_figures(conn):
     frames = fr.volunteer_frames(conn, fr.ReportFilter(today=date(2026, 3, 10)))
     funnel = frames["funnel"].set_index("stage")["reached"].to_dict()
