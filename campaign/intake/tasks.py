@@ -7,12 +7,13 @@ from flask import current_app
 
 from campaign.intake import services as intake
 from campaign.intake.unlock import purge_stale
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today
 
 
 def delete_expired_cases() -> int:
-    """Delete help requests closed more than INTAKE_RETENTION_DAYS ago."""
-    return intake.purge_expired(utcnow().date(), current_app.config["INTAKE_RETENTION_DAYS"])
+    """Delete help requests closed more than INTAKE_RETENTION_DAYS ago (counted in the organisation's
+    days, as the closing date is)."""
+    return intake.purge_expired(org_today(), current_app.config["INTAKE_RETENTION_DAYS"])
 
 
 def sweep_unlocks() -> int:

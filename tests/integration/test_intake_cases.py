@@ -12,7 +12,7 @@ from campaign.intake import services as intake
 from campaign.intake.models import CaseNote, HelpRequest, IntakeKey
 from campaign.intake.takedowns import services as tracker
 from campaign.intake.unlock import store_for
-from campaign.timeutil import utcnow
+from campaign.timeutil import org_today, utcnow
 from campaign.worker import run_once
 from tests.integration.intake_fixtures import (  # noqa: F401
     PASSPHRASE,
@@ -120,7 +120,7 @@ def test_follow_up_status_assignment_tags_reminder(app, client, caseworker_clien
     assert refused.status_code == 400
     worker.post(f"/cases/{req.id}/update", data={"status": "closed", "assignee": ""})
     db.session.expire_all()
-    assert db.session.get(HelpRequest, req.id).closed_on == utcnow().date()
+    assert db.session.get(HelpRequest, req.id).closed_on == org_today()  # the organisation's day (ORG_TIMEZONE)
     assert "intake.case_updated" in _actions(req.id)
 
 
@@ -214,7 +214,7 @@ def test_retention_job_deletes_old_closed_cases(app, client, caseworker_client):
     old, recent, still_open = db.session.scalars(select(HelpRequest).order_by(HelpRequest.id)).all()
     worker = caseworker_client(unlocked=False)
     worker.post(f"/cases/{old.id}/note", data={"text": "goes with the case"})
-    today = utcnow().date()
+    today = org_today()
     old.status, old.closed_on = "closed", today - timedelta(days=181)
     recent.status, recent.closed_on = "closed", today - timedelta(days=179)
     db.session.commit()
